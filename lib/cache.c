@@ -1,0 +1,416 @@
+/*
+ * NAME
+ *	cache.c - a valid access token for an account (see cache.h)
+ * DESCRIPTION
+ *	The refresh protocol (DESIGN, "the flow of one authentication"):
+ *	read without lock; if the access token is usable, done. Else lock,
+ *	read again, refresh only if still needed, write, unlock. So when
+ *	N processes find the same expired token at once, the first one to
+ *	get the lock refreshes and the others find the new token on their
+ *	second read: one token endpoint request per expiry.
+ *
+ *	Failure policy:
+ *	- transient (SO2_ERR_TEMP): the record is not written; the caller
+ *	  gets a temporary failure naming the endpoint and the cause.
+ *	- dead grant (SO2_ERR_GRANT): the record is kept, marked
+ *	  needs_login with the error; later calls fail at once, without a
+ *	  network request, naming the login command.
+ *	- write failure after a successful refresh: the new access token is
+ *	  still returned (with a warning) so this authentication succeeds.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include <sasl-oauth2/cache.h>
+
+struct so2_cache {
+	const so2_config *conf;
+	so2_store *store;	/* NULL when it could not be opened */
+	so2_err store_err;	/* why, reported at each use */
+	char *ca_blob;		/* CA bundle read at open (chroot) */
+	size_t ca_blob_len;
+	so2_err ca_err;		/* CA bundle problem, reported at refresh */
+	so2_http_conf http;
+};
+
+/* read_small_file - read a whole file of at most max bytes */
+static so2_status
+read_small_file(const char *path, size_t max, char **out, size_t *outlen, so2_err *err)
+{
+	struct stat sb;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	*out = NULL;
+	*outlen = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return so2_err_set(err, SO2_ERR_IO, "cannot open CA bundle %s: %s", path,
+				   strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size > max) {
+		close(fd);
+		return so2_err_set(err, SO2_ERR_IO,
+				   "CA bundle %s is not a regular file of at most %zu bytes",
+				   path, max);
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	if (buf == NULL) {
+		close(fd);
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	}
+	while (len < (size_t)sb.st_size) {
+		n = read(fd, buf + len, (size_t)sb.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return SO2_OK;
+}
+
+/* default_ca_file - libcurl's built-in CA bundle path, or a Debian default */
+static const char *
+default_ca_file(void)
+{
+	const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
+
+	if (vi != NULL && vi->age >= CURLVERSION_SEVENTH && vi->cainfo != NULL)
+		return vi->cainfo;
+	return "/etc/ssl/certs/ca-certificates.crt";
+}
+
+/* so2_cache_open - open the store and read the CA bundle */
+so2_status
+so2_cache_open(const so2_config *conf, so2_cache **out, so2_err *err)
+{
+	so2_cache *c;
+	const char *ca;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	c->conf = conf;
+	so2_err_clear(&c->store_err);
+	so2_err_clear(&c->ca_err);
+	if (so2_store_open(conf->store_dir, &c->store, &c->store_err) != SO2_OK)
+		c->store = NULL;
+	ca = conf->ca_file ? conf->ca_file : default_ca_file();
+	if (read_small_file(ca, SO2_CA_MAX, &c->ca_blob, &c->ca_blob_len, &c->ca_err) != SO2_OK)
+		c->ca_blob = NULL;
+	c->http.ca_file = ca;
+	c->http.ca_blob = c->ca_blob;
+	c->http.ca_blob_len = c->ca_blob_len;
+	c->http.proxy = conf->proxy;
+	c->http.connect_timeout = conf->connect_timeout;
+	c->http.total_timeout = conf->http_timeout;
+	c->http.max_reply = conf->max_reply;
+	*out = c;
+	return SO2_OK;
+}
+
+/* so2_cache_close - free */
+void
+so2_cache_close(so2_cache *c)
+{
+	if (c == NULL)
+		return;
+	so2_store_close(c->store);
+	free(c->ca_blob);
+	free(c);
+}
+
+/* so2_cache_http - HTTP settings */
+const so2_http_conf *
+so2_cache_http(const so2_cache *c)
+{
+	return &c->http;
+}
+
+/* so2_cache_store - the store or NULL */
+so2_store *
+so2_cache_store(so2_cache *c)
+{
+	return c->store;
+}
+
+/* so2_login_command - the command that gets a new grant */
+void
+so2_login_command(const so2_record *rec, const char *account, char *buf, size_t size)
+{
+	if (rec != NULL && rec->provider != NULL)
+		so2_format(buf, size, "sasl-oauth2 login %s --provider %s", account, rec->provider);
+	else
+		so2_format(buf, size, "sasl-oauth2 login %s", account);
+}
+
+/* A resolved reference: the store to use and the record's file name. */
+struct ref {
+	so2_store *st;		/* c->store or owned (path form) */
+	int owned;
+	char name[NAME_MAX + 1];
+	char account[SO2_ACCOUNT_MAX + 1];
+};
+
+/* resolve - account name or /path to (store, file name) */
+static so2_status
+resolve(so2_cache *c, const char *ref, struct ref *r, so2_token_info *info, so2_err *err)
+{
+	so2_status result;
+
+	memset(r, 0, sizeof(*r));
+	if (ref == NULL || *ref == '\0')
+		return so2_err_set(err, SO2_ERR_PARAM, "no account given");
+	if (ref[0] == '/') {
+		char *name = NULL;
+
+		result = so2_store_open_file(ref, &r->st, &name, err);
+		if (result != SO2_OK)
+			return result;
+		r->owned = 1;
+		so2_format(r->name, sizeof(r->name), "%s", name);
+		so2_format(r->account, sizeof(r->account), "%s", ref);
+		free(name);
+	} else {
+		if ((result = so2_store_file_name(ref, r->name, sizeof(r->name), err)) != SO2_OK)
+			return result;
+		so2_format(r->account, sizeof(r->account), "%s", ref);
+		if (c->store == NULL) {
+			so2_err_set(err, c->store_err.status, "%s", c->store_err.msg);
+			return so2_err_prefix(err, "account %s", ref);
+		}
+		r->st = c->store;
+	}
+	if (info != NULL) {
+		so2_format(info->account, sizeof(info->account), "%s", r->account);
+		so2_format(info->path, sizeof(info->path), "%s/%s", so2_store_dir(r->st), r->name);
+	}
+	return SO2_OK;
+}
+
+/* release - free what resolve() opened */
+static void
+release(struct ref *r)
+{
+	if (r->owned)
+		so2_store_close(r->st);
+	r->st = NULL;
+}
+
+/* read_record - read a record, with the user-facing wording of failures */
+static so2_status
+read_record(struct ref *r, so2_record **rec, char *warn, so2_err *err)
+{
+	so2_status result = so2_store_read(r->st, r->name, rec, warn, err);
+
+	if (result == SO2_ERR_NOTFOUND)
+		so2_err_set(err, result, "account %s: no token record %s/%s; create it with:"
+			    " sasl-oauth2 login %s", r->account, so2_store_dir(r->st), r->name,
+			    r->account);
+	else if (result != SO2_OK)
+		so2_err_prefix(err, "account %s", r->account);
+	return result;
+}
+
+/* needs_login_error - the fail-fast message of a dead grant */
+static so2_status
+needs_login_error(const struct ref *r, const so2_record *rec, so2_err *err)
+{
+	char cmd[512];
+
+	so2_login_command(rec, r->account, cmd, sizeof(cmd));
+	return so2_err_set(err, SO2_ERR_GRANT,
+			   "account %s needs a new login: %s; run: %s", r->account,
+			   rec->last_error ? rec->last_error
+					   : "the refresh token was rejected", cmd);
+}
+
+/* refresh_locked - refresh rec through the token endpoint and store it
+ *	Called with the record's lock held. */
+static so2_status
+refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_token_info *info,
+	       so2_err *err)
+{
+	so2_token_reply reply;
+	so2_oauth_error oerr;
+	so2_err werr;
+	so2_status result;
+	time_t now;
+
+	memset(&reply, 0, sizeof(reply));
+	memset(&oerr, 0, sizeof(oerr));
+	if (so2_secret_empty(&rec->refresh_token)) {
+		char cmd[512];
+
+		so2_login_command(rec, r->account, cmd, sizeof(cmd));
+		return so2_err_set(err, SO2_ERR_GRANT,
+				   "account %s: the access token expired and the record holds no"
+				   " refresh token; run: %s", r->account, cmd);
+	}
+	if (c->ca_blob == NULL && c->ca_err.status != SO2_OK)
+		return so2_err_set(err, SO2_ERR_CONFIG, "account %s: cannot refresh: %s",
+				   r->account, c->ca_err.msg);
+	result = so2_grant_refresh(&c->http, rec, &reply, &oerr, err);
+	now = time(NULL);
+	if (result == SO2_ERR_GRANT) {
+		/* The grant is dead: keep the record, mark it, fail fast from now on. */
+		so2_record_set_str(&rec->last_error, err->msg);
+		so2_record_set_str(&rec->state, SO2_STATE_NEEDS_LOGIN);
+		rec->last_error_at = now;
+		if (so2_store_write(r->st, r->name, rec, &werr) != SO2_OK
+		    && info != NULL)
+			so2_format(info->warning, sizeof(info->warning), "%s", werr.msg);
+		return needs_login_error(r, rec, err);
+	}
+	if (result != SO2_OK) {
+		so2_err_prefix(err, "account %s: cannot refresh the access token", r->account);
+		goto out;
+	}
+	if ((result = so2_record_apply_reply(rec, &reply, now, err)) != SO2_OK)
+		goto out;
+	if (info != NULL)
+		info->refreshed = 1;
+	if (so2_store_write(r->st, r->name, rec, &werr) != SO2_OK && info != NULL)
+		so2_format(info->warning, sizeof(info->warning),
+			 "account %s: the access token was refreshed but %s%s", r->account,
+			 werr.msg, so2_secret_empty(&reply.refresh_token) ? ""
+			 : "; the server rotated the refresh token and the new one may be lost:"
+			 " fix the store and run sasl-oauth2 refresh");
+out:
+	so2_token_reply_clear(&reply);
+	return result;
+}
+
+/* so2_cache_get - a valid access token for ref */
+so2_status
+so2_cache_get(so2_cache *c, const char *ref, int force, so2_secret *token,
+	      so2_token_info *info, so2_err *err)
+{
+	struct ref r;
+	so2_record *rec = NULL;
+	char warn[SO2_ERR_MSG_MAX];
+	so2_status result;
+	int lockfd = -1;
+	time_t start = time(NULL), first_refreshed;
+	long margin = c->conf->refresh_margin;
+
+	if (info != NULL)
+		memset(info, 0, sizeof(*info));
+	if ((result = resolve(c, ref, &r, info, err)) != SO2_OK)
+		return result;
+	if ((result = read_record(&r, &rec, warn, err)) != SO2_OK)
+		goto out;
+	if (info != NULL && warn[0] != '\0')
+		so2_format(info->warning, sizeof(info->warning), "%s", warn);
+	if (so2_record_has_state(rec, SO2_STATE_NEEDS_LOGIN)) {
+		result = needs_login_error(&r, rec, err);
+		goto out;
+	}
+	if (!force && !so2_record_needs_refresh(rec, start, margin))
+		goto use;
+
+	/* Refresh under the lock, after reading the record again. */
+	first_refreshed = rec->refreshed_at;
+	result = so2_store_lock(r.st, r.name, c->conf->lock_timeout, &lockfd, err);
+	if (result != SO2_OK) {
+		if (!so2_secret_empty(&rec->access_token) && rec->expires_at > time(NULL)
+		    && !so2_record_has_state(rec, SO2_STATE_STALE)) {
+			/* Still valid, only inside the margin: use it. */
+			if (info != NULL)
+				so2_format(info->warning, sizeof(info->warning), "%s", err->msg);
+			goto use;
+		}
+		so2_err_prefix(err, "account %s", r.account);
+		goto out;
+	}
+	so2_record_free(rec);
+	rec = NULL;
+	if ((result = read_record(&r, &rec, NULL, err)) != SO2_OK)
+		goto out;
+	if (so2_record_has_state(rec, SO2_STATE_NEEDS_LOGIN)) {
+		result = needs_login_error(&r, rec, err);
+		goto out;
+	}
+	if (force ? rec->refreshed_at > first_refreshed && rec->refreshed_at >= start
+		  : so2_record_needs_refresh(rec, time(NULL), margin) == 0)
+		goto use;	/* another process refreshed it meanwhile */
+	if ((result = refresh_locked(c, &r, rec, info, err)) != SO2_OK)
+		goto out;
+use:
+	if (so2_secret_set(token, rec->access_token.data, rec->access_token.len) != SO2_OK) {
+		result = so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (info != NULL)
+		info->expires_at = rec->expires_at;
+	result = SO2_OK;
+out:
+	so2_store_unlock(lockfd);
+	so2_record_free(rec);
+	release(&r);
+	return result;
+}
+
+/* so2_cache_mark_stale - the server refused the token: refresh next time */
+so2_status
+so2_cache_mark_stale(so2_cache *c, const char *ref, const char *reason, so2_err *err)
+{
+	struct ref r;
+	so2_record *rec = NULL;
+	so2_status result;
+	int lockfd = -1;
+
+	if ((result = resolve(c, ref, &r, NULL, err)) != SO2_OK)
+		return result;
+	result = so2_store_lock(r.st, r.name, c->conf->lock_timeout, &lockfd, err);
+	if (result != SO2_OK)
+		goto out;
+	if ((result = read_record(&r, &rec, NULL, err)) != SO2_OK)
+		goto out;
+	if (so2_record_has_state(rec, SO2_STATE_OK)) {
+		if (so2_record_set_str(&rec->state, SO2_STATE_STALE) != SO2_OK
+		    || so2_record_set_str(&rec->last_error, reason) != SO2_OK) {
+			result = so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		rec->last_error_at = time(NULL);
+		result = so2_store_write(r.st, r.name, rec, err);
+	}
+out:
+	so2_store_unlock(lockfd);
+	so2_record_free(rec);
+	release(&r);
+	return result;
+}
+
+/* so2_cache_ref_exists - does ref name an existing record? */
+int
+so2_cache_ref_exists(so2_cache *c, const char *ref)
+{
+	struct ref r;
+	so2_err err;
+	int exists;
+
+	if (resolve(c, ref, &r, NULL, &err) != SO2_OK)
+		return 0;
+	exists = so2_store_exists(r.st, r.name);
+	release(&r);
+	return exists;
+}

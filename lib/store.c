@@ -1,0 +1,510 @@
+/*
+ * NAME
+ *	store.c - the on-disk token store and its locking (see store.h)
+ * DESCRIPTION
+ *	All file operations go through the directory descriptor taken at
+ *	so2_store_open(), so they keep working after chroot().
+ *
+ *	Write protocol (atomic replacement, DESIGN "flow" step 3):
+ *	openat(".NAME.XXXXXX", O_CREAT|O_EXCL|O_NOFOLLOW, 0600), write all,
+ *	fsync, renameat over NAME, fsync the directory. Any failure unlinks
+ *	the temp file and leaves the old record as it was.
+ *
+ *	Locks are open file description locks (F_OFD_SETLK) on NAME.lock:
+ *	they exclude threads of one process as well as other processes,
+ *	and die with the descriptor, so a killed holder blocks nobody.
+ * DIAGNOSTICS
+ *	Messages name the operation, the path, strerror(errno) and, for
+ *	write failures, the effective uid and gid.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include <sasl-oauth2/secret.h>
+#include <sasl-oauth2/store.h>
+
+#define SO2_RECORD_SUFFIX	".json"
+#define SO2_LOCK_SUFFIX		".lock"
+#define SO2_TEMP_TRIES		16
+#define SO2_LOCK_POLL_NS	(20 * 1000 * 1000)	/* 20 ms */
+
+struct so2_store {
+	int dirfd;
+	char *dir;
+};
+
+/* so2_store_open - open the store directory */
+so2_status
+so2_store_open(const char *dir, so2_store **out, so2_err *err)
+{
+	so2_store *st;
+
+	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (st == NULL || (st->dir = strdup(dir)) == NULL) {
+		free(st);
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	}
+	st->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->dirfd < 0) {
+		int e = errno;
+
+		so2_store_close(st);
+		return so2_err_set(err, SO2_ERR_IO, "token store %s: %s%s", dir, strerror(e),
+				   e == ENOENT ? " (create it, or set store_dir in the"
+				   " configuration file)" : "");
+	}
+	*out = st;
+	return SO2_OK;
+}
+
+/* so2_store_open_file - a store holding the one record file at path */
+so2_status
+so2_store_open_file(const char *path, so2_store **out, char **name, so2_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	so2_status result;
+
+	*out = NULL;
+	*name = NULL;
+	if (slash == NULL || slash[1] == '\0')
+		return so2_err_set(err, SO2_ERR_PARAM, "record path %s: not a file path", path);
+	dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (dir == NULL)
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	result = so2_store_open(dir, out, err);
+	free(dir);
+	if (result != SO2_OK)
+		return result;
+	if ((*name = strdup(slash + 1)) == NULL) {
+		so2_store_close(*out);
+		*out = NULL;
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	}
+	return SO2_OK;
+}
+
+/* so2_store_close - close and free */
+void
+so2_store_close(so2_store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->dirfd >= 0)
+		close(st->dirfd);
+	free(st->dir);
+	free(st);
+}
+
+/* so2_store_dir - the directory path */
+const char *
+so2_store_dir(const so2_store *st)
+{
+	return st->dir;
+}
+
+/* so2_account_valid - can name be an account (a file name part)? */
+int
+so2_account_valid(const char *name)
+{
+	size_t i, len;
+
+	if (name == NULL)
+		return 0;
+	len = strlen(name);
+	if (len == 0 || len > SO2_ACCOUNT_MAX || name[0] == '.')
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c == 0x7f || c == '/')
+			return 0;
+	}
+	return 1;
+}
+
+/* so2_store_file_name - "ACCOUNT.json" */
+so2_status
+so2_store_file_name(const char *account, char *buf, size_t size, so2_err *err)
+{
+	int n;
+
+	if (!so2_account_valid(account))
+		return so2_err_set(err, SO2_ERR_PARAM,
+				   "\"%s\" is not a valid account name (1 to %d bytes,"
+				   " no '/', no control characters, not starting with '.')",
+				   account ? account : "", SO2_ACCOUNT_MAX);
+	n = snprintf(buf, size, "%s" SO2_RECORD_SUFFIX, account);
+	if (n < 0 || (size_t)n >= size)
+		return so2_err_set(err, SO2_ERR_PARAM, "account name too long");
+	return SO2_OK;
+}
+
+/* lock_name - "NAME.lock" for record file NAME (suffix .json replaced) */
+static int
+lock_name(const char *name, char *buf, size_t size)
+{
+	size_t len = strlen(name), sl = strlen(SO2_RECORD_SUFFIX);
+	int n;
+
+	if (len > sl && strcmp(name + len - sl, SO2_RECORD_SUFFIX) == 0)
+		len -= sl;
+	n = snprintf(buf, size, "%.*s" SO2_LOCK_SUFFIX, (int)len, name);
+	return n >= 0 && (size_t)n < size ? 0 : -1;
+}
+
+/* so2_store_exists - 1 when the record file exists */
+int
+so2_store_exists(so2_store *st, const char *name)
+{
+	struct stat sb;
+
+	return fstatat(st->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* so2_store_read - read and parse a record file */
+so2_status
+so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so2_err *err)
+{
+	char path[PATH_MAX + 256];
+	char *buf = NULL;
+	size_t len = 0;
+	struct stat sb;
+	ssize_t n;
+	int fd;
+	so2_status result;
+
+	*out = NULL;
+	if (warn != NULL)
+		warn[0] = '\0';
+	so2_format(path, sizeof(path), "%s/%s", st->dir, name);
+	fd = openat(st->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return so2_err_set(err, SO2_ERR_NOTFOUND, "no token record %s", path);
+		return so2_err_set(err, SO2_ERR_IO, "cannot open token record %s: %s (uid %ld)",
+				   path, strerror(errno), (long)geteuid());
+	}
+	if (fstat(fd, &sb) != 0) {
+		result = so2_err_set(err, SO2_ERR_IO, "cannot stat %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		result = so2_err_set(err, SO2_ERR_RECORD, "token record %s is not a regular file",
+				     path);
+		goto out;
+	}
+	if (sb.st_size > SO2_RECORD_MAX) {
+		result = so2_err_set(err, SO2_ERR_RECORD,
+				     "token record %s is %lld bytes, more than the %d allowed",
+				     path, (long long)sb.st_size, SO2_RECORD_MAX);
+		goto out;
+	}
+	if (warn != NULL && (sb.st_mode & 077) != 0)
+		so2_format(warn, SO2_ERR_MSG_MAX,
+			 "token record %s is readable by others (mode %04o): run chmod 600 %s",
+			 path, (unsigned)(sb.st_mode & 07777), path);
+	/* One byte more than the cap, to notice a file that grew. */
+	buf = malloc(SO2_RECORD_MAX + 1);
+	if (buf == NULL) {
+		result = so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	while (len <= SO2_RECORD_MAX) {
+		n = read(fd, buf + len, SO2_RECORD_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			result = so2_err_set(err, SO2_ERR_IO, "cannot read %s: %s", path,
+					     strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > SO2_RECORD_MAX) {
+		result = so2_err_set(err, SO2_ERR_RECORD, "token record %s is larger than %d bytes",
+				     path, SO2_RECORD_MAX);
+		goto out;
+	}
+	result = so2_record_parse(path, buf, len, out, err);
+out:
+	if (buf != NULL)
+		so2_wipe_free(buf, SO2_RECORD_MAX + 1);
+	close(fd);
+	return result;
+}
+
+/* write_all - write len bytes, retrying short writes and EINTR */
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* write_failed - the one message shape for a failed write step */
+static so2_status
+write_failed(so2_store *st, const char *op, const char *file, int e, so2_err *err)
+{
+	return so2_err_set(err, SO2_ERR_IO,
+			   "cannot write token record: %s %s/%s failed: %s (euid %ld, egid %ld);"
+			   " the previous record is unchanged", op, st->dir, file, strerror(e),
+			   (long)geteuid(), (long)getegid());
+}
+
+/* give_to_store_owner - chown a new file to the store directory's owner
+ *	When root writes into a store that belongs to the mail system's
+ *	user, the record must stay usable (and refreshable) by that user. */
+static void
+give_to_store_owner(so2_store *st, int fd)
+{
+	struct stat dsb;
+
+	if (geteuid() != 0 || fstat(st->dirfd, &dsb) != 0 || dsb.st_uid == 0)
+		return;
+	if (fchown(fd, dsb.st_uid, dsb.st_gid) != 0) {
+		/* Not fatal: the record is still written, root-owned. */
+	}
+}
+
+/* so2_store_write - replace a record atomically */
+so2_status
+so2_store_write(so2_store *st, const char *name, const so2_record *rec, so2_err *err)
+{
+	char tmp[NAME_MAX + 1];
+	unsigned char rnd[6];
+	char *json = NULL;
+	size_t jsonlen = 0;
+	int fd = -1, i, e;
+	so2_status result;
+	struct stat dsb;
+
+	if (fstat(st->dirfd, &dsb) == 0 && (dsb.st_mode & S_IWOTH) != 0)
+		return so2_err_set(err, SO2_ERR_IO,
+				   "refusing to write into token store %s: it is writable by every"
+				   " user (mode %04o); run chmod 700 %s", st->dir,
+				   (unsigned)(dsb.st_mode & 07777), st->dir);
+	result = so2_record_serialize(rec, &json, &jsonlen, err);
+	if (result != SO2_OK)
+		return result;
+	for (i = 0; i < SO2_TEMP_TRIES; i++) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			result = so2_err_set(err, SO2_ERR_IO, "no random bytes for a temp file name");
+			goto out;
+		}
+		so2_format(tmp, sizeof(tmp), ".%.200s.%02x%02x%02x%02x%02x%02x.tmp", name,
+			 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+		fd = openat(st->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		result = write_failed(st, "create temp file", tmp, errno, err);
+		goto out;
+	}
+	give_to_store_owner(st, fd);
+	if (write_all(fd, json, jsonlen) != 0) {
+		result = write_failed(st, "write", tmp, errno, err);
+		goto unlink;
+	}
+	if (fsync(fd) != 0) {
+		result = write_failed(st, "fsync", tmp, errno, err);
+		goto unlink;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		result = write_failed(st, "close", tmp, errno, err);
+		goto unlink;
+	}
+	fd = -1;
+	if (renameat(st->dirfd, tmp, st->dirfd, name) != 0) {
+		result = write_failed(st, "rename to", name, errno, err);
+		goto unlink;
+	}
+	if (fsync(st->dirfd) != 0 && errno != EINVAL) {
+		/* The rename happened; only its durability is in doubt. */
+		result = write_failed(st, "fsync directory of", name, errno, err);
+		goto out;
+	}
+	result = SO2_OK;
+	goto out;
+unlink:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	unlinkat(st->dirfd, tmp, 0);
+	errno = e;
+out:
+	if (fd >= 0)
+		close(fd);
+	so2_wipe_free(json, jsonlen);
+	return result;
+}
+
+/* so2_store_remove - delete a record and its lock file */
+so2_status
+so2_store_remove(so2_store *st, const char *name, so2_err *err)
+{
+	char lk[NAME_MAX + 1];
+
+	if (unlinkat(st->dirfd, name, 0) != 0) {
+		if (errno == ENOENT)
+			return so2_err_set(err, SO2_ERR_NOTFOUND, "no token record %s/%s",
+					   st->dir, name);
+		return so2_err_set(err, SO2_ERR_IO, "cannot remove %s/%s: %s", st->dir, name,
+				   strerror(errno));
+	}
+	if (lock_name(name, lk, sizeof(lk)) == 0)
+		unlinkat(st->dirfd, lk, 0);
+	fsync(st->dirfd);
+	return SO2_OK;
+}
+
+/* so2_store_lock - take the writer lock of a record, waiting up to timeout s */
+so2_status
+so2_store_lock(so2_store *st, const char *name, long timeout, int *lockfd, so2_err *err)
+{
+	char lk[NAME_MAX + 1];
+	struct flock fl;
+	struct timespec start, now, pause = { 0, SO2_LOCK_POLL_NS };
+	int fd;
+
+	*lockfd = -1;
+	if (lock_name(name, lk, sizeof(lk)) != 0)
+		return so2_err_set(err, SO2_ERR_PARAM, "record name too long: %s", name);
+	fd = openat(st->dirfd, lk, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return so2_err_set(err, SO2_ERR_IO, "cannot open lock file %s/%s: %s (euid %ld)",
+				   st->dir, lk, strerror(errno), (long)geteuid());
+	give_to_store_owner(st, fd);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+			break;
+		if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
+			int e = errno;
+
+			close(fd);
+			return so2_err_set(err, SO2_ERR_IO, "cannot lock %s/%s: %s", st->dir, lk,
+					   strerror(e));
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= timeout) {
+			close(fd);
+			return so2_err_set(err, SO2_ERR_LOCK,
+					   "another process held the lock %s/%s for more than %ld"
+					   " seconds (lock_timeout); try again later", st->dir, lk,
+					   timeout);
+		}
+		nanosleep(&pause, NULL);
+	}
+	*lockfd = fd;
+	return SO2_OK;
+}
+
+/* so2_store_unlock - release a lock (closing drops the OFD lock) */
+void
+so2_store_unlock(int lockfd)
+{
+	if (lockfd >= 0)
+		close(lockfd);
+}
+
+/* cmp_names - qsort comparator for C strings */
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* so2_store_list - sorted record file names */
+so2_status
+so2_store_list(so2_store *st, char ***names, so2_err *err)
+{
+	DIR *d;
+	struct dirent *de;
+	char **v = NULL, **nv;
+	size_t n = 0, cap = 0, len, sl = strlen(SO2_RECORD_SUFFIX);
+	int fd;
+
+	*names = NULL;
+	fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return so2_err_set(err, SO2_ERR_IO, "cannot list token store %s: %s", st->dir,
+				   strerror(errno));
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len <= sl
+		    || strcmp(de->d_name + len - sl, SO2_RECORD_SUFFIX) != 0)
+			continue;
+		if (n + 2 > cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (nv == NULL)
+				goto nomem;
+			v = nv;
+		}
+		if ((v[n] = strdup(de->d_name)) == NULL)
+			goto nomem;
+		v[++n] = NULL;
+	}
+	closedir(d);
+	if (v == NULL && (v = calloc(1, sizeof(*v))) == NULL)
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	qsort(v, n, sizeof(*v), cmp_names);
+	*names = v;
+	return SO2_OK;
+nomem:
+	closedir(d);
+	if (v != NULL) {
+		v[n] = NULL;
+		so2_store_list_free(v);
+	}
+	return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+}
+
+/* so2_store_list_free - free a list from so2_store_list */
+void
+so2_store_list_free(char **names)
+{
+	char **p;
+
+	if (names == NULL)
+		return;
+	for (p = names; *p != NULL; p++)
+		free(*p);
+	free(names);
+}

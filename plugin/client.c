@@ -1,0 +1,562 @@
+/*
+ * NAME
+ *	client.c - the XOAUTH2 and OAUTHBEARER client mechanisms
+ * SYNOPSIS
+ *	so2_core_client_plug_init(), called by plugin.c from
+ *	sasl_client_plug_init (Cyrus SASL saslplug.h)
+ * DESCRIPTION
+ *	Init (runs before Postfix chroots and drops privileges): read the
+ *	configuration, open the token store and read the CA bundle. A
+ *	broken configuration does not unregister the mechanisms: it is
+ *	reported at every attempt instead.
+ *
+ *	The exchange, one state machine per connection:
+ *	S0, nothing sent (first step, whatever the server sent): get the
+ *	SASL user (authname) and password through callbacks or
+ *	SASL_INTERACT prompts, pick the token (below), call canon_user,
+ *	build the initial response and return SASL_CONTINUE.
+ *	S1, response sent: a non-empty server message that parses as a JSON
+ *	error challenge (RFC 7628 3.2.2; Google/Microsoft XOAUTH2) is
+ *	reported with its status, and when it says the token was refused
+ *	the record is marked so the next attempt refreshes first. The reply
+ *	is the empty response (XOAUTH2) or a single 0x01 (OAUTHBEARER,
+ *	RFC 7628 3.2.3); the step returns SASL_OK with doneflag set so the
+ *	application sends it and reads the server's final verdict. Input
+ *	that is not a challenge (mutt hands its stale buffer to a step
+ *	after a tagged OK) is ignored.
+ *
+ *	The SASL password picks the token (DESIGN "How a Postfix relay uses
+ *	it"): empty: the record named by the SASL user; "/path": that
+ *	record file; the name of an account in the store: that record;
+ *	anything else: a literal bearer token.
+ *
+ *	The SASL user is sent exactly as the application gave it.
+ * DIAGNOSTICS
+ *	Every failure calls seterror (SASL_NOLOG) and logs one line at
+ *	SASL_LOG_ERR through the application's log callback (Postfix:
+ *	"warning: SASL authentication problem: ..."). Tokens never appear.
+ *	The libsasl2 formatter is not printf: only "%s" is used.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <sasl/sasl.h>
+#include <sasl/saslplug.h>
+
+#include <sasl-oauth2/cache.h>
+#include <sasl-oauth2/config.h>
+#include <sasl-oauth2/mechanism.h>
+#include <sasl-oauth2/secret.h>
+
+#include "core.h"
+
+#define SO2_EXPORT __attribute__((visibility("default")))
+
+enum mech_id { MECH_XOAUTH2, MECH_OAUTHBEARER };
+
+/* Shared by both mechanisms and all connections; immutable after init. */
+struct glob {
+	so2_config *conf;	/* never NULL (defaults on error) */
+	so2_err conf_err;	/* configuration error, or SO2_OK */
+	so2_cache *cache;
+	int refs;		/* mech_free is called once per mechanism */
+};
+
+/* Per connection. */
+struct conn {
+	struct glob *g;
+	enum mech_id mech;
+	int state;			/* 0: nothing sent, 1: sent, 2: done */
+	char *out;			/* our response (holds the token) */
+	size_t outlen;
+	char ref[1024];			/* record reference, "" for a literal */
+};
+
+static const char *const mech_names[] = { "XOAUTH2", "OAUTHBEARER" };
+
+/* report - seterror + one log line, never a token */
+static void
+report(const sasl_utils_t *utils, int level, const char *mech, const char *msg)
+{
+	char line[SO2_ERR_MSG_MAX + 64];
+
+	so2_format(line, sizeof(line), "sasl-oauth2: %s: %s", mech, msg);
+	utils->seterror(utils->conn, SASL_NOLOG, "%s", line);
+	utils->log(utils->conn, level, "%s", line);
+}
+
+/* so2_status_to_sasl - the one map from core status to SASL result */
+static int
+so2_status_to_sasl(so2_status status)
+{
+	switch (status) {
+	case SO2_OK:		return SASL_OK;
+	case SO2_ERR_NOMEM:	return SASL_NOMEM;
+	case SO2_ERR_PARAM:	return SASL_BADPARAM;
+	case SO2_ERR_CONFIG:	return SASL_CONFIGERR;
+	case SO2_ERR_NOTFOUND:	return SASL_NOUSER;
+	case SO2_ERR_LOCK:
+	case SO2_ERR_TEMP:	return SASL_TRYAGAIN;
+	case SO2_ERR_PROTO:	return SASL_BADPROT;
+	case SO2_ERR_AUTH:	return SASL_BADAUTH;
+	case SO2_ERR_RECORD:
+	case SO2_ERR_IO:
+	case SO2_ERR_GRANT:
+	case SO2_ERR_OAUTH:
+	case SO2_ERR_PENDING:
+	case SO2_ERR_SLOW_DOWN:	return SASL_FAIL;
+	}
+	return SASL_FAIL;
+}
+
+/* glob_release - drop one reference, free at zero */
+static void
+glob_release(struct glob *g)
+{
+	if (g == NULL || --g->refs > 0)
+		return;
+	so2_cache_close(g->cache);
+	so2_config_free(g->conf);
+	free(g);
+}
+
+/* mech_free - libsasl2 calls this once per mechanism at sasl_done */
+static void
+mech_free(void *glob, const sasl_utils_t *utils)
+{
+	(void)utils;
+	glob_release(glob);
+}
+
+/* mech_new - per-connection state */
+static int
+mech_new(enum mech_id mech, void *glob, sasl_client_params_t *params, void **conn_ctx)
+{
+	struct conn *c;
+
+	c = params->utils->malloc(sizeof(*c));
+	if (c == NULL) {
+		report(params->utils, SASL_LOG_ERR, mech_names[mech], "out of memory");
+		return SASL_NOMEM;
+	}
+	memset(c, 0, sizeof(*c));
+	c->g = glob;
+	c->mech = mech;
+	*conn_ctx = c;
+	return SASL_OK;
+}
+
+static int
+xoauth2_new(void *glob, sasl_client_params_t *params, void **conn_ctx)
+{
+	return mech_new(MECH_XOAUTH2, glob, params, conn_ctx);
+}
+
+static int
+oauthbearer_new(void *glob, sasl_client_params_t *params, void **conn_ctx)
+{
+	return mech_new(MECH_OAUTHBEARER, glob, params, conn_ctx);
+}
+
+/* mech_dispose - wipe the response (it holds the token) and free */
+static void
+mech_dispose(void *conn_ctx, const sasl_utils_t *utils)
+{
+	struct conn *c = conn_ctx;
+
+	if (c == NULL)
+		return;
+	so2_wipe_free(c->out, c->outlen + 1);
+	utils->erasebuffer((char *)c, sizeof(*c));
+	utils->free(c);
+}
+
+/* prompt_result - the answer to prompt id in *prompt_need, if any */
+static const char *
+prompt_result(sasl_interact_t *prompts, unsigned long id, unsigned *len)
+{
+	for (; prompts != NULL && prompts->id != SASL_CB_LIST_END; prompts++)
+		if (prompts->id == id) {
+			*len = prompts->len;
+			return prompts->result;
+		}
+	return NULL;
+}
+
+/* get_simple - authname or user: prompt answer, else callback */
+static int
+get_simple(const sasl_utils_t *utils, sasl_interact_t *prompts, unsigned long id,
+	   const char **out)
+{
+	sasl_getsimple_t *proc = NULL;
+	void *ctx = NULL;
+	unsigned len = 0;
+	int r;
+
+	*out = prompt_result(prompts, id, &len);
+	if (*out != NULL)
+		return SASL_OK;
+	r = utils->getcallback(utils->conn, id, (sasl_callback_ft *)&proc, &ctx);
+	if (r != SASL_OK)
+		return r;		/* SASL_INTERACT, or SASL_FAIL: none */
+	if (proc == NULL)
+		return SASL_INTERACT;
+	r = proc(ctx, (int)id, out, &len);
+	if (r == SASL_OK && *out == NULL)
+		r = SASL_FAIL;
+	return r;
+}
+
+/* get_password - the SASL password (token reference): prompt, else callback
+ *	*pass points into application memory; it is copied at once. */
+static int
+get_password(const sasl_utils_t *utils, sasl_interact_t *prompts, so2_secret *pass)
+{
+	sasl_getsecret_t *proc = NULL;
+	sasl_secret_t *secret = NULL;
+	const char *p;
+	unsigned len = 0;
+	void *ctx = NULL;
+	int r;
+
+	if ((p = prompt_result(prompts, SASL_CB_PASS, &len)) != NULL)
+		return so2_secret_set(pass, p, len ? len : strlen(p)) == SO2_OK ? SASL_OK
+										   : SASL_NOMEM;
+	r = utils->getcallback(utils->conn, SASL_CB_PASS, (sasl_callback_ft *)&proc, &ctx);
+	if (r == SASL_FAIL)	/* no password callback: the record of the user */
+		return so2_secret_set(pass, "", 0) == SO2_OK ? SASL_OK : SASL_NOMEM;
+	if (r != SASL_OK)
+		return r;
+	if (proc == NULL)
+		return SASL_INTERACT;
+	r = proc(utils->conn, ctx, SASL_CB_PASS, &secret);
+	if (r != SASL_OK)
+		return r;
+	if (secret == NULL)
+		return so2_secret_set(pass, "", 0) == SO2_OK ? SASL_OK : SASL_NOMEM;
+	/* Stop at a NUL: Postfix hands over a C string with len = strlen. */
+	len = (unsigned)strnlen((const char *)secret->data, secret->len);
+	return so2_secret_set(pass, (const char *)secret->data, len) == SO2_OK ? SASL_OK
+									       : SASL_NOMEM;
+}
+
+/* make_prompts - ask the application for what its callbacks did not give */
+static int
+make_prompts(const sasl_utils_t *utils, sasl_interact_t **prompt_need, int need_user,
+	     int need_pass)
+{
+	sasl_interact_t *p;
+	int n = need_user + need_pass + 1;
+
+	p = utils->malloc(sizeof(*p) * (size_t)n);
+	if (p == NULL)
+		return SASL_NOMEM;
+	memset(p, 0, sizeof(*p) * (size_t)n);
+	*prompt_need = p;
+	if (need_user) {
+		p->id = SASL_CB_AUTHNAME;
+		p->challenge = "OAuth2 account";
+		p->prompt = "OAuth2 account (mailbox address)";
+		p++;
+	}
+	if (need_pass) {
+		p->id = SASL_CB_PASS;
+		p->challenge = "OAuth2 token";
+		p->prompt = "Token record, record path or access token"
+			    " (empty: the record of the account)";
+		p++;
+	}
+	p->id = SASL_CB_LIST_END;
+	return SASL_INTERACT;
+}
+
+/* remote_port - the port of "ip;port", 0 when unknown */
+static unsigned
+remote_port(const char *ipport)
+{
+	const char *semi;
+	char *end;
+	unsigned long v;
+
+	if (ipport == NULL || (semi = strrchr(ipport, ';')) == NULL)
+		return 0;
+	v = strtoul(semi + 1, &end, 10);
+	return (*end == '\0' && v > 0 && v < 65536) ? (unsigned)v : 0;
+}
+
+/* choose_token - the token the password selects (see DESCRIPTION) */
+static so2_status
+choose_token(struct glob *g, struct conn *c, const char *user, const so2_secret *pass,
+	     so2_secret *token, so2_token_info *info, so2_err *err)
+{
+	const char *ref;
+
+	memset(info, 0, sizeof(*info));
+	if (g->conf_err.status != SO2_OK)
+		return so2_err_set(err, SO2_ERR_CONFIG, "%s", g->conf_err.msg);
+	if (so2_secret_empty(pass))
+		ref = user;
+	else if (pass->data[0] == '/')
+		ref = pass->data;
+	else if (so2_account_valid(pass->data) && so2_cache_ref_exists(g->cache, pass->data))
+		ref = pass->data;
+	else {
+		/* A literal bearer token handed over by the application. */
+		c->ref[0] = '\0';
+		so2_format(info->account, sizeof(info->account), "%s", user);
+		return so2_secret_set(token, pass->data, pass->len) == SO2_OK
+		       ? SO2_OK : so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	}
+	so2_format(c->ref, sizeof(c->ref), "%s", ref);
+	return so2_cache_get(g->cache, ref, 0, token, info, err);
+}
+
+/* step_first - S0: build and return the initial response */
+static int
+step_first(struct glob *g, struct conn *c, sasl_client_params_t *params,
+	   sasl_interact_t **prompt_need, const char **clientout, unsigned *clientoutlen,
+	   sasl_out_params_t *oparams)
+{
+	const sasl_utils_t *utils = params->utils;
+	const char *mech = mech_names[c->mech];
+	const char *user = NULL, *authzid = NULL;
+	so2_secret pass = SO2_SECRET_INIT, token = SO2_SECRET_INIT;
+	so2_token_info info;
+	so2_err err;
+	int ru, rz, rp, r;
+	so2_status st;
+
+	so2_err_clear(&err);
+	ru = get_simple(utils, prompt_need ? *prompt_need : NULL, SASL_CB_AUTHNAME, &user);
+	rz = get_simple(utils, prompt_need ? *prompt_need : NULL, SASL_CB_USER, &authzid);
+	if (rz != SASL_OK)
+		authzid = NULL;		/* optional */
+	rp = get_password(utils, prompt_need ? *prompt_need : NULL, &pass);
+	if (prompt_need != NULL && *prompt_need != NULL) {
+		utils->free(*prompt_need);
+		*prompt_need = NULL;
+	}
+	if (ru == SASL_INTERACT || rp == SASL_INTERACT) {
+		if (prompt_need == NULL) {
+			report(utils, SASL_LOG_ERR, mech, "the application gives no SASL user or"
+			       " password and does not support prompts; configure the user name"
+			       " (and an empty password) for this server");
+			r = SASL_BADPARAM;
+			goto out;
+		}
+		r = make_prompts(utils, prompt_need, ru == SASL_INTERACT, rp == SASL_INTERACT);
+		goto out;
+	}
+	if (ru != SASL_OK || user == NULL || *user == '\0') {
+		report(utils, SASL_LOG_ERR, mech, "no SASL user name (the mailbox address) was"
+		       " given by the application");
+		r = ru == SASL_OK ? SASL_BADPARAM : ru;
+		goto out;
+	}
+	if (rp != SASL_OK) {
+		report(utils, SASL_LOG_ERR, mech, "could not get the SASL password from the"
+		       " application");
+		r = rp;
+		goto out;
+	}
+	st = choose_token(g, c, user, &pass, &token, &info, &err);
+	if (st != SO2_OK) {
+		report(utils, SASL_LOG_ERR, mech, err.msg);
+		r = so2_status_to_sasl(st);
+		goto out;
+	}
+	if (info.warning[0] != '\0')
+		report(utils, SASL_LOG_WARN, mech, info.warning);
+	/* canon_user before success (SASL client.c: both must be set). */
+	if (authzid != NULL && *authzid != '\0' && strcmp(authzid, user) != 0) {
+		r = params->canon_user(utils->conn, authzid, 0, SASL_CU_AUTHZID, oparams);
+		if (r == SASL_OK)
+			r = params->canon_user(utils->conn, user, 0, SASL_CU_AUTHID, oparams);
+	} else {
+		authzid = NULL;
+		r = params->canon_user(utils->conn, user, 0, SASL_CU_AUTHID | SASL_CU_AUTHZID,
+				       oparams);
+	}
+	if (r != SASL_OK) {
+		report(utils, SASL_LOG_ERR, mech, "the SASL library refused the user name");
+		goto out;
+	}
+	if (c->mech == MECH_XOAUTH2)
+		st = so2_xoauth2_response(user, token.data, token.len, &c->out, &c->outlen, &err);
+	else
+		st = so2_oauthbearer_response(authzid ? authzid : user, params->serverFQDN,
+					      remote_port(params->ipremoteport), token.data,
+					      token.len, &c->out, &c->outlen, &err);
+	if (st != SO2_OK) {
+		report(utils, SASL_LOG_ERR, mech, err.msg);
+		r = so2_status_to_sasl(st);
+		goto out;
+	}
+	*clientout = c->out;
+	*clientoutlen = (unsigned)c->outlen;
+	c->state = 1;
+	r = SASL_CONTINUE;
+out:
+	so2_secret_clear(&pass);
+	so2_secret_clear(&token);
+	return r;
+}
+
+/* step_after - S1: the server answered our response with a challenge */
+static int
+step_after(struct glob *g, struct conn *c, sasl_client_params_t *params, const char *serverin,
+	   unsigned serverinlen, const char **clientout, unsigned *clientoutlen,
+	   sasl_out_params_t *oparams)
+{
+	const sasl_utils_t *utils = params->utils;
+	const char *mech = mech_names[c->mech];
+	char msg[SO2_ERR_MSG_MAX];
+	so2_challenge ch;
+	so2_err err;
+
+	/* The reply the mechanism requires after an error challenge. */
+	*clientout = c->mech == MECH_XOAUTH2 ? "" : "\001";
+	*clientoutlen = c->mech == MECH_XOAUTH2 ? 0 : 1;
+	c->state = 2;
+	oparams->doneflag = 1;
+	oparams->mech_ssf = 0;
+	oparams->maxoutbuf = 0;
+	oparams->encode = NULL;
+	oparams->decode = NULL;
+	if (serverin == NULL || serverinlen == 0)
+		return SASL_OK;
+	so2_err_clear(&err);
+	if (so2_challenge_parse(serverin, serverinlen, &ch, &err) != SO2_OK) {
+		/* Not a challenge (e.g. mutt's stale buffer after success). */
+		utils->log(utils->conn, SASL_LOG_DEBUG, "%s",
+			   "sasl-oauth2: ignoring server data that is not an error challenge");
+		return SASL_OK;
+	}
+	so2_format(msg, sizeof(msg),
+		 "the server rejected the access token for %s: status \"%s\"%s%s%s%s%s",
+		 c->ref[0] ? c->ref : "the given token", ch.status,
+		 ch.scope[0] ? ", scope \"" : "", ch.scope, ch.scope[0] ? "\"" : "",
+		 so2_challenge_token_invalid(&ch) && c->ref[0]
+		 ? "; the token will be refreshed at the next attempt" : "",
+		 so2_challenge_token_invalid(&ch) && !c->ref[0]
+		 ? "; the application must give a fresh token" : "");
+	report(utils, SASL_LOG_ERR, mech, msg);
+	if (so2_challenge_token_invalid(&ch) && c->ref[0] != '\0'
+	    && so2_cache_mark_stale(g->cache, c->ref, msg, &err) != SO2_OK)
+		report(utils, SASL_LOG_WARN, mech, err.msg);
+	return SASL_OK;
+}
+
+/* mech_step - one step of the exchange (saslplug.h mech_step) */
+static int
+mech_step(void *conn_ctx, sasl_client_params_t *params, const char *serverin,
+	  unsigned serverinlen, sasl_interact_t **prompt_need, const char **clientout,
+	  unsigned *clientoutlen, sasl_out_params_t *oparams)
+{
+	struct conn *c = conn_ctx;
+
+	*clientout = NULL;
+	*clientoutlen = 0;
+	if (c == NULL)
+		return SASL_BADPARAM;
+	switch (c->state) {
+	case 0:
+		return step_first(c->g, c, params, prompt_need, clientout, clientoutlen,
+				  oparams);
+	case 1:
+		return step_after(c->g, c, params, serverin, serverinlen, clientout,
+				  clientoutlen, oparams);
+	default:
+		report(params->utils, SASL_LOG_ERR, mech_names[c->mech],
+		       "the server sent another challenge after the exchange ended");
+		return SASL_BADPROT;
+	}
+}
+
+/*
+ * Mechanism flags (see sasl-oauth2(8), "Mechanism properties"):
+ * max_ssf 0: no security layer (RFC 7628 section 3). NOANONYMOUS and
+ * PASS_CREDENTIALS, like PLAIN: a bearer token is a replayable
+ * credential sent in clear inside the session, so the mechanisms do not
+ * claim NOPLAINTEXT and need TLS (Postfix: smtp_sasl_tls_security_options
+ * = noanonymous). Client first. OAUTHBEARER can carry an authzid
+ * (gs2 "a="), so it allows proxying; XOAUTH2 has only "user=".
+ * Required prompts: the user name only; the password may be absent.
+ */
+static const unsigned long required_prompts[] = { SASL_CB_AUTHNAME, SASL_CB_LIST_END };
+
+static sasl_client_plug_t plugins[] = {
+	{
+		"XOAUTH2", 0, SASL_SEC_NOANONYMOUS | SASL_SEC_PASS_CREDENTIALS,
+		SASL_FEAT_WANT_CLIENT_FIRST, required_prompts, NULL, xoauth2_new,
+		mech_step, mech_dispose, mech_free, NULL, NULL, NULL
+	},
+	{
+		"OAUTHBEARER", 0, SASL_SEC_NOANONYMOUS | SASL_SEC_PASS_CREDENTIALS,
+		SASL_FEAT_WANT_CLIENT_FIRST | SASL_FEAT_ALLOWS_PROXY, required_prompts, NULL,
+		oauthbearer_new, mech_step, mech_dispose, mech_free, NULL, NULL, NULL
+	},
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_result;
+
+/* init_curl - once per process; never cleaned up (the core is never unloaded) */
+static void
+init_curl(void)
+{
+	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* so2_core_client_plug_init - register the mechanisms (sasl_client_plug_init_t) */
+SO2_EXPORT int so2_core_client_plug_init(const sasl_utils_t *utils, int max_version,
+					 int *out_version, sasl_client_plug_t **pluglist,
+					 int *plugcount);
+
+SO2_EXPORT int
+so2_core_client_plug_init(const sasl_utils_t *utils, int max_version, int *out_version,
+			  sasl_client_plug_t **pluglist, int *plugcount)
+{
+	struct glob *g;
+	so2_err err;
+	char line[SO2_ERR_MSG_MAX + 64];
+
+	if (max_version < SASL_CLIENT_PLUG_VERSION)
+		return SASL_BADVERS;
+	pthread_once(&curl_once, init_curl);
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return SASL_NOMEM;
+	so2_err_clear(&g->conf_err);
+	if (curl_init_result != CURLE_OK)
+		so2_err_set(&g->conf_err, SO2_ERR_CONFIG, "libcurl initialisation failed: %s",
+			    curl_easy_strerror(curl_init_result));
+	else if (so2_config_load(NULL, 0, &g->conf, &g->conf_err) != SO2_OK)
+		g->conf = NULL;
+	if (g->conf == NULL && (g->conf = so2_config_defaults()) == NULL) {
+		free(g);
+		return SASL_NOMEM;
+	}
+	so2_err_clear(&err);
+	if (so2_cache_open(g->conf, &g->cache, &err) != SO2_OK) {
+		so2_config_free(g->conf);
+		free(g);
+		return SASL_NOMEM;
+	}
+	if (g->conf_err.status != SO2_OK) {
+		/* conn is NULL at init: this goes to syslog (SASL common.c). */
+		so2_format(line, sizeof(line), "sasl-oauth2: %s", g->conf_err.msg);
+		utils->log(NULL, SASL_LOG_ERR, "%s", line);
+	}
+	g->refs = 2;
+	plugins[0].glob_context = g;
+	plugins[1].glob_context = g;
+	*out_version = SASL_CLIENT_PLUG_VERSION;
+	*pluglist = plugins;
+	*plugcount = 2;
+	return SASL_OK;
+}

@@ -1,0 +1,23 @@
+/*
+ * tests.h - the unit test suites (Check framework)
+ *
+ * Each test_*.c file defines one suite_*() returning its Suite; main.c
+ * runs them all. Failure messages say what was got and what was wanted:
+ *	ck_assert_msg(x == want, "field: got %d, want %d", x, want);
+ */
+#ifndef SO2_TESTS_H
+#define SO2_TESTS_H
+
+#include <check.h>
+
+Suite *suite_secret(void);
+Suite *suite_config(void);
+Suite *suite_record(void);
+Suite *suite_store(void);
+Suite *suite_endpoint(void);
+Suite *suite_mechanism(void);
+
+/* The directory with test data files (tests/unit/data). */
+const char *test_data_dir(void);
+
+#endif
