@@ -314,7 +314,8 @@ so2_store_write(so2_store *st, const char *name, const so2_record *rec, so2_err 
 		return result;
 	for (i = 0; i < SO2_TEMP_TRIES; i++) {
 		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-			result = so2_err_set(err, SO2_ERR_IO, "no random bytes for a temp file name");
+			result = so2_err_set(err, SO2_ERR_IO,
+					     "no random bytes for a temp file name");
 			goto out;
 		}
 		so2_format(tmp, sizeof(tmp), ".%.200s.%02x%02x%02x%02x%02x%02x.tmp", name,

@@ -122,7 +122,7 @@ main(int argc, char **argv)
 		case 'N': opt_nopass = 1; break;
 		case 'I': opt_interact = 1; break;
 		case 'S': serverfirst = 1; break;
-		case 'n': count = atoi(optarg); break;
+		case 'n': count = (int)strtol(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: sasl-client -m MECH -u USER [-p PASS|-N|-I] ...\n");
 			return 2;

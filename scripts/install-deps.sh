@@ -1,0 +1,26 @@
+#!/bin/sh
+# install-deps.sh - install what building and testing sasl-oauth2 needs
+# (Debian 12 / bookworm, as root). Safe to run again.
+#
+# Build: compiler, autotools, pkg-config and the -dev packages of libsasl2,
+# libcurl, jansson, OpenSSL; Check for the unit tests. Tests: the real
+# programs the end-to-end tests start on 127.0.0.1 (Postfix, Dovecot,
+# cyrus-clients, sasl2-bin), python3 for the identity-provider emulator,
+# openssl and curl for the test CA and probes, valgrind.
+set -eu
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: run as root (it calls apt-get)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# No system mail service is configured: the tests run private instances.
+if ! dpkg -s postfix >/dev/null 2>&1; then
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+fi
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+	build-essential autoconf automake libtool pkg-config make \
+	libsasl2-dev libcurl4-openssl-dev libjansson-dev libssl-dev check \
+	postfix dovecot-core dovecot-imapd dovecot-lmtpd cyrus-clients \
+	sasl2-bin libsasl2-modules \
+	python3 openssl curl ca-certificates valgrind binutils procps

@@ -1,0 +1,38 @@
+#!/bin/bash
+# test.sh - the whole test suite, as CI runs it:
+#   1. build in build/ with warnings as errors; make check (unit tests,
+#      style check, the module in real libsasl2, the emulator, the CLI,
+#      Postfix end to end); make distcheck is run by CI only (slow).
+#   2. build in build-asan/ with AddressSanitizer + UBSan; make check
+#      (the end-to-end test skips there: Postfix is not instrumented).
+#   3. valgrind over the unit tests and 1,000 client exchanges in one process.
+# Prints each test log on failure. Exit 0 when everything passed.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+rc=0
+
+check() {	# check DIR - make check in DIR, show logs of failures
+	if ! make -C "$1" -j2 check; then
+		find "$1" -name '*.log' -newer "$1/Makefile" -print0 | xargs -0 grep -l -E '^(FAIL|ERROR)' \
+			| while read -r f; do echo "===== $f"; cat "$f"; done
+		rc=1
+	fi
+}
+
+echo "===== build (build/)"
+scripts/build.sh build
+echo "===== make check (build/)"
+check build
+
+echo "===== build with AddressSanitizer and UBSan (build-asan/)"
+scripts/build.sh build-asan --enable-sanitizers
+echo "===== make check (build-asan/)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	check build-asan
+
+echo "===== valgrind (build/)"
+if ! "$top/tests/valgrind.sh" "$top/build"; then rc=1; fi
+
+if [ $rc -eq 0 ]; then echo "ALL TESTS PASSED"; else echo "SOME TESTS FAILED"; fi
+exit $rc

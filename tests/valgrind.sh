@@ -1,0 +1,31 @@
+#!/bin/bash
+# valgrind.sh BUILDDIR - memory checks with valgrind (errors and leaks):
+#   - the unit tests (CK_FORK=no, so valgrind sees every test);
+#   - 1,000 sasl_client_init .. sasl_dispose .. sasl_done cycles in one
+#     process through real libsasl2 and the module (XOAUTH2 and
+#     OAUTHBEARER, error challenge included).
+# Exit 77 when valgrind is missing.
+set -u
+B=$(cd "${1:?usage: valgrind.sh BUILDDIR}" && pwd)
+top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+top_builddir=$B
+export top_srcdir top_builddir
+. "$top_srcdir/tests/lib.sh"
+command -v valgrind >/dev/null || t_skip "valgrind not installed"
+VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+
+if [ -x "$B/tests/unit/test-core" ]; then
+	CK_FORK=no $VG "$B/libtool" --mode=execute "$B/tests/unit/test-core" >/dev/null \
+		|| t_fail "valgrind: unit tests"
+	echo "valgrind: unit tests clean"
+fi
+t_tmpdir
+t_plugin_env
+echo "store_dir = $T/store" > "$SASL_OAUTH2_CONF"
+t_record relay@example.com AT-relay 3600 RT-relay
+$VG "$SO2_SASL_CLIENT" -n 1000 -m XOAUTH2 -u relay@example.com -p "" >/dev/null 2>&1 \
+	|| t_fail "valgrind: 1000 XOAUTH2 client cycles"
+$VG "$SO2_SASL_CLIENT" -n 200 -m OAUTHBEARER -u relay@example.com -p "literal.token" \
+	"$(b64 '{"status":"invalid_token"}')" >/dev/null 2>&1 \
+	|| t_fail "valgrind: 200 OAUTHBEARER cycles with an error challenge"
+echo "valgrind: 1000 + 200 client cycles clean"
