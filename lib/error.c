@@ -40,8 +40,15 @@ so2_err_prefix(so2_err *err, const char *fmt, ...)
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	n = strlen(err->msg);
-	if (n < sizeof(err->msg) - 1)
-		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", old);
+	if (n + 2 < sizeof(err->msg)) {
+		size_t room = sizeof(err->msg) - n - 2 - 1, olen = strlen(old);
+
+		memcpy(err->msg + n, ": ", 2);
+		if (olen > room)
+			olen = room;	/* messages are capped by design */
+		memcpy(err->msg + n + 2, old, olen);
+		err->msg[n + 2 + olen] = '\0';
+	}
 	return err->status;
 }
 
