@@ -22,7 +22,7 @@ struct obuf {
 	char *p;
 	size_t len;
 	size_t cap;
-	int bad;	/* over SO2_RESPONSE_MAX or out of memory */
+	int bad;	/* 1: out of memory, 2: over SO2_RESPONSE_MAX */
 };
 
 /* ob_add - append n bytes */
@@ -32,7 +32,7 @@ ob_add(struct obuf *b, const char *s, size_t n)
 	if (b->bad)
 		return;
 	if (b->len + n + 1 > SO2_RESPONSE_MAX) {
-		b->bad = 1;
+		b->bad = 2;	/* too long */
 		return;
 	}
 	if (b->len + n + 1 > b->cap) {
@@ -68,9 +68,10 @@ ob_finish(struct obuf *b, char **out, size_t *outlen, so2_err *err)
 {
 	if (b->bad || b->p == NULL) {
 		so2_wipe_free(b->p, b->cap);
-		return so2_err_set(err, b->p == NULL ? SO2_ERR_NOMEM : SO2_ERR_PARAM,
-				   "cannot build the SASL response (longer than %d bytes or"
-				   " out of memory)", SO2_RESPONSE_MAX);
+		if (b->bad == 2)
+			return so2_err_set(err, SO2_ERR_PARAM, "the SASL response would be longer"
+					   " than %d bytes", SO2_RESPONSE_MAX);
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
 	}
 	*out = b->p;
 	*outlen = b->len;
@@ -160,13 +161,23 @@ so2_oauthbearer_response(const char *authzid, const char *host, unsigned port,
 	return ob_finish(&b, out, outlen, err);
 }
 
-/* copy_member - a string member into a fixed buffer ("" when absent) */
-static void
-copy_member(json_t *obj, const char *key, char *buf, size_t size)
+/* copy_member - a string member into a fixed buffer ("" when absent)
+ *	Control characters become '?' (the text reaches logs); a value that
+ *	does not fit is an error, not a truncation. */
+static so2_status
+copy_member(json_t *obj, const char *key, char *buf, size_t size, so2_err *err)
 {
 	const char *s = so2_json_str(obj, key);
 
-	snprintf(buf, size, "%s", s ? s : "");
+	buf[0] = '\0';
+	if (s == NULL)
+		return SO2_OK;
+	if (strlen(s) >= size)
+		return so2_err_set(err, SO2_ERR_PROTO,
+				   "server challenge: member \"%s\" is longer than %zu bytes", key,
+				   size - 1);
+	so2_printable(s, buf, size);
+	return SO2_OK;
 }
 
 /* so2_challenge_parse - read a server error challenge */
@@ -186,7 +197,7 @@ so2_challenge_parse(const char *in, size_t len, so2_challenge *out, so2_err *err
 		return result;
 	status = json_object_get(root, "status");
 	if (json_is_string(status)) {
-		copy_member(root, "status", out->status, sizeof(out->status));
+		result = copy_member(root, "status", out->status, sizeof(out->status), err);
 	} else if (json_is_integer(status)) {
 		snprintf(out->status, sizeof(out->status), "%lld",
 			 (long long)json_integer_value(status));
@@ -195,12 +206,17 @@ so2_challenge_parse(const char *in, size_t len, so2_challenge *out, so2_err *err
 		return so2_err_set(err, SO2_ERR_PROTO,
 				   "server challenge is JSON without a \"status\" member");
 	}
-	copy_member(root, "scope", out->scope, sizeof(out->scope));
-	copy_member(root, "schemes", out->schemes, sizeof(out->schemes));
-	copy_member(root, "openid-configuration", out->openid_configuration,
-		    sizeof(out->openid_configuration));
+	if (result == SO2_OK)
+		result = copy_member(root, "scope", out->scope, sizeof(out->scope), err);
+	if (result == SO2_OK)
+		result = copy_member(root, "schemes", out->schemes, sizeof(out->schemes), err);
+	if (result == SO2_OK)
+		result = copy_member(root, "openid-configuration", out->openid_configuration,
+				     sizeof(out->openid_configuration), err);
 	json_decref(root);
-	return SO2_OK;
+	if (result != SO2_OK)
+		memset(out, 0, sizeof(*out));
+	return result;
 }
 
 /* so2_challenge_token_invalid - does the status say the token was refused? */

@@ -213,8 +213,11 @@ so2_record_parse(const char *origin, const char *json, size_t len, so2_record **
 	}
 	if (!so2_record_has_state(rec, SO2_STATE_OK) && !so2_record_has_state(rec, SO2_STATE_STALE)
 	    && !so2_record_has_state(rec, SO2_STATE_NEEDS_LOGIN)) {
-		result = so2_err_set(err, SO2_ERR_RECORD, "%s: member state: unknown value \"%s\"",
-				     origin, rec->state);
+		char shown[32];
+
+		result = so2_err_set(err, SO2_ERR_RECORD, "%s: member state: unknown value \"%s\""
+				     " (ok, stale or needs_login)", origin,
+				     so2_printable(rec->state, shown, sizeof(shown)));
 		goto out;
 	}
 	for (i = 0; i < N_ELEM(num_members); i++)
@@ -285,7 +288,10 @@ so2_record_serialize(const so2_record *rec, char **out, size_t *outlen, so2_err 
 	so2_json_wipe_decref(obj);
 	if (bad || text == NULL) {
 		free(text);
-		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory serialising the record");
+		return so2_err_set(err, bad ? SO2_ERR_RECORD : SO2_ERR_NOMEM,
+				   "cannot serialise the token record: %s",
+				   bad ? "a member is not valid UTF-8 (or out of memory)"
+				   : "out of memory");
 	}
 	*outlen = strlen(text);
 	/* End with a newline, like every text file. A fresh buffer rather

@@ -191,7 +191,7 @@ so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so
 	if (warn != NULL)
 		warn[0] = '\0';
 	so2_format(path, sizeof(path), "%s/%s", st->dir, name);
-	fd = openat(st->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	fd = openat(st->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return so2_err_set(err, SO2_ERR_NOTFOUND, "no token record %s", path);
@@ -350,7 +350,10 @@ so2_store_write(so2_store *st, const char *name, const so2_record *rec, so2_err 
 	}
 	if (fsync(st->dirfd) != 0 && errno != EINVAL) {
 		/* The rename happened; only its durability is in doubt. */
-		result = write_failed(st, "fsync directory of", name, errno, err);
+		result = so2_err_set(err, SO2_ERR_IO,
+				     "token record %s/%s was replaced but fsync of the directory"
+				     " failed: %s (euid %ld); the new record may not survive a"
+				     " crash", st->dir, name, strerror(errno), (long)geteuid());
 		goto out;
 	}
 	result = SO2_OK;
@@ -420,7 +423,8 @@ so2_store_lock(so2_store *st, const char *name, long timeout, int *lockfd, so2_e
 					   strerror(e));
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= timeout) {
+		if ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec)
+		    >= timeout * 1000000000L) {
 			close(fd);
 			return so2_err_set(err, SO2_ERR_LOCK,
 					   "another process held the lock %s/%s for more than %ld"

@@ -77,6 +77,14 @@ so2_status so2_err_prefix(so2_err *err, const char *fmt, ...)
 char *so2_format(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * so2_printable - copy untrusted text for a message
+ *	Copies at most size-1 bytes of in into buf, replacing control
+ *	characters (below 0x20, 0x7f) with '?' so that text from a file or a
+ *	server cannot forge log lines. Returns buf.
+ */
+char *so2_printable(const char *in, char *buf, size_t size);
+
 /* so2_err_clear - reset to SO2_OK with an empty message */
 void so2_err_clear(so2_err *err);
 

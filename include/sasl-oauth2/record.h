@@ -70,7 +70,8 @@ so2_record *so2_record_new(void);
  * so2_record_parse - parse len bytes of JSON
  *	origin (a path) is used in messages. Unknown members are ignored
  *	(newer writers). Required: version, account, token_endpoint,
- *	client_id, access_token, expires_at. Errors: SO2_ERR_RECORD with
+ *	client_id, expires_at, and access_token unless the record holds a
+ *	refresh_token or is in state needs_login. Errors: SO2_ERR_RECORD with
  *	"ORIGIN:LINE:COL: ..." or "ORIGIN: member X: ...", SO2_ERR_NOMEM.
  */
 so2_status so2_record_parse(const char *origin, const char *json, size_t len,

@@ -1,0 +1,625 @@
+/*
+ * test_config.c - unit tests of config.c and provider.c
+ *
+ * Table-driven: good files and the values they give, each parse error
+ * with its exact "FILE:LINE:COL: message", defaults, file loading, the
+ * default path's environment variable, profile lookup; then the
+ * provider resolution (endpoints, scopes, overrides, placeholder client
+ * ids). Failures say what was got and what was wanted.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sasl-oauth2/config.h>
+#include <sasl-oauth2/provider.h>
+
+#include "tests.h"
+
+#define GUID "11111111-2222-3333-4444-555555555555"
+
+/* str_or - s, or "(null)" for printing */
+static const char *
+str_or(const char *s)
+{
+	return s != NULL ? s : "(null)";
+}
+
+/* check_str - got equals want (both may be NULL) */
+static void
+check_str(const char *what, const char *got, const char *want)
+{
+	ck_assert_msg((got == NULL && want == NULL) ||
+		      (got != NULL && want != NULL && strcmp(got, want) == 0),
+		      "%s: got \"%s\", want \"%s\"", what, str_or(got), str_or(want));
+}
+
+/* parse_ok - parse text that must be valid */
+static so2_config *
+parse_ok(const char *text)
+{
+	so2_config *conf = NULL;
+	so2_err err;
+	so2_status st;
+
+	so2_err_clear(&err);
+	st = so2_config_parse("t.conf", text, strlen(text), &conf, &err);
+	ck_assert_msg(st == SO2_OK, "parse of \"%s\": got status %d (%s), want ok",
+		      text, st, err.msg);
+	ck_assert_ptr_nonnull(conf);
+	return conf;
+}
+
+START_TEST(test_defaults)
+{
+	so2_config *conf = so2_config_defaults();
+
+	ck_assert_ptr_nonnull(conf);
+	check_str("store_dir", conf->store_dir, SO2_STORE_DIR);
+	check_str("path", conf->path, NULL);
+	check_str("ca_file", conf->ca_file, NULL);
+	check_str("proxy", conf->proxy, NULL);
+	ck_assert_msg(conf->refresh_margin == SO2_DEFAULT_REFRESH_MARGIN,
+		      "refresh_margin: got %ld", conf->refresh_margin);
+	ck_assert_msg(conf->connect_timeout == SO2_DEFAULT_CONNECT_TIMEOUT,
+		      "connect_timeout: got %ld", conf->connect_timeout);
+	ck_assert_msg(conf->http_timeout == SO2_DEFAULT_HTTP_TIMEOUT,
+		      "http_timeout: got %ld", conf->http_timeout);
+	ck_assert_msg(conf->lock_timeout == SO2_DEFAULT_LOCK_TIMEOUT,
+		      "lock_timeout: got %ld", conf->lock_timeout);
+	ck_assert_msg(conf->max_reply == SO2_DEFAULT_MAX_REPLY,
+		      "max_reply: got %ld", conf->max_reply);
+	ck_assert_ptr_null(conf->profiles);
+	so2_config_free(conf);
+	so2_config_free(NULL);
+}
+END_TEST
+
+START_TEST(test_empty_file)
+{
+	so2_config *conf = parse_ok("");
+
+	check_str("path", conf->path, "t.conf");
+	check_str("store_dir", conf->store_dir, SO2_STORE_DIR);
+	ck_assert_ptr_null(conf->profiles);
+	so2_config_free(conf);
+	conf = parse_ok("\n# only a comment\n   \n\t# indented comment\n");
+	ck_assert_ptr_null(conf->profiles);
+	so2_config_free(conf);
+}
+END_TEST
+
+START_TEST(test_full_file)
+{
+	static const char text[] =
+	    "# global part\n"
+	    "store_dir = /var/lib/so2\n"
+	    "ca_file=/etc/ssl/ca.pem\n"
+	    "  proxy   =   http://proxy:3128   \n"
+	    "refresh_margin = 600\n"
+	    "connect_timeout = 5\n"
+	    "http_timeout = 60\n"
+	    "lock_timeout = 120\n"
+	    "max_reply = 1048576\n"
+	    "\n"
+	    "[microsoft]\n"
+	    "client_id = " GUID "\n"
+	    "tenant = organizations\n"
+	    "cloud = usgov\n"
+	    "authority = https://127.0.0.1:8443\n"
+	    "scope = https://outlook.office365.us/SMTP.Send offline_access\n"
+	    "[ work ]\n"
+	    "provider = generic\n"
+	    "token_endpoint = https://idp.example/token\n"
+	    "device_authorization_endpoint = https://idp.example/device\n"
+	    "authorization_endpoint = https://idp.example/auth\n"
+	    "scope = mail #not a comment\n"
+	    "[google]\n";
+	so2_config *conf = parse_ok(text);
+	const so2_profile *ms, *work, *g;
+
+	check_str("store_dir", conf->store_dir, "/var/lib/so2");
+	check_str("ca_file", conf->ca_file, "/etc/ssl/ca.pem");
+	check_str("proxy", conf->proxy, "http://proxy:3128");
+	ck_assert_msg(conf->refresh_margin == 600, "refresh_margin: got %ld",
+		      conf->refresh_margin);
+	ck_assert_msg(conf->connect_timeout == 5, "connect_timeout: got %ld",
+		      conf->connect_timeout);
+	ck_assert_msg(conf->http_timeout == 60, "http_timeout: got %ld",
+		      conf->http_timeout);
+	ck_assert_msg(conf->lock_timeout == 120, "lock_timeout: got %ld",
+		      conf->lock_timeout);
+	ck_assert_msg(conf->max_reply == 1048576, "max_reply: got %ld",
+		      conf->max_reply);
+
+	ms = so2_config_profile(conf, "microsoft");
+	ck_assert_ptr_nonnull(ms);
+	ck_assert_ptr_eq(ms, conf->profiles);
+	ck_assert_msg(ms->line == 11, "[microsoft] line: got %d, want 11", ms->line);
+	check_str("microsoft provider", ms->provider, "microsoft");
+	check_str("client_id", ms->client_id, GUID);
+	check_str("tenant", ms->tenant, "organizations");
+	check_str("cloud", ms->cloud, "usgov");
+	check_str("authority", ms->authority, "https://127.0.0.1:8443");
+	check_str("ms scope", ms->scope,
+		  "https://outlook.office365.us/SMTP.Send offline_access");
+	check_str("ms token_endpoint", ms->token_endpoint, NULL);
+
+	work = so2_config_profile(conf, "work");
+	ck_assert_ptr_nonnull(work);
+	check_str("work provider", work->provider, "generic");
+	check_str("work token_endpoint", work->token_endpoint,
+		  "https://idp.example/token");
+	check_str("work device endpoint", work->device_authorization_endpoint,
+		  "https://idp.example/device");
+	check_str("work authorization_endpoint", work->authorization_endpoint,
+		  "https://idp.example/auth");
+	check_str("work scope (# in a value)", work->scope,
+		  "mail #not a comment");
+
+	g = so2_config_profile(conf, "google");
+	ck_assert_ptr_nonnull(g);
+	check_str("google provider (from the name)", g->provider, "google");
+	ck_assert_ptr_null(g->next);
+	ck_assert_ptr_null(so2_config_profile(conf, "nope"));
+	ck_assert_ptr_null(so2_config_profile(conf, "Microsoft"));
+	ck_assert_ptr_null(so2_config_profile(NULL, "microsoft"));
+	so2_config_free(conf);
+}
+END_TEST
+
+START_TEST(test_crlf_and_bounds)
+{
+	so2_config *conf;
+
+	conf = parse_ok("store_dir = /s\r\nrefresh_margin = 0\r\n[google]\r\n"
+			"client_id = x.apps.googleusercontent.com\r\n");
+	check_str("store_dir (CRLF)", conf->store_dir, "/s");
+	ck_assert_msg(conf->refresh_margin == 0, "refresh_margin: got %ld",
+		      conf->refresh_margin);
+	check_str("client_id (CRLF)", conf->profiles->client_id,
+		  "x.apps.googleusercontent.com");
+	so2_config_free(conf);
+
+	conf = parse_ok("refresh_margin = 86400\nconnect_timeout = 600\n"
+			"http_timeout = 1\nmax_reply = 1024");
+	ck_assert_msg(conf->refresh_margin == 86400, "refresh_margin: got %ld",
+		      conf->refresh_margin);
+	ck_assert_msg(conf->max_reply == 1024, "max_reply: got %ld",
+		      conf->max_reply);
+	so2_config_free(conf);
+
+	conf = parse_ok("max_reply = 16777216\n");
+	ck_assert_msg(conf->max_reply == 16777216, "max_reply: got %ld",
+		      conf->max_reply);
+	so2_config_free(conf);
+}
+END_TEST
+
+/* Each bad file and its exact message. */
+static const struct bad_case {
+	const char *text;
+	const char *want;
+} bad_cases[] = {
+	{ "foo = 1\n", "t.conf:1:1: unknown key \"foo\"" },
+	{ "foo = 1\r\n", "t.conf:1:1: unknown key \"foo\"" },
+	{ "\n  Store_Dir = /x\n",
+	  "t.conf:2:3: unknown key \"Store_Dir\" (keys are lower case: store_dir)" },
+	{ "store_dir = /a\nstore_dir = /b\n",
+	  "t.conf:2:1: duplicate key store_dir (first set at line 1)" },
+	{ "[microsoft]\nclient_id = a\n\tclient_id = b\n",
+	  "t.conf:3:2: duplicate key client_id (first set at line 2)" },
+	{ "refresh_margin = 86401\n",
+	  "t.conf:1:18: refresh_margin must be a whole number from 0 to 86400 "
+	  "(seconds), not \"86401\"" },
+	{ "refresh_margin = -1\n",
+	  "t.conf:1:18: refresh_margin must be a whole number from 0 to 86400 "
+	  "(seconds), not \"-1\"" },
+	{ "connect_timeout = 0\n",
+	  "t.conf:1:19: connect_timeout must be a whole number from 1 to 600 "
+	  "(seconds), not \"0\"" },
+	{ "http_timeout = 10s\n",
+	  "t.conf:1:16: http_timeout must be a whole number from 1 to 600 "
+	  "(seconds), not \"10s\"" },
+	{ "lock_timeout = 99999999999999999999\n",
+	  "t.conf:1:16: lock_timeout must be a whole number from 1 to 600 "
+	  "(seconds), not \"99999999999999999999\"" },
+	{ "max_reply = 1023\n",
+	  "t.conf:1:13: max_reply must be a whole number from 1024 to 16777216 "
+	  "(bytes), not \"1023\"" },
+	{ "max_reply = 0x400\n",
+	  "t.conf:1:13: max_reply must be a whole number from 1024 to 16777216 "
+	  "(bytes), not \"0x400\"" },
+	{ "store_dir = relative/dir\n",
+	  "t.conf:1:13: store_dir must be an absolute path (starting with /)" },
+	{ "ca_file = ca.pem\n",
+	  "t.conf:1:11: ca_file must be an absolute path (starting with /)" },
+	{ "[microsoft]\nauthority = http://127.0.0.1\n",
+	  "t.conf:2:13: authority must be an https:// URL" },
+	{ "[microsoft]\ntoken_endpoint = https://a b\n",
+	  "t.conf:2:27: a URL may not contain blanks" },
+	{ "[x]\nclient_id = a\n",
+	  "t.conf:1:2: section [x] needs a provider line: provider = microsoft, "
+	  "google or generic" },
+	{ "[google]\n[x]\n",
+	  "t.conf:2:2: section [x] needs a provider line: provider = microsoft, "
+	  "google or generic" },
+	{ "[microsoft]\nstore_dir = /x\n",
+	  "t.conf:2:1: store_dir is a global key: put it above the first "
+	  "[section] (it is inside [microsoft])" },
+	{ "client_id = abc\n",
+	  "t.conf:1:1: client_id belongs to a provider profile: put it below a "
+	  "section header such as [microsoft]" },
+	{ "[microsoft]\n\n[microsoft]\n",
+	  "t.conf:3:2: duplicate section [microsoft] (first at line 1)" },
+	{ "[microsoft\n",
+	  "t.conf:1:11: missing ']' at the end of the section header" },
+	{ "[micro soft]\n",
+	  "t.conf:1:8: a section name may hold letters, digits and \"_-.@+\" only" },
+	{ "[]\n", "t.conf:1:2: empty section name" },
+	{ "[microsoft] # comment\n",
+	  "t.conf:1:13: unexpected text after ']' (comments take a whole line)" },
+	{ "store_dir\n", "t.conf:1:10: expected \"=\" after \"store_dir\"" },
+	{ "store_dir /x\n", "t.conf:1:11: expected \"=\" after \"store_dir\"" },
+	{ "store_dir =   \n", "t.conf:1:15: missing value for store_dir" },
+	{ "= x\n",
+	  "t.conf:1:1: expected \"key = value\", \"[NAME]\" or a \"#\" comment" },
+	{ "store_dir = /a\001b\n", "t.conf:1:15: control character 0x01" },
+	{ "store_dir = /a\rb\n", "t.conf:1:15: control character 0x0d" },
+	{ "[microsoft]\nprovider = msft\n",
+	  "t.conf:2:12: provider must be microsoft, google or generic, not \"msft\"" },
+	{ "[microsoft]\ncloud = germany\n",
+	  "t.conf:2:9: cloud must be global, usgov, dod or china, not \"germany\"" },
+};
+
+START_TEST(test_bad)
+{
+	static so2_config sentinel;
+	const struct bad_case *c = &bad_cases[_i];
+	so2_config *conf = &sentinel;	/* must become NULL */
+	so2_err err;
+	so2_status st;
+
+	so2_err_clear(&err);
+	st = so2_config_parse("t.conf", c->text, strlen(c->text), &conf, &err);
+	ck_assert_msg(st == SO2_ERR_CONFIG, "\"%s\": got status %d, want %d",
+		      c->text, st, SO2_ERR_CONFIG);
+	ck_assert_msg(conf == NULL, "\"%s\": *out not NULL on error", c->text);
+	check_str(c->text, err.msg, c->want);
+}
+END_TEST
+
+START_TEST(test_nul_and_sizes)
+{
+	static const char nul[] = "store_dir = /a\n#x\0y\n";
+	so2_config *conf = NULL;
+	char *big, want[128];
+	so2_err err;
+	so2_status st;
+
+	st = so2_config_parse("t.conf", nul, sizeof(nul) - 1, &conf, &err);
+	ck_assert_msg(st == SO2_ERR_CONFIG, "NUL: got status %d", st);
+	check_str("NUL", err.msg, "t.conf:2:3: NUL byte (not a text file?)");
+
+	big = malloc(SO2_CONF_MAX_SIZE + 2);
+	ck_assert_ptr_nonnull(big);
+	memset(big, '#', SO2_CONF_MAX_SIZE + 1);
+	big[SO2_CONF_MAX_SIZE + 1] = '\0';
+	st = so2_config_parse("t.conf", big, SO2_CONF_MAX_SIZE + 1, &conf, &err);
+	ck_assert_msg(st == SO2_ERR_CONFIG, "too big: got status %d", st);
+	snprintf(want, sizeof(want), "t.conf: larger than %d bytes",
+		 SO2_CONF_MAX_SIZE);
+	check_str("too big", err.msg, want);
+
+	/* A line of 4097 bytes: too long, even as a comment. */
+	big[4097] = '\n';
+	st = so2_config_parse("t.conf", big, 4098, &conf, &err);
+	ck_assert_msg(st == SO2_ERR_CONFIG, "long line: got status %d", st);
+	check_str("long line", err.msg, "t.conf:1:4097: line longer than 4096 bytes");
+	/* 4096 bytes are fine. */
+	big[4096] = '\n';
+	st = so2_config_parse("t.conf", big, 4097, &conf, &err);
+	ck_assert_msg(st == SO2_OK, "4096-byte line: got status %d (%s)", st,
+		      err.msg);
+	so2_config_free(conf);
+	free(big);
+}
+END_TEST
+
+/* write_file - a temp file holding text; its path in buf */
+static void
+write_file(char *buf, size_t size, const char *text)
+{
+	FILE *fp;
+	int fd;
+
+	snprintf(buf, size, "/tmp/so2-test-config.XXXXXX");
+	fd = mkstemp(buf);
+	ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
+	fp = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(fputs(text, fp) >= 0, 1);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+START_TEST(test_load)
+{
+	char path[64], want[256];
+	so2_config *conf = NULL;
+	so2_err err;
+	so2_status st;
+
+	write_file(path, sizeof(path), "store_dir = /x\n[google]\n");
+	st = so2_config_load(path, 1, &conf, &err);
+	ck_assert_msg(st == SO2_OK, "load: got %d (%s)", st, err.msg);
+	check_str("path", conf->path, path);
+	check_str("store_dir", conf->store_dir, "/x");
+	so2_config_free(conf);
+
+	write_file(path, sizeof(path), "store_dir = /x\nbogus = 1\n");
+	st = so2_config_load(path, 0, &conf, &err);
+	snprintf(want, sizeof(want), "%s:2:1: unknown key \"bogus\"", path);
+	ck_assert_msg(st == SO2_ERR_CONFIG, "bad file: got %d", st);
+	check_str("bad file", err.msg, want);
+	unlink(path);
+
+	/* Missing: defaults unless it must exist. */
+	st = so2_config_load(path, 0, &conf, &err);
+	ck_assert_msg(st == SO2_OK, "missing, optional: got %d (%s)", st, err.msg);
+	check_str("missing: path", conf->path, NULL);
+	check_str("missing: store_dir", conf->store_dir, SO2_STORE_DIR);
+	so2_config_free(conf);
+	st = so2_config_load(path, 1, &conf, &err);
+	snprintf(want, sizeof(want), "%s: cannot open: %s", path, strerror(ENOENT));
+	ck_assert_msg(st == SO2_ERR_CONFIG, "missing, required: got %d", st);
+	ck_assert_ptr_null(conf);
+	check_str("missing, required", err.msg, want);
+
+	st = so2_config_load("/tmp", 0, &conf, &err);
+	ck_assert_msg(st == SO2_ERR_CONFIG, "directory: got %d", st);
+	check_str("directory", err.msg, "/tmp: not a regular file");
+}
+END_TEST
+
+START_TEST(test_default_path)
+{
+	/* The test runs without set-id, so the variable is honoured. */
+	ck_assert_int_eq(setenv("SASL_OAUTH2_CONF", "/some/where.conf", 1), 0);
+	check_str("with SASL_OAUTH2_CONF", so2_config_default_path(),
+		  "/some/where.conf");
+	ck_assert_int_eq(setenv("SASL_OAUTH2_CONF", "", 1), 0);
+	check_str("empty SASL_OAUTH2_CONF", so2_config_default_path(),
+		  SO2_CONF_PATH);
+	ck_assert_int_eq(unsetenv("SASL_OAUTH2_CONF"), 0);
+	check_str("without", so2_config_default_path(), SO2_CONF_PATH);
+}
+END_TEST
+
+/* --- provider.c ------------------------------------------------------- */
+
+/* A profile to resolve and what it must give ("!" + text: the error). */
+static const struct plan_case {
+	const char *provider, *client_id, *tenant, *cloud, *authority;
+	const char *token_endpoint, *device_endpoint, *scope;
+	unsigned protocols;
+	const char *want_token, *want_device, *want_auth, *want_scope;
+} plan_cases[] = {
+	{ NULL, GUID, NULL, NULL, NULL, NULL, NULL, NULL, 0,
+	  "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+	  "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode",
+	  "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+	  "https://outlook.office.com/SMTP.Send offline_access" },
+	{ "microsoft", GUID, "organizations", "global", NULL, NULL, NULL, NULL,
+	  SO2_PROTO_ALL,
+	  "https://login.microsoftonline.com/organizations/oauth2/v2.0/token",
+	  "https://login.microsoftonline.com/organizations/oauth2/v2.0/devicecode",
+	  "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize",
+	  "https://outlook.office.com/SMTP.Send "
+	  "https://outlook.office.com/IMAP.AccessAsUser.All "
+	  "https://outlook.office.com/POP.AccessAsUser.All offline_access" },
+	{ "microsoft", GUID, "contoso.com", "usgov", NULL, NULL, NULL, NULL,
+	  SO2_PROTO_IMAP,
+	  "https://login.microsoftonline.us/contoso.com/oauth2/v2.0/token",
+	  "https://login.microsoftonline.us/contoso.com/oauth2/v2.0/devicecode",
+	  "https://login.microsoftonline.us/contoso.com/oauth2/v2.0/authorize",
+	  "https://outlook.office365.us/IMAP.AccessAsUser.All offline_access" },
+	{ "microsoft", GUID, NULL, "dod", NULL, NULL, NULL, NULL, SO2_PROTO_POP,
+	  "https://login.microsoftonline.us/common/oauth2/v2.0/token",
+	  "https://login.microsoftonline.us/common/oauth2/v2.0/devicecode",
+	  "https://login.microsoftonline.us/common/oauth2/v2.0/authorize",
+	  "https://outlook.office365.us/POP.AccessAsUser.All offline_access" },
+	{ "microsoft", GUID, NULL, "china", NULL, NULL, NULL, NULL, 0,
+	  "https://login.partner.microsoftonline.cn/common/oauth2/v2.0/token",
+	  "https://login.partner.microsoftonline.cn/common/oauth2/v2.0/devicecode",
+	  "https://login.partner.microsoftonline.cn/common/oauth2/v2.0/authorize",
+	  "https://partner.outlook.cn/SMTP.Send offline_access" },
+	/* authority wins over the cloud's host; trailing "/" dropped */
+	{ "microsoft", GUID, "organizations", "china", "https://127.0.0.1:8443/",
+	  NULL, NULL, NULL, 0,
+	  "https://127.0.0.1:8443/organizations/oauth2/v2.0/token",
+	  "https://127.0.0.1:8443/organizations/oauth2/v2.0/devicecode",
+	  "https://127.0.0.1:8443/organizations/oauth2/v2.0/authorize",
+	  "https://partner.outlook.cn/SMTP.Send offline_access" },
+	/* explicit endpoints and scope win */
+	{ "microsoft", GUID, NULL, NULL, NULL, "https://t.example/token",
+	  "https://t.example/device", "a b", SO2_PROTO_ALL,
+	  "https://t.example/token", "https://t.example/device",
+	  "https://login.microsoftonline.com/common/oauth2/v2.0/authorize", "a b" },
+	{ "google", "123-abc.apps.googleusercontent.com", NULL, NULL, NULL,
+	  NULL, NULL, NULL, SO2_PROTO_IMAP,
+	  "https://oauth2.googleapis.com/token",
+	  "https://oauth2.googleapis.com/device/code",
+	  "https://accounts.google.com/o/oauth2/v2/auth",
+	  "https://mail.google.com/" },
+	{ "generic", "mail-client", NULL, NULL, NULL, "https://i.example/t",
+	  "https://i.example/d", "mail", 0, NULL, NULL, NULL,
+	  "!authorization_endpoint is not set: the generic provider needs it; "
+	  "set authorization_endpoint in HERE" },
+	{ "generic", "mail-client", NULL, NULL, NULL, "https://i.example/t",
+	  NULL, "mail", 0, NULL, NULL, NULL,
+	  "!device_authorization_endpoint is not set: the generic provider "
+	  "needs it; set device_authorization_endpoint in HERE" },
+	{ "generic", "mail-client", NULL, NULL, NULL, NULL, NULL, NULL, 0,
+	  NULL, NULL, NULL,
+	  "!token_endpoint is not set: the generic provider needs it; set "
+	  "token_endpoint in HERE" },
+	{ "microsoft", GUID, NULL, NULL, NULL, "http://t.example/token", NULL,
+	  NULL, 0, NULL, NULL, NULL,
+	  "!token_endpoint \"http://t.example/token\" is not an https:// URL; "
+	  "fix it in HERE" },
+	{ "microsoft", GUID, "a/b", NULL, NULL, NULL, NULL, NULL, 0,
+	  NULL, NULL, NULL,
+	  "!tenant \"a/b\" is not common, organizations, consumers, a tenant id "
+	  "or a domain name; fix it in HERE" },
+	{ "microsoft", GUID, NULL, "germany", NULL, NULL, NULL, NULL, 0,
+	  NULL, NULL, NULL,
+	  "!unknown cloud \"germany\": use global, usgov, dod or china in HERE" },
+	{ "microsoft", GUID, NULL, NULL, "https://h/x?y", NULL, NULL, NULL, 0,
+	  NULL, NULL, NULL,
+	  "!authority \"https://h/x?y\" is not an https:// URL without query; "
+	  "fix it in HERE" },
+	{ "google", "1-a.apps.googleusercontent.com", "common", NULL, NULL, NULL,
+	  NULL, NULL, 0, NULL, NULL, NULL,
+	  "!tenant applies to provider microsoft only, not google; remove it "
+	  "from HERE" },
+	{ "yahoo", GUID, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL,
+	  "!unknown provider \"yahoo\": use microsoft, google or generic" },
+	{ "microsoft", NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0,
+	  NULL, NULL, NULL,
+	  "!no client_id: set client_id = <the application (client) ID of your "
+	  "app registration> in HERE, or give --client-id" },
+	{ "microsoft", "YOUR_CLIENT_ID", NULL, NULL, NULL, NULL, NULL, NULL, 0,
+	  NULL, NULL, NULL,
+	  "!client_id \"YOUR_CLIENT_ID\" looks like a placeholder, not a real "
+	  "application (client) ID; set the ID of your app registration in "
+	  "HERE, or give --client-id" },
+};
+
+START_TEST(test_resolve)
+{
+	const struct plan_case *c = &plan_cases[_i];
+	so2_profile prof;
+	so2_login_plan plan;
+	so2_err err;
+	so2_status st;
+
+	memset(&prof, 0, sizeof(prof));
+	prof.provider = (char *)c->provider;
+	prof.client_id = (char *)c->client_id;
+	prof.tenant = (char *)c->tenant;
+	prof.cloud = (char *)c->cloud;
+	prof.authority = (char *)c->authority;
+	prof.token_endpoint = (char *)c->token_endpoint;
+	prof.device_authorization_endpoint = (char *)c->device_endpoint;
+	prof.scope = (char *)c->scope;
+	so2_err_clear(&err);
+	st = so2_provider_resolve(&prof, c->protocols, "HERE", &plan, &err);
+	if (c->want_scope[0] == '!') {
+		ck_assert_msg(st == SO2_ERR_CONFIG, "case %d: got status %d (%s), "
+			      "want config error", _i, st, err.msg);
+		check_str("error", err.msg, c->want_scope + 1);
+		ck_assert_ptr_null(plan.token_endpoint);
+		ck_assert_ptr_null(plan.scope);
+		return;
+	}
+	ck_assert_msg(st == SO2_OK, "case %d: got status %d (%s), want ok", _i,
+		      st, err.msg);
+	check_str("provider", plan.provider,
+		  c->provider != NULL ? c->provider : "microsoft");
+	check_str("client_id", plan.client_id, c->client_id);
+	check_str("token_endpoint", plan.token_endpoint, c->want_token);
+	check_str("device endpoint", plan.device_authorization_endpoint,
+		  c->want_device);
+	check_str("authorization_endpoint", plan.authorization_endpoint,
+		  c->want_auth);
+	check_str("scope", plan.scope, c->want_scope);
+	so2_login_plan_clear(&plan);
+	so2_login_plan_clear(NULL);
+}
+END_TEST
+
+/* Client ids: 1 = placeholder, 0 = may be real. */
+static const struct id_case {
+	const char *id;
+	int placeholder;
+} id_cases[] = {
+	{ "", 1 },
+	{ "YOUR_CLIENT_ID", 1 },
+	{ "your-client-id", 1 },
+	{ "<client-id>", 1 },
+	{ "{application-id}", 1 },
+	{ "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", 1 },
+	{ "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX", 1 },
+	{ "00000000-0000-0000-0000-000000000000", 1 },
+	{ "client_id", 1 },
+	{ "CLIENT_ID", 1 },
+	{ "ClientId", 1 },
+	{ "Your Application ID", 1 },
+	{ "YOUR_CLIENT_ID.apps.googleusercontent.com", 1 },
+	{ "11111111-2222-3333-4444-555555555555 ", 1 },
+	{ "...", 1 },
+	{ GUID, 0 },
+	{ "9e5f94bc-e8a4-4e73-b8be-63364c29d753", 0 },
+	{ "407408718192-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com", 0 },
+	{ "thunderbird", 0 },
+};
+
+START_TEST(test_placeholder)
+{
+	const struct id_case *c = &id_cases[_i];
+	int got = so2_client_id_placeholder(c->id);
+
+	ck_assert_msg(got == c->placeholder, "\"%s\": got %d, want %d", c->id,
+		      got, c->placeholder);
+}
+END_TEST
+
+START_TEST(test_protocols)
+{
+	unsigned mask = 0;
+	so2_err err;
+
+	ck_assert_int_eq(so2_protocol_parse("smtp", &mask, &err), SO2_OK);
+	ck_assert_int_eq(so2_protocol_parse("IMAP", &mask, &err), SO2_OK);
+	ck_assert_msg(mask == (SO2_PROTO_SMTP | SO2_PROTO_IMAP), "mask: got %u", mask);
+	ck_assert_int_eq(so2_protocol_parse("pop", &mask, &err), SO2_OK);
+	ck_assert_msg(mask == SO2_PROTO_ALL, "mask: got %u", mask);
+	mask = 0;
+	ck_assert_int_eq(so2_protocol_parse("all", &mask, &err), SO2_OK);
+	ck_assert_msg(mask == SO2_PROTO_ALL, "all: got %u", mask);
+	ck_assert_int_eq(so2_protocol_parse("jmap", &mask, &err), SO2_ERR_PARAM);
+	check_str("bad protocol", err.msg,
+		  "unknown protocol \"jmap\": use smtp, imap, pop or all");
+}
+END_TEST
+
+#define N_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+Suite *
+suite_config(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+	TCase *tp = tcase_create("provider");
+
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_empty_file);
+	tcase_add_test(tc, test_full_file);
+	tcase_add_test(tc, test_crlf_and_bounds);
+	tcase_add_loop_test(tc, test_bad, 0, N_OF(bad_cases));
+	tcase_add_test(tc, test_nul_and_sizes);
+	tcase_add_test(tc, test_load);
+	tcase_add_test(tc, test_default_path);
+	suite_add_tcase(s, tc);
+
+	tcase_add_loop_test(tp, test_resolve, 0, N_OF(plan_cases));
+	tcase_add_loop_test(tp, test_placeholder, 0, N_OF(id_cases));
+	tcase_add_test(tp, test_protocols);
+	suite_add_tcase(s, tp);
+	return s;
+}
