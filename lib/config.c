@@ -389,6 +389,25 @@ find_key(const char *s, size_t n)
 	return NULL;
 }
 
+/* same_key - 1 when the n bytes of s spell name but for case and "-" */
+static int
+same_key(const char *name, const char *s, size_t n)
+{
+	size_t i;
+
+	if (strlen(name) != n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		int c = s[i] == '-' ? '_' : s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (c != name[i])
+			return 0;
+	}
+	return 1;
+}
+
 /* unknown_key - the error for a key that is not known */
 static so2_status
 unknown_key(struct conf_parser *p, int line, int col, const char *s, size_t n)
@@ -396,12 +415,11 @@ unknown_key(struct conf_parser *p, int line, int col, const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < N_KEYS; i++)
-		if (strlen(conf_keys[i].name) == n &&
-		    strncasecmp(conf_keys[i].name, s, n) == 0)
+		if (same_key(conf_keys[i].name, s, n))
 			return so2_err_set(p->err, SO2_ERR_CONFIG,
-					   "%s:%d:%d: unknown key \"%.*s\" "
-					   "(keys are lower case: %s)", p->name,
-					   line, col, (int)n, s, conf_keys[i].name);
+					   "%s:%d:%d: unknown key \"%.*s\"; did you "
+					   "mean %s?", p->name, line, col, (int)n, s,
+					   conf_keys[i].name);
 	return so2_err_set(p->err, SO2_ERR_CONFIG,
 			   "%s:%d:%d: unknown key \"%.*s\"", p->name, line, col,
 			   (int)n, s);
@@ -605,6 +623,11 @@ so2_config_parse(const char *name, const char *text, size_t len,
 		return so2_err_set(err, SO2_ERR_CONFIG,
 				   "%s: larger than %d bytes", p.name,
 				   SO2_CONF_MAX_SIZE);
+	/* A UTF-8 byte order mark, as some editors write, is no key. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
 	if (len > 0 && (nul = memchr(text, '\0', len)) != NULL) {
 		nul_position(text, (size_t)(nul - text), &line, &col);
 		return so2_err_set(err, SO2_ERR_CONFIG,

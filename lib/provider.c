@@ -60,14 +60,14 @@ static const struct {
 #define GOOGLE_SCOPE	"https://mail.google.com/"
 
 /* Substrings of documentation placeholders. Case matters for "YOUR":
- * a real Google client id is digits and lower case. */
+ * a real Google client id is digits and lower case letters, and could
+ * hold "your" by chance. Microsoft's ids are hexadecimal GUIDs. */
 static const char *const placeholder_exact[] = {
 	"YOUR", "Your", "your_", "your-", "your ", "<", ">", "{", "}",
-	"XXXX", "xxxxxxxx", "...", "00000000-0000-0000-0000-000000000000",
-	NULL
+	"...", "00000000-0000-0000-0000-000000000000", NULL
 };
 static const char *const placeholder_nocase[] = {
-	"client_id", "client-id", "clientid", "application_id",
+	"xxxx", "client_id", "client-id", "clientid", "application_id",
 	"application-id", "app_id", "app-id", "changeme", "change-me",
 	"placeholder", NULL
 };

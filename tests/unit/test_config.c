@@ -194,6 +194,10 @@ START_TEST(test_crlf_and_bounds)
 		      conf->max_reply);
 	so2_config_free(conf);
 
+	conf = parse_ok("\xef\xbb\xbfstore_dir = /bom\n");
+	check_str("store_dir (after a BOM)", conf->store_dir, "/bom");
+	so2_config_free(conf);
+
 	conf = parse_ok("max_reply = 16777216\n");
 	ck_assert_msg(conf->max_reply == 16777216, "max_reply: got %ld",
 		      conf->max_reply);
@@ -209,7 +213,11 @@ static const struct bad_case {
 	{ "foo = 1\n", "t.conf:1:1: unknown key \"foo\"" },
 	{ "foo = 1\r\n", "t.conf:1:1: unknown key \"foo\"" },
 	{ "\n  Store_Dir = /x\n",
-	  "t.conf:2:3: unknown key \"Store_Dir\" (keys are lower case: store_dir)" },
+	  "t.conf:2:3: unknown key \"Store_Dir\"; did you mean store_dir?" },
+	{ "[microsoft]\nclient-id = x\n",
+	  "t.conf:2:1: unknown key \"client-id\"; did you mean client_id?" },
+	{ "[microsoft]\nclient_id: x\n",
+	  "t.conf:2:10: expected \"=\" after \"client_id\"" },
 	{ "store_dir = /a\nstore_dir = /b\n",
 	  "t.conf:2:1: duplicate key store_dir (first set at line 1)" },
 	{ "[microsoft]\nclient_id = a\n\tclient_id = b\n",
@@ -555,6 +563,7 @@ static const struct id_case {
 	{ "{application-id}", 1 },
 	{ "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", 1 },
 	{ "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX", 1 },
+	{ "xxxx-xxxx", 1 },
 	{ "00000000-0000-0000-0000-000000000000", 1 },
 	{ "client_id", 1 },
 	{ "CLIENT_ID", 1 },

@@ -1,0 +1,205 @@
+/*
+ * NAME
+ *	main.c - the sasl-oauth2 command: global options and dispatch
+ * SYNOPSIS
+ *	sasl-oauth2 [--config FILE] [--store DIR] [--ca-file FILE] [-v]
+ *		COMMAND [ARGS]
+ * DESCRIPTION
+ *	Parses the global options up to the command name, initialises
+ *	libcurl once, runs the command and checks that standard output
+ *	was written. cli_exit_code() is the one place where an so2_status
+ *	becomes an exit code (sysexits(3) values, see sasl-oauth2(1)).
+ * SEE ALSO
+ *	sasl-oauth2(1), cli.h
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <curl/curl.h>
+
+#include "cli.h"
+
+static const cli_cmd commands[] = {
+	{ "login", cmd_login,
+	  "login ACCOUNT [OPTIONS]     sign in with a device code, store a record" },
+	{ "token", cmd_token,
+	  "token ACCOUNT               print a valid access token" },
+	{ "refresh", cmd_refresh,
+	  "refresh ACCOUNT... | --all  refresh access tokens now" },
+	{ "status", cmd_status,
+	  "status [--json] [ACCOUNT...] show the records and what they need" },
+	{ "logout", cmd_logout,
+	  "logout ACCOUNT...           remove records" },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* cli_exit_code - the exit code of a status (the only such mapping) */
+int
+cli_exit_code(so2_status status)
+{
+	switch (status) {
+	case SO2_OK:
+		return EXIT_SUCCESS;
+	case SO2_ERR_PARAM:
+		return EX_USAGE;		/* 64 */
+	case SO2_ERR_NOTFOUND:
+	case SO2_ERR_RECORD:
+		return EX_NOINPUT;		/* 66 */
+	case SO2_ERR_OAUTH:
+		return EX_UNAVAILABLE;		/* 69 */
+	case SO2_ERR_IO:
+		return EX_IOERR;		/* 74 */
+	case SO2_ERR_TEMP:
+	case SO2_ERR_LOCK:
+		return EX_TEMPFAIL;		/* 75 */
+	case SO2_ERR_GRANT:
+		return EX_NOPERM;		/* 77: log in again */
+	case SO2_ERR_CONFIG:
+		return EX_CONFIG;		/* 78 */
+	case SO2_ERR_NOMEM:
+	case SO2_ERR_PENDING:
+	case SO2_ERR_SLOW_DOWN:
+	case SO2_ERR_PROTO:
+	case SO2_ERR_AUTH:
+		break;
+	}
+	return EXIT_FAILURE;
+}
+
+/* cli_global_option - take a global option; 1 when c was one */
+int
+cli_global_option(cli_ctx *ctx, int c, const char *arg)
+{
+	switch (c) {
+	case CLI_OPT_CONFIG:
+		ctx->config_path = arg;
+		return 1;
+	case CLI_OPT_STORE:
+		ctx->store_dir = arg;
+		return 1;
+	case CLI_OPT_CA_FILE:
+		ctx->ca_file = arg;
+		return 1;
+	case 'v':
+		ctx->verbose++;
+		return 1;
+	case 'h':
+		ctx->help = 1;
+		return 1;
+	case CLI_OPT_VERSION:
+		ctx->version = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* cli_usage_error - say what is wrong with the command line; EX_USAGE */
+int
+cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt != NULL && *fmt != '\0') {
+		fprintf(stderr, "%s: ", CLI_PROG);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "Try '%s%s%s --help'.\n", CLI_PROG, cmd ? " " : "",
+		cmd ? cmd : "");
+	return EX_USAGE;
+}
+
+/* usage - the general help text */
+static void
+usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp,
+		"Usage: %s [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+		"OAuth 2.0 tokens for SMTP, IMAP and POP (XOAUTH2, OAUTHBEARER).\n"
+		"\nCommands:\n", CLI_PROG);
+	for (i = 0; i < N_COMMANDS; i++)
+		fprintf(fp, "  %s\n", commands[i].synopsis);
+	fprintf(fp,
+		"\nGlobal options (also accepted after the command):\n"
+		"  --config FILE    configuration file (default $SASL_OAUTH2_CONF,\n"
+		"                   else %s)\n"
+		"  --store DIR      token store directory (default: store_dir)\n"
+		"  --ca-file FILE   CA bundle for HTTPS (default: ca_file)\n"
+		"  -v, --verbose    say more on standard error\n"
+		"  -h, --help       this text; COMMAND --help for a command\n"
+		"  --version        print the version\n"
+		"\nSee sasl-oauth2(1) and sasl-oauth2.conf(5).\n", SO2_CONF_PATH);
+}
+
+/* main - parse the global options, run the command, check stdout */
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_GLOBAL_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	static char progname[64];
+	const cli_cmd *cmd = NULL;
+	cli_ctx ctx;
+	size_t i;
+	int c, code;
+
+	memset(&ctx, 0, sizeof(ctx));
+	snprintf(progname, sizeof(progname), "%s", CLI_PROG);
+	argv[0] = progname;	/* for getopt's messages */
+	while ((c = getopt_long(argc, argv, "+" CLI_GLOBAL_SHORTOPTS, longopts,
+				NULL)) != -1)
+		if (!cli_global_option(&ctx, c, optarg))
+			return cli_usage_error(NULL, NULL);
+	if (ctx.version) {
+		printf("%s %s\n", CLI_PROG, PACKAGE_VERSION);
+		return fflush(stdout) == 0 ? EXIT_SUCCESS : EX_IOERR;
+	}
+	if (optind >= argc) {
+		if (ctx.help) {
+			usage(stdout);
+			return fflush(stdout) == 0 ? EXIT_SUCCESS : EX_IOERR;
+		}
+		usage(stderr);
+		return EX_USAGE;
+	}
+	for (i = 0; i < N_COMMANDS; i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL)
+		return cli_usage_error(NULL, "unknown command \"%s\"", argv[optind]);
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		cli_msg("cannot initialise libcurl");
+		return EXIT_FAILURE;
+	}
+	argc -= optind;
+	argv += optind;
+	/* getopt's messages then read "sasl-oauth2 token: ..." */
+	snprintf(progname, sizeof(progname), "%s %s", CLI_PROG, cmd->name);
+	argv[0] = progname;
+	optind = 0;		/* glibc: start the command's getopt afresh */
+	code = cmd->run(&ctx, argc, argv);
+	so2_config_free(ctx.conf);
+	curl_global_cleanup();
+
+	/* A full disk or a closed pipe must not pass for success. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_msg("error writing to standard output: %s", strerror(errno));
+		if (code == EXIT_SUCCESS)
+			code = EX_IOERR;
+	}
+	return code;
+}
