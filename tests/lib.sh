@@ -84,3 +84,43 @@ b64() { printf "$1" | base64 -w0; }
 
 # unb64 B64 - decoded bytes with ^A shown as "^A"
 unb64() { printf '%s' "$1" | base64 -d | sed 's/\x01/^A/g'; }
+
+# t_start_idp [EMULATOR-ARGS...] - a test CA and the identity-provider
+# emulator on 127.0.0.1; sets CA, IDP_URL; stopped at exit.
+t_start_idp() {
+	command -v python3 >/dev/null || t_skip "python3 not installed"
+	command -v openssl >/dev/null || t_skip "openssl not installed"
+	command -v curl >/dev/null || t_skip "curl not installed"
+	mkdir -p "$T/tls"
+	"$top_srcdir/tests/stack/testca.sh" "$T/tls" >/dev/null 2>&1 || t_fail "test CA"
+	CA=$T/tls/ca.pem
+	python3 "$top_srcdir/tests/idp/idp-emulator.py" --cert "$T/tls/server.pem" \
+		--key "$T/tls/server.key" --port 0 --port-file "$T/idp.port" \
+		--log "$T/idp.log" "$@" &
+	local pid=$! i
+	t_on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+	for i in $(seq 1 100); do
+		[ -s "$T/idp.port" ] && break
+		kill -0 $pid 2>/dev/null || { cat "$T/idp.log" >&2; t_fail "emulator died"; }
+		sleep 0.1
+	done
+	[ -s "$T/idp.port" ] || t_fail "emulator did not start"
+	IDP_URL=https://127.0.0.1:$(cat "$T/idp.port")
+	export CA IDP_URL
+}
+
+# idp_admin METHOD PATH [JSON] - call the emulator's admin API, print the reply
+idp_admin() {
+	if [ $# -ge 3 ]; then
+		curl -sf --cacert "$CA" -X "$1" -H 'Content-Type: application/json' -d "$3" \
+			"$IDP_URL$2"
+	else
+		curl -sf --cacert "$CA" -X "$1" "$IDP_URL$2"
+	fi
+}
+
+# idp_grants - successful refresh-token grants counted by the emulator
+idp_refreshes() {
+	idp_admin GET /_admin/stats \
+		| python3 -c 'import json,sys; print(json.load(sys.stdin)["grants"].get("refresh_token",0))'
+}

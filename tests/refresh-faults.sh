@@ -1,0 +1,82 @@
+#!/bin/bash
+# refresh-faults.sh - what the module does when refreshing goes wrong,
+# against the identity-provider emulator, through real libsasl2:
+#   - HTTP 500, 503, 429, garbage and an unreachable endpoint: a temporary
+#     failure naming the endpoint and the cause; the record is untouched;
+#   - invalid_grant (revoked grant, AADSTS50173): the record is kept and
+#     marked needs_login; the next attempt fails at once, with no request,
+#     and names the login command; a new login clears it;
+#   - a refresh that succeeds: the token is used and the record rotated.
+. "${top_srcdir:-.}/tests/lib.sh"
+t_tmpdir
+t_plugin_env
+t_start_idp --auto-approve relay@example.com --interval 1
+A=relay@example.com
+cat > "$SASL_OAUTH2_CONF" <<EOC
+store_dir = $T/store
+ca_file = $CA
+[microsoft]
+client_id = 11111111-2222-3333-4444-555555555555
+tenant = organizations
+authority = $IDP_URL
+EOC
+mkdir -p "$T/store" && chmod 700 "$T/store"
+"$SO2_CLI" login $A >"$T/login.log" 2>&1 || { cat "$T/login.log"; t_fail "login"; }
+
+run() {
+	out=$("$SO2_SASL_CLIENT" "$@" 2>"$T/stderr"); rc=$?
+	all="$out
+$(cat "$T/stderr")"
+}
+# expire - make the stored access token look expired (as if time passed)
+expire() {
+	python3 - "$T/store/$A.json" <<'PY'
+import json, sys
+p = sys.argv[1]; r = json.load(open(p)); r["expires_at"] = 1
+json.dump(r, open(p, "w"))
+PY
+}
+
+expire
+sum=$(sha256sum < "$T/store/$A.json")
+for kind in http500 http503 http429 garbage html empty; do
+	idp_admin POST /_admin/fault "{\"endpoint\":\"token\",\"kind\":\"$kind\"}" >/dev/null \
+		|| t_fail "emulator fault $kind"
+	run -m XOAUTH2 -u $A -p ""
+	t_eq "$rc" 1 "$kind: exit"
+	t_contains "$all" "transient failure" "$kind: SASL result"
+	t_contains "$all" "$IDP_URL/organizations/oauth2/v2.0/token" "$kind: endpoint named"
+	t_eq "$(sha256sum < "$T/store/$A.json")" "$sum" "$kind: record untouched"
+done
+t_eq "$(idp_refreshes)" 0 "successful refreshes during faults"
+
+# A good refresh now: used at once, record rotated.
+rt0=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["refresh_token"])' "$T/store/$A.json")
+run -m XOAUTH2 -u $A -p ""
+t_eq "$rc" 0 "refresh after faults: exit"
+t_eq "$(idp_refreshes)" 1 "one refresh"
+rt1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["refresh_token"])' "$T/store/$A.json")
+[ "$rt0" != "$rt1" ] || t_fail "refresh token did not rotate"
+t_not_contains "$all" "$rt1" "refresh token in messages"
+
+# Revoked grant: marked, fail fast, login command named.
+idp_admin POST /_admin/revoke '{"upn":"relay@example.com"}' >/dev/null || t_fail "revoke"
+expire
+run -m XOAUTH2 -u $A -p ""
+t_eq "$rc" 1 "revoked: exit"
+t_contains "$all" "AADSTS50173" "revoked: AADSTS code"
+t_contains "$all" "sasl-oauth2 login $A" "revoked: login command"
+t_contains "$(cat "$T/store/$A.json")" '"state": "needs_login"' "revoked: record marked"
+[ -n "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("refresh_token",""))' "$T/store/$A.json")" ] \
+	|| t_fail "revoked: the record lost its refresh token"
+before=$(idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"]["token"])')
+run -m XOAUTH2 -u $A -p ""
+t_contains "$all" "needs a new login" "fail fast message"
+after=$(idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"]["token"])')
+t_eq "$after" "$before" "token endpoint requests while marked needs_login"
+
+# A new login replaces the record and mail works again.
+"$SO2_CLI" login $A >"$T/login2.log" 2>&1 || { cat "$T/login2.log"; t_fail "second login"; }
+run -m XOAUTH2 -u $A -p ""
+t_eq "$rc" 0 "after a new login: exit"
+echo "PASS: transient faults keep the record; a dead grant is marked and fails fast"
