@@ -181,7 +181,7 @@ so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so
 {
 	char path[PATH_MAX + 256];
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, bufsize = 0;
 	struct stat sb;
 	ssize_t n;
 	int fd;
@@ -217,14 +217,16 @@ so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so
 		so2_format(warn, SO2_ERR_MSG_MAX,
 			 "token record %s is readable by others (mode %04o): run chmod 600 %s",
 			 path, (unsigned)(sb.st_mode & 07777), path);
-	/* One byte more than the cap, to notice a file that grew. */
-	buf = malloc(SO2_RECORD_MAX + 1);
+	/* Sized by fstat, plus one byte to notice a file that grew meanwhile
+	 * (records are replaced, not rewritten, so that means a hand edit). */
+	bufsize = (size_t)sb.st_size + 1;
+	buf = malloc(bufsize);
 	if (buf == NULL) {
 		result = so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	while (len <= SO2_RECORD_MAX) {
-		n = read(fd, buf + len, SO2_RECORD_MAX + 1 - len);
+	while (len < bufsize) {
+		n = read(fd, buf + len, bufsize - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -236,15 +238,15 @@ so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so
 			break;
 		len += (size_t)n;
 	}
-	if (len > SO2_RECORD_MAX) {
-		result = so2_err_set(err, SO2_ERR_RECORD, "token record %s is larger than %d bytes",
-				     path, SO2_RECORD_MAX);
+	if (len == bufsize) {
+		result = so2_err_set(err, SO2_ERR_RECORD, "token record %s changed while it was"
+				     " read (records are replaced, never edited in place)", path);
 		goto out;
 	}
 	result = so2_record_parse(path, buf, len, out, err);
 out:
 	if (buf != NULL)
-		so2_wipe_free(buf, SO2_RECORD_MAX + 1);
+		so2_wipe_free(buf, bufsize);
 	close(fd);
 	return result;
 }

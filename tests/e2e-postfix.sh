@@ -21,6 +21,7 @@ for cmd in postfix dovecot python3 openssl curl; do
 	command -v $cmd >/dev/null || t_skip "$cmd not installed (scripts/install-deps.sh installs it)"
 done
 [ -x "$SO2_CLI" ] || t_fail "sasl-oauth2 not built: $SO2_CLI"
+t_sanitized && t_skip "sanitizer build: Postfix cannot load an ASan-instrumented module"
 
 N=${E2E_MESSAGES:-3}
 LIFETIME=24		# access-token lifetime given by the emulator, seconds

@@ -57,6 +57,13 @@ t_tmpdir() {
 	chmod 755 "$T"
 }
 
+# t_sanitized - true when the module was built with ASan/UBSan
+#	(--enable-sanitizers): programs without the sanitizer runtime, such
+#	as Postfix, cannot load it.
+t_sanitized() {
+	objdump -p "$SO2_PLUGIN" 2>/dev/null | grep -q -E 'NEEDED +lib(a|ub)san'
+}
+
 # t_plugin_env - a plugin dir holding only our module; config in $T
 t_plugin_env() {
 	[ -f "$SO2_PLUGIN" ] || t_fail "module not built: $SO2_PLUGIN"
