@@ -204,7 +204,7 @@ cmd_connect(cli_ctx *ctx, int argc, char **argv)
 	so2_mail_opts mo;
 	so2_mail_result res;
 	const char *account, *mech = "XOAUTH2", *user = NULL;
-	char shown[64], *end;
+	char shown[64], refused[SO2_ERR_MSG_MAX], *end;
 	so2_err err;
 	int c, code, protocol_known = 0;
 	long timeout = 0;
@@ -310,9 +310,12 @@ cmd_connect(cli_ctx *ctx, int argc, char **argv)
 		if ((!res.challenged || so2_challenge_token_invalid(&res.challenge)) &&
 		    so2_cache_mark_stale(cache, account, err.msg, &err) != SO2_OK)
 			cli_msg("%s: warning: %s", account, err.msg);
+		so2_format(refused, sizeof(refused), "%s", err.msg);
 		so2_err_clear(&err);
-		if ((st = so2_cache_get(cache, account, 1, &token, &info, &err)) != SO2_OK)
+		if ((st = so2_cache_get(cache, account, 1, &token, &info, &err)) != SO2_OK) {
+			so2_err_prefix(&err, "%s; refreshing the token failed too", refused);
 			goto failed;
+		}
 		st = authenticate(mc, mech, user, mo.host, mo.port, &token, &res, &err);
 	}
 	if (st != SO2_OK) {

@@ -487,6 +487,10 @@ start_tls(so2_mail_conn *c, const so2_mail_opts *o, so2_err *err)
 	if (c->ctx == NULL)
 		return fail(c, err, SO2_ERR_NOMEM, "cannot create a TLS context");
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+	/* Many mail servers close without close_notify after LOGOUT/QUIT;
+	 * the protocols delimit their own data, so that is an end, not an
+	 * error (OpenSSL 3 reports it as one otherwise). */
+	SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
 	if (o->ca_file != NULL) {
 		if (SSL_CTX_load_verify_locations(c->ctx, o->ca_file, NULL) != 1) {
