@@ -39,6 +39,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,6 +290,29 @@ remote_port(const char *ipport)
 	return (*end == '\0' && v > 0 && v < 65536) ? (unsigned)v : 0;
 }
 
+/*
+ * Shortest literal token accepted. Real access tokens are long (Microsoft
+ * JWTs 1-3 KB, Google "ya29." tokens about 200 bytes); a short password
+ * left over from password authentication must not be sent as a token.
+ */
+#define SO2_LITERAL_TOKEN_MIN 40
+
+/* bearer_token_syntax - 1 when s is a b64token (RFC 6750 section 2.1):
+ *	1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
+static int
+bearer_token_syntax(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (isalnum((unsigned char)s[i]) || strchr("-._~+/", s[i]) != NULL))
+		i++;
+	if (i == 0)
+		return 0;
+	while (i < len && s[i] == '=')
+		i++;
+	return i == len;
+}
+
 /* choose_token - the token the password selects (see DESCRIPTION) */
 static so2_status
 choose_token(struct glob *g, struct conn *c, const char *user, const so2_secret *pass,
@@ -305,7 +329,16 @@ choose_token(struct glob *g, struct conn *c, const char *user, const so2_secret 
 		ref = pass->data;
 	else if (so2_account_valid(pass->data) && so2_cache_ref_exists(g->cache, pass->data))
 		ref = pass->data;
-	else {
+	else if (pass->len < SO2_LITERAL_TOKEN_MIN || !bearer_token_syntax(pass->data, pass->len)) {
+		return so2_err_set(err, SO2_ERR_PARAM,
+				   "account %s: the SASL password (%zu bytes) is not empty, not a"
+				   " record path, not an account in the store %s and does not look"
+				   " like an access token (RFC 6750: at least %d bytes of letters,"
+				   " digits and -._~+/); if it is the old password, make the password"
+				   " empty (Postfix sasl_passwd: \"[host]:port %s:\") to use the token"
+				   " record of %s", user, pass->len, g->conf->store_dir,
+				   SO2_LITERAL_TOKEN_MIN, user, user);
+	} else {
 		/* A literal bearer token handed over by the application. */
 		c->ref[0] = '\0';
 		so2_format(info->account, sizeof(info->account), "%s", user);
