@@ -754,8 +754,8 @@ so2_diag_explain(const so2_diag_row *row, const so2_jwt_claims *c, const char *u
 		set(out, "token-app-only", SO2_DIAG_KEEP);
 		so2_format(out->cause, sizeof(out->cause), "an app-only token (client credentials, "
 			 "app %s%s%s) is accepted only when the app's service principal is "
-			 "registered in Exchange Online with the enterprise application's object id, "
-			 "has FullAccess on the mailbox, and user= is that mailbox%s",
+			 "registered in Exchange Online with the enterprise application's object "
+			 "id, has FullAccess on the mailbox, and user= is that mailbox%s",
 			 c->appid[0] ? c->appid : "?", c->roles[0] ? ", roles " : ", no roles",
 			 c->roles,
 			 c->roles[0] && !so2_diag_has_scope(c->roles, role)
