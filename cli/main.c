@@ -36,6 +36,8 @@ static const cli_cmd commands[] = {
 	  "status [--json] [ACCOUNT...] show the records and what they need" },
 	{ "logout", cmd_logout,
 	  "logout ACCOUNT...           remove records" },
+	{ "doctor", cmd_doctor,
+	  "doctor ACCOUNT [OPTIONS]    explain why a login fails, with fixes" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
