@@ -268,9 +268,10 @@ check_record(doctor *d, const so2_config *conf)
 		doc_add(d, DOC_INFO, "record.state", NULL, "record: marked stale (a server refused "
 			"the token; the next use refreshes it)");
 	} else {
-		doc_add(d, DOC_PASS, "record.parse", NULL, "record: parsed, provider %s, grant %s",
-			d->rec->provider ? d->rec->provider : "?",
-			d->rec->grant_type ? d->rec->grant_type : "?");
+		doc_add(d, DOC_PASS, "record.parse", NULL, "record: parsed, provider %s%s%s",
+			d->rec->provider ? d->rec->provider : "unknown",
+			d->rec->grant_type ? ", grant " : "",
+			d->rec->grant_type ? d->rec->grant_type : "");
 	}
 }
 
@@ -526,7 +527,10 @@ check_token(doctor *d)
 	}
 	if (so2_cache_get(d->cache, d->account, 0, &d->token, &info, &err) != SO2_OK) {
 		doc_add(d, DOC_FAIL, "token", err.status == SO2_ERR_TEMP ? "retry later; the "
-			"record was not changed" : "see the message", "token: %s", err.msg);
+			"record was not changed" : err.status == SO2_ERR_GRANT
+			? "log in again with the command named above" : "act on the message above",
+			"token: %s",
+			err.msg);
 		return;
 	}
 	doc_add(d, DOC_PASS, "token", NULL, "token: %s, valid until %s%s",
@@ -672,7 +676,7 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 	int want_smtp = 0, want_imap = 0, json = 0, c, nfail = 0, nwarn = 0, npass = 0;
 	so2_config *conf;
 	doctor d;
-	size_t i;
+	size_t i, npostfix;
 
 	memset(&d, 0, sizeof(d));
 	d.ctx = ctx;
@@ -712,9 +716,11 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 	/* Postfix first: it says which user= is sent, which step 2 compares. */
 	if (d.postfix == 1)
 		doc_postfix(&d);
-	conf = check_config(&d);
-	if (conf == NULL)
-		conf = ctx->conf = so2_config_defaults();
+	npostfix = d.n;
+	/* A configuration that does not parse breaks the module too: say so first. */
+	if ((conf = check_config(&d)) == NULL)
+		doc_add(&d, DOC_SKIP, "config.rest", NULL, "record, token and server checks: "
+			"the configuration must parse first");
 	if (conf != NULL) {
 		check_record(&d, conf);
 		check_ca(&d, conf);
@@ -730,13 +736,24 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 		want_protocol(&d, "smtp");
 	if (conf != NULL)
 		check_token(&d);
-	if (want_smtp)
+	if (want_smtp && conf != NULL)
 		doc_probe(&d, "smtp", smtp != NULL ? smtp : default_host(&d, "smtp"));
-	if (want_imap)
+	if (want_imap && conf != NULL)
 		doc_probe(&d, "imap", imap != NULL ? imap : default_host(&d, "imap"));
 	if (reply != NULL)
 		check_reply(&d, reply);
 
+	/* Print in the documented order: Postfix last. */
+	if (npostfix > 0 && npostfix < d.n) {
+		doc_check *tmp = malloc(npostfix * sizeof(*tmp));
+
+		if (tmp != NULL) {
+			memcpy(tmp, d.checks, npostfix * sizeof(*tmp));
+			memmove(d.checks, d.checks + npostfix, (d.n - npostfix) * sizeof(*tmp));
+			memcpy(d.checks + d.n - npostfix, tmp, npostfix * sizeof(*tmp));
+			free(tmp);
+		}
+	}
 	for (i = 0; i < d.n; i++) {
 		nfail += d.checks[i].level == DOC_FAIL;
 		nwarn += d.checks[i].level == DOC_WARN;

@@ -83,6 +83,11 @@ class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        # A client that refuses our certificate ends the handshake: expected.
+        sys.stderr.write("connection from %s ended: %s\n" % (client_address[0],
+                                                             sys.exc_info()[1]))
+
 
 def make_handler(opts, ctx, log):
     lock = threading.Lock()
