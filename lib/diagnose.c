@@ -175,6 +175,9 @@ static const so2_diag_row table[] = {
 	     "a permanent failure the table does not know",
 	     "look the reply up in the server's documentation"),
 	SMTP("smtp-unknown-2xx", 200, NULL, NULL, OK, 0, "the server accepted", "nothing to do"),
+	SMTP("smtp-unknown-3xx", 300, NULL, NULL, KEEP, 0,
+	     "the server asked for more data where a verdict was expected",
+	     "give the server's final reply (after the empty line that answers a challenge)"),
 	SMTP("smtp-unparsed", -1, NULL, NULL, KEEP, 0,
 	     "the text holds no SMTP reply code", "give the reply line as the server sent it"),
 

@@ -70,6 +70,9 @@ static const struct {
 	{ "452 4.3.1 Insufficient system storage", "smtp-unknown-4xx", SO2_DIAG_RETRY },
 	{ "554 5.7.1 Rejected", "smtp-unknown-5xx", SO2_DIAG_KEEP },
 	{ "no reply here", "smtp-unparsed", SO2_DIAG_KEEP },
+	/* Found by fuzz_reply: a 3xx reply had no class row. */
+	{ "355 5.7postfix/insufficient._sc", "smtp-unknown-3xx", SO2_DIAG_KEEP },
+	{ "334 eyJzdGF0dXMiOiI0MDAifQ==", "smtp-unknown-3xx", SO2_DIAG_KEEP },
 	{ "", "smtp-unparsed", SO2_DIAG_KEEP },
 };
 
