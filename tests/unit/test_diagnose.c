@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <sasl-oauth2/diagnose.h>
+#include <sasl-oauth2/endpoint.h>
 
 #include "tests.h"
 
@@ -249,6 +250,35 @@ START_TEST(test_helpers)
 }
 END_TEST
 
+/* The token endpoint's messages carry the table's cause and fix. */
+static const struct {
+	long http;
+	const char *body, *want_part;
+} endpoint_cases[] = {
+	{ 400, "{\"error\":\"invalid_grant\",\"error_description\":\"AADSTS70008: The provided "
+	  "authorization code or refresh token has expired.\",\"error_codes\":[70008]}",
+	  "; this means the refresh token expired or was revoked; fix: sign in again" },
+	{ 401, "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000215: Invalid "
+	  "client secret provided.\",\"error_codes\":[7000215]}", "the secret's Value, not its "
+	  "Secret ID" },
+	{ 400, "{\"error\":\"invalid_scope\"}", "; this means the scope is invalid" },
+	{ 400, "{\"error\":\"made_up\"}", "HTTP 400, made_up" },
+};
+
+START_TEST(test_endpoint_messages)
+{
+	so2_token_reply rep;
+	so2_oauth_error oerr;
+	so2_err err;
+
+	so2_token_reply_parse(endpoint_cases[_i].http, endpoint_cases[_i].body,
+			      strlen(endpoint_cases[_i].body), &rep, &oerr, &err);
+	ck_assert_msg(strstr(err.msg, endpoint_cases[_i].want_part) != NULL,
+		      "case %d: got '%s', want it to contain '%s'", _i, err.msg,
+		      endpoint_cases[_i].want_part);
+}
+END_TEST
+
 Suite *
 suite_diagnose(void)
 {
@@ -263,6 +293,8 @@ suite_diagnose(void)
 	tcase_add_loop_test(tc, test_explain, 0,
 			    (int)(sizeof(explain_cases) / sizeof(explain_cases[0])));
 	tcase_add_test(tc, test_helpers);
+	tcase_add_loop_test(tc, test_endpoint_messages, 0,
+			    (int)(sizeof(endpoint_cases) / sizeof(endpoint_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
