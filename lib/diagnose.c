@@ -786,6 +786,8 @@ so2_diag_explain(const so2_diag_row *row, const so2_jwt_claims *c, const char *u
 			 user);
 		so2_format(out->fix, sizeof(out->fix), "use %s as the SASL user, or log in as %s: "
 			 "sasl-oauth2 login %s", c->upn, user, user);
+	} else if (strncmp(row->id, "gmail", 5) == 0) {
+		return;		/* the Microsoft settings below do not apply */
 	} else if (row->kind == SO2_DIAG_IMAP) {
 		set(out, "token-looks-right", SO2_DIAG_KEEP);
 		so2_format(out->cause, sizeof(out->cause), "the token looks right (Exchange "

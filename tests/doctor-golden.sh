@@ -108,6 +108,41 @@ t_record $U "ya29.a0AfH6SMBopaquegoogletoken" 3600 RT-1
 echo gmail > "$T/scenario"
 golden gmail-challenge 1 $U $(SMTP_ARGS)
 
+# Every scripted reply reaches its row of the table over the wire
+# (good token, so the reply's own row decides; 5.7.3 refines to token-looks-right).
+good
+while read -r scen want; do
+	echo "$scen" > "$T/scenario"
+	t_record_jwt $U "$(claims_user $U $EXO "SMTP.Send")" 3600 RT-1
+	got=$("$SO2_CLI" doctor $U $(SMTP_ARGS) --json | python3 -c '
+import json, re, sys
+for c in json.load(sys.stdin)["checks"]:
+    if c["id"] == "probe.smtp":
+        m = re.search(r"\(([a-z0-9.-]+): ", c["text"])
+        print(m.group(1) if m else ("smtp-accepted" if c["status"] == "pass" else "?"))')
+	t_eq "$got" "$want" "scripted reply $scen classified"
+done <<'ROWS'
+accept smtp-accepted
+5.7.3 token-looks-right
+tenant smtp-auth-tenant
+mailbox smtp-auth-mailbox
+basic smtp-basic-disabled
+secdefaults smtp-security-defaults
+criteria smtp-policy-criteria
+5.7.57 smtp-not-authenticated
+5.7.30 smtp-basic-retired
+5.7.60 smtp-send-as-denied
+sendas smtp-send-as-denied-submit
+logon smtp-mailbox-logon
+concurrency smtp-concurrency
+tls smtp-legacy-tls
+4.7.500 smtp-access-denied-temp
+5.1.8 smtp-restricted-user
+expiring smtp-token-expires-soon
+gmail gmail-535-5.7.8
+gmail-throttle gmail-too-many-logins
+ROWS
+
 # 10. the server offers no XOAUTH2 after TLS.
 stop_scripted
 start_scripted smtp --scenario accept --mechs "LOGIN PLAIN"

@@ -219,6 +219,10 @@ static const struct {
 	  "a@example.com", "smtp", "smtp-auth-mailbox", "Authenticated SMTP" },
 	{ "535 5.7.3 Authentication unsuccessful", { .opaque = 1 }, "a@example.com", "smtp",
 	  "smtp-535-5.7.3", "sasl-oauth2 doctor" },
+	/* Gmail's 535 5.7.8 with a good-looking token: no Microsoft settings. */
+	{ "535 5.7.8 Username and Password not accepted",
+	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "a@example.com",
+	    .exp = 2000000000 }, "a@example.com", "smtp", "gmail-535-5.7.8", "mail.google.com" },
 };
 
 START_TEST(test_explain)
