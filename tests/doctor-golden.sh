@@ -150,6 +150,28 @@ good
 golden no-xoauth2 1 $U $(SMTP_ARGS)
 stop_scripted
 
+# Every scripted IMAP answer reaches its row (a token with the IMAP scope).
+start_scripted imap --scenario-file "$T/scenario"
+while read -r scen want; do
+	echo "$scen" > "$T/scenario"
+	t_record_jwt $U "$(claims_user $U $EXO "IMAP.AccessAsUser.All")" 3600 RT-1
+	got=$("$SO2_CLI" doctor $U --no-postfix --user root --imap=127.0.0.1:$SCRIPTED_PORT \
+		--json | python3 -c '
+import json, re, sys
+for c in json.load(sys.stdin)["checks"]:
+    if c["id"] == "probe.imap":
+        m = re.search(r"\(([a-z0-9.-]+): ", c["text"])
+        print(m.group(1) if m else ("imap-accepted" if c["status"] == "pass" else "?"))')
+	t_eq "$got" "$want" "scripted IMAP answer $scen classified"
+done <<'ROWS'
+accept imap-accepted
+failed token-looks-right
+not-connected imap-not-connected
+gmail gmail-imap-invalid
+ROWS
+stop_scripted
+good
+
 # 11. IMAP: a token without the IMAP scope, "NO AUTHENTICATE failed."
 start_scripted imap --scenario failed
 golden imap-scope 1 $U --no-postfix --user root --imap=127.0.0.1:$SCRIPTED_PORT
