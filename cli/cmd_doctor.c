@@ -673,6 +673,8 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *smtp = NULL, *imap = NULL, *user = NULL, *reply = NULL;
+	const char **bare[2];
+	int nbare = 0;
 	int want_smtp = 0, want_imap = 0, json = 0, c, nfail = 0, nwarn = 0, npass = 0;
 	so2_config *conf;
 	doctor d;
@@ -684,8 +686,16 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON:		json = 1; break;
-		case OPT_SMTP:		want_smtp = 1; smtp = optarg; break;
-		case OPT_IMAP:		want_imap = 1; imap = optarg; break;
+		case OPT_SMTP:
+			want_smtp = 1;
+			if ((smtp = optarg) == NULL && nbare < 2)
+				bare[nbare++] = &smtp;
+			break;
+		case OPT_IMAP:
+			want_imap = 1;
+			if ((imap = optarg) == NULL && nbare < 2)
+				bare[nbare++] = &imap;
+			break;
 		case OPT_POSTFIX:	d.postfix = 1; break;
 		case OPT_NO_POSTFIX:	d.postfix = 0; break;
 		case OPT_POSTFIX_CONFIG: d.postfix_dir = optarg; break;
@@ -700,7 +710,11 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 		doctor_usage(stdout);
 		return 0;
 	}
-	if (argc - optind != 1)
+	/* "--smtp HOST:PORT" as well as "--smtp=HOST:PORT": getopt leaves the
+	 * value of an optional argument among the operands, in order. */
+	for (i = 0; argc - optind > 1 && i < (size_t)nbare; i++)
+		*bare[i] = argv[optind + 1 + (int)i];
+	if (argc - optind != 1 + (int)i)
 		return cli_usage_error("doctor", "doctor takes one ACCOUNT");
 	d.account = argv[optind];
 	if (d.postfix_dir != NULL && d.postfix < 0)

@@ -69,7 +69,7 @@ start_scripted smtp --scenario-file "$T/scenario"
 
 # 1. all good: 235.
 good
-golden smtp-accepted 0 $U $(SMTP_ARGS)
+golden smtp-accepted 0 $U --no-postfix --user root --smtp 127.0.0.1:$SCRIPTED_PORT
 
 # 2. 535 5.7.3 with a Microsoft Graph token: the verdict is the scope.
 t_record_jwt $U "$(claims_user $U $GRAPH "SMTP.Send")" 3600 RT-1
