@@ -38,6 +38,8 @@ static const cli_cmd commands[] = {
 	  "logout ACCOUNT...           remove records" },
 	{ "connect", cmd_connect,
 	  "connect ACCOUNT HOST [PORT] authenticated IMAP/POP3 session on stdio" },
+	{ "doctor", cmd_doctor,
+	  "doctor ACCOUNT [OPTIONS]    explain why a login fails, with fixes" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
