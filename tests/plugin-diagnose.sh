@@ -53,8 +53,8 @@ t_contains "$all" "the token lacks the scope this server needs" "insufficient_sc
 t_eq "$(state)" ok "insufficient_scope does not mark the record"
 
 # 5. an opaque literal token: "unknown", the application must give a new one.
-run -m XOAUTH2 -u $U -p "EwBwA8l6BAAUopaqueconsumer" "$(chal '{"status":"401"}')"
+run -m XOAUTH2 -u $U -p "EwBwA8l6BAAUopaqueconsumertokenthatislongerthanforty" "$(chal '{"status":"401"}')"
 t_contains "$all" "(token user unknown, audience unknown (opaque token))" "opaque token"
 t_contains "$all" "the application must give a fresh token" "literal token: no record to mark"
-t_not_contains "$all" "EwBwA8l6BAAUopaqueconsumer" "no literal token in messages"
+t_not_contains "$all" "EwBwA8l6BAAUopaqueconsumertokenthatislongerthanforty" "no literal token in messages"
 echo "PASS: module messages for refused tokens"
