@@ -17,8 +17,10 @@ export DEBIAN_FRONTEND=noninteractive
 if ! dpkg -s postfix >/dev/null 2>&1; then
 	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 fi
-apt-get update -q
-apt-get install -y -q --no-install-recommends \
+# Wait for another apt/dpkg (unattended upgrades) instead of failing.
+apt_opts="-o DPkg::Lock::Timeout=600"
+apt-get $apt_opts update -q
+apt-get $apt_opts install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config make \
 	libsasl2-dev libcurl4-openssl-dev libjansson-dev libssl-dev check \
 	postfix dovecot-core dovecot-imapd dovecot-lmtpd cyrus-clients \
