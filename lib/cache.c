@@ -256,7 +256,11 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_token_info *inf
 
 	memset(&reply, 0, sizeof(reply));
 	memset(&oerr, 0, sizeof(oerr));
-	if (so2_secret_empty(&rec->refresh_token)) {
+	/* A client_credentials record has no refresh token (RFC 6749
+	 * 4.4.3): so2_grant_refresh asks again with the client's
+	 * credentials, here under the same lock as a refresh. */
+	if (so2_secret_empty(&rec->refresh_token)
+	    && (rec->grant_type == NULL || strcmp(rec->grant_type, "client_credentials") != 0)) {
 		char cmd[512];
 
 		so2_login_command(rec, r->account, cmd, sizeof(cmd));

@@ -74,6 +74,9 @@ enum conf_part {
 static const char *const provider_words[] = {
 	"microsoft", "google", "generic", NULL
 };
+static const char *const alg_words[] = {
+	"PS256", "RS256", NULL
+};
 static const char *const cloud_words[] = {
 	"global", "usgov", "dod", "china", NULL
 };
@@ -115,6 +118,10 @@ static const struct conf_key conf_keys[] = {
 	PSTR(device_authorization_endpoint, KIND_URL),
 	PSTR(authorization_endpoint, KIND_URL),
 	PSTR(scope, KIND_STR),
+	PSTR(client_secret_file, KIND_STR),	/* "" = public client */
+	PSTR(private_key_file, KIND_PATH),
+	PSTR(certificate_file, KIND_PATH),
+	PWORD(assertion_alg, alg_words, "PS256 or RS256"),
 };
 
 #define N_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -183,6 +190,10 @@ profile_free(so2_profile *pr)
 	free(pr->device_authorization_endpoint);
 	free(pr->authorization_endpoint);
 	free(pr->scope);
+	free(pr->client_secret_file);
+	free(pr->private_key_file);
+	free(pr->certificate_file);
+	free(pr->assertion_alg);
 	free(pr);
 }
 
