@@ -321,6 +321,7 @@ merge(so2_profile *prof, const so2_profile *over)
 	OVER(authority);
 	OVER(token_endpoint);
 	OVER(device_authorization_endpoint);
+	OVER(authorization_endpoint);
 	OVER(scope);
 	OVER(client_secret_file);
 	OVER(private_key_file);
