@@ -5,7 +5,8 @@
 # Build: compiler, autotools, pkg-config and the -dev packages of libsasl2,
 # libcurl, jansson, OpenSSL; Check for the unit tests. Tests: the real
 # programs the end-to-end tests start on 127.0.0.1 (Postfix, Dovecot,
-# cyrus-clients, sasl2-bin), python3 for the identity-provider emulator,
+# cyrus-clients, sasl2-bin; msmtp, neomutt, mutt, isync for the token
+# command programs), python3 for the identity-provider emulator,
 # openssl and curl for the test CA and probes, valgrind.
 set -eu
 if [ "$(id -u)" -ne 0 ]; then
@@ -23,4 +24,8 @@ apt-get install -y -q --no-install-recommends \
 	libsasl2-dev libcurl4-openssl-dev libjansson-dev libssl-dev check \
 	postfix dovecot-core dovecot-imapd dovecot-lmtpd cyrus-clients \
 	sasl2-bin libsasl2-modules \
-	python3 openssl curl ca-certificates valgrind binutils procps
+	python3 openssl curl ca-certificates valgrind binutils procps \
+	msmtp \
+	neomutt \
+	mutt \
+	isync
