@@ -687,7 +687,8 @@ client_setup(cli_ctx *ctx, const struct login_opts *o, const so2_profile *prof,
 				       prof->assertion_alg : SO2_ALG_PS256) != SO2_OK)
 			return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
 		/* Sign one now: a bad key, mode or pair fails before any request. */
-		result = so2_client_assertion(rec->client_id, rec->token_endpoint, path,
+		result = so2_client_assertion(rec->client_id, rec->token_endpoint, AT_FDCWD,
+					      path,
 					      cert, rec->assertion_alg, time(NULL),
 					      &probe, err);
 		so2_secret_clear(&probe);
@@ -737,6 +738,30 @@ client_setup(cli_ctx *ctx, const struct login_opts *o, const so2_profile *prof,
 				   "--client-secret-file FILE, --client-secret-stdin, or "
 				   "--certificate and --private-key");
 	cli_verbose(ctx, "client_auth %s", auth);
+	return SO2_OK;
+}
+
+/* store_relative - make a credential path inside the store relative to it
+ *	The SASL module reads relative paths through the store's directory
+ *	descriptor, so they keep working in Postfix's chroot; files
+ *	elsewhere are read by path and must exist inside a chroot too. */
+static so2_status
+store_relative(char **member, const char *store_dir, so2_err *err)
+{
+	char dir[PATH_MAX];
+	size_t n;
+
+	if (*member == NULL || (*member)[0] != '/' ||
+	    absolute("store", store_dir, dir, sizeof(dir), err) != SO2_OK)
+		return SO2_OK;
+	n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	if (strncmp(*member, dir, n) != 0 || (*member)[n] != '/' ||
+	    strchr(*member + n + 1, '/') != NULL)
+		return SO2_OK;
+	if (so2_record_set_str(member, *member + n + 1) != SO2_OK)
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
 	return SO2_OK;
 }
 
@@ -1148,6 +1173,13 @@ cmd_login(cli_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
+	if ((result = store_relative(&rec->client_secret_file, ctx->conf->store_dir,
+				     &err)) != SO2_OK ||
+	    (result = store_relative(&rec->private_key_file, ctx->conf->store_dir,
+				     &err)) != SO2_OK ||
+	    (result = store_relative(&rec->certificate_file, ctx->conf->store_dir,
+				     &err)) != SO2_OK)
+		goto out;
 	result = write_record(ctx, st, name, rec, pw, path, sizeof(path), &err);
 	if (result != SO2_OK)
 		goto out;

@@ -67,7 +67,7 @@ so2_key_file_check(const char *path, unsigned mode, so2_err *err)
  *	is_key: check the mode as a private key's. The caller wipes and
  *	frees *out. */
 static so2_status
-read_file(const char *path, const char *what, int is_key, char **out,
+read_file(int dirfd, const char *path, const char *what, int is_key, char **out,
 	  size_t *outlen, so2_err *err)
 {
 	struct stat sb;
@@ -82,7 +82,7 @@ read_file(const char *path, const char *what, int is_key, char **out,
 	memset(&sb, 0, sizeof(sb));
 	if (path == NULL || *path == '\0')
 		return so2_err_set(err, SO2_ERR_CONFIG, "no %s file is set", what);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return so2_err_set(err, SO2_ERR_CONFIG, "%s file %s: %s", what, path,
 				   strerror(errno));
@@ -141,7 +141,7 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 
 /* load_key - the RSA private key of key_file */
 static so2_status
-load_key(const char *key_file, EVP_PKEY **out, so2_err *err)
+load_key(int dirfd, const char *key_file, EVP_PKEY **out, so2_err *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -150,7 +150,7 @@ load_key(const char *key_file, EVP_PKEY **out, so2_err *err)
 	so2_status result;
 
 	*out = NULL;
-	result = read_file(key_file, "private key", 1, &text, &len, err);
+	result = read_file(dirfd, key_file, "private key", 1, &text, &len, err);
 	if (result != SO2_OK)
 		return result;
 	if ((bio = BIO_new_mem_buf(text, (int)len)) == NULL) {
@@ -184,7 +184,7 @@ out:
 
 /* load_cert - the first certificate of cert_file */
 static so2_status
-load_cert(const char *cert_file, X509 **out, so2_err *err)
+load_cert(int dirfd, const char *cert_file, X509 **out, so2_err *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -192,7 +192,7 @@ load_cert(const char *cert_file, X509 **out, so2_err *err)
 	so2_status result;
 
 	*out = NULL;
-	result = read_file(cert_file, "certificate", 0, &text, &len, err);
+	result = read_file(dirfd, cert_file, "certificate", 0, &text, &len, err);
 	if (result != SO2_OK)
 		return result;
 	bio = BIO_new_mem_buf(text, (int)len);
@@ -231,7 +231,7 @@ so2_cert_thumbprint(const char *cert_file, int sha256, char *buf, size_t size,
 	X509 *cert = NULL;
 	so2_status result;
 
-	result = load_cert(cert_file, &cert, err);
+	result = load_cert(AT_FDCWD, cert_file, &cert, err);
 	if (result == SO2_OK)
 		result = thumbprint(cert, sha256, buf, size, err);
 	X509_free(cert);
@@ -303,7 +303,7 @@ sign(EVP_PKEY *key, int pss, const char *input, unsigned char *sig,
 
 /* so2_client_assertion - build and sign one client assertion */
 so2_status
-so2_client_assertion(const char *client_id, const char *audience,
+so2_client_assertion(const char *client_id, const char *audience, int dirfd,
 		     const char *key_file, const char *cert_file, const char *alg,
 		     time_t now, so2_secret *out, so2_err *err)
 {
@@ -324,9 +324,9 @@ so2_client_assertion(const char *client_id, const char *audience,
 	if (client_id == NULL || audience == NULL)
 		return so2_err_set(err, SO2_ERR_PARAM, "client assertion without %s",
 				   client_id == NULL ? "client id" : "audience");
-	if ((result = load_key(key_file, &key, err)) != SO2_OK)
+	if ((result = load_key(dirfd, key_file, &key, err)) != SO2_OK)
 		goto out;
-	if ((result = load_cert(cert_file, &cert, err)) != SO2_OK)
+	if ((result = load_cert(dirfd, cert_file, &cert, err)) != SO2_OK)
 		goto out;
 	if (X509_check_private_key(cert, key) != 1) {
 		ERR_clear_error();

@@ -250,6 +250,7 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_token_info *inf
 {
 	so2_token_reply reply;
 	so2_oauth_error oerr;
+	so2_http_conf hc;
 	so2_err werr;
 	so2_status result;
 	time_t now;
@@ -271,7 +272,12 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_token_info *inf
 	if (c->ca_blob == NULL && c->ca_err.status != SO2_OK)
 		return so2_err_set(err, SO2_ERR_CONFIG, "account %s: cannot refresh: %s",
 				   r->account, c->ca_err.msg);
-	result = so2_grant_refresh(&c->http, rec, &reply, &oerr, err);
+	/* Relative credential paths name files in the record's store,
+	 * reached through its descriptor even after a chroot. */
+	hc = c->http;
+	hc.cred_dir_set = 1;
+	hc.cred_dirfd = so2_store_dirfd(r->st);
+	result = so2_grant_refresh(&hc, rec, &reply, &oerr, err);
 	now = time(NULL);
 	if (result == SO2_ERR_GRANT) {
 		/* The grant is dead: keep the record, mark it, fail fast from now on. */

@@ -759,7 +759,7 @@ so2_token_request(const so2_http_conf *hc, const char *url,
  *	Errors: SO2_ERR_CONFIG (unreadable, empty, larger than
  *	SO2_CLIENT_SECRET_MAX), SO2_ERR_NOMEM. */
 static so2_status
-read_client_secret(const char *path, so2_secret *out, so2_err *err)
+read_client_secret(int dirfd, const char *path, so2_secret *out, so2_err *err)
 {
 	char buf[SO2_CLIENT_SECRET_MAX + 1];
 	size_t len = 0;
@@ -772,7 +772,7 @@ read_client_secret(const char *path, so2_secret *out, so2_err *err)
 		    "client_auth is secret but no client secret file is set");
 		goto out;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
 		result = so2_err_set(err, SO2_ERR_CONFIG, "client secret file %s: %s", path,
 		    strerror(errno));
 		goto out;
@@ -820,9 +820,10 @@ out:
  *	assertion). *secret and *assertion hold what the form points to;
  *	the caller clears them. Errors: SO2_ERR_CONFIG, SO2_ERR_NOMEM. */
 static so2_status
-client_auth_add(const so2_record *rec, so2_form_field *form, int *n,
-		so2_secret *secret, so2_secret *assertion, so2_err *err)
+client_auth_add(const so2_http_conf *hc, const so2_record *rec, so2_form_field *form,
+		int *n, so2_secret *secret, so2_secret *assertion, so2_err *err)
 {
+	int dirfd = hc->cred_dir_set ? hc->cred_dirfd : AT_FDCWD;
 	const char *how = rec->client_auth;
 	const char *acct = rec->account ? rec->account : "?";
 	so2_status result;
@@ -830,14 +831,14 @@ client_auth_add(const so2_record *rec, so2_form_field *form, int *n,
 	if (how == NULL || strcmp(how, SO2_CLIENT_AUTH_NONE) == 0)
 		return SO2_OK;
 	if (strcmp(how, SO2_CLIENT_AUTH_SECRET) == 0) {
-		result = read_client_secret(rec->client_secret_file, secret, err);
+		result = read_client_secret(dirfd, rec->client_secret_file, secret, err);
 		if (result != SO2_OK)
 			return so2_err_prefix(err, "account %s", acct);
 		form[(*n)++] = (so2_form_field){ "client_secret", secret->data, 1 };
 		return SO2_OK;
 	}
 	if (strcmp(how, SO2_CLIENT_AUTH_CERT) == 0) {
-		result = so2_client_assertion(rec->client_id, rec->token_endpoint,
+		result = so2_client_assertion(rec->client_id, rec->token_endpoint, dirfd,
 		    rec->private_key_file, rec->certificate_file, rec->assertion_alg,
 		    time(NULL), assertion, err);
 		if (result != SO2_OK)
@@ -897,7 +898,7 @@ so2_grant_refresh(const so2_http_conf *hc, const so2_record *rec,
 	form[n++] = (so2_form_field){ "client_id", rec->client_id, 0 };
 	if (rec->scope != NULL && *rec->scope != '\0')
 		form[n++] = (so2_form_field){ "scope", rec->scope, 0 };
-	result = client_auth_add(rec, form, &n, &client_secret, &assertion, err);
+	result = client_auth_add(hc, rec, form, &n, &client_secret, &assertion, err);
 	if (result != SO2_OK)
 		goto out;
 	form[n] = (so2_form_field){ NULL, NULL, 0 };
@@ -936,7 +937,7 @@ so2_grant_authorization_code(const so2_http_conf *hc, const so2_record *rec,
 	form[n++] = (so2_form_field){ "client_id", rec->client_id, 0 };
 	if (rec->scope != NULL && *rec->scope != '\0')
 		form[n++] = (so2_form_field){ "scope", rec->scope, 0 };
-	result = client_auth_add(rec, form, &n, &client_secret, &assertion, err);
+	result = client_auth_add(hc, rec, form, &n, &client_secret, &assertion, err);
 	if (result != SO2_OK)
 		goto out;
 	form[n] = (so2_form_field){ NULL, NULL, 0 };
@@ -1091,7 +1092,7 @@ so2_device_poll(const so2_http_conf *hc, const so2_record *client,
 	form[n++] = (so2_form_field){ "client_id", client->client_id, 0 };
 	/* Google's "TVs and Limited Input devices" clients send their
 	 * secret here (RFC 8628 3.4: client authentication as 6749 3.2.1). */
-	result = client_auth_add(client, form, &n, &client_secret, &assertion, err);
+	result = client_auth_add(hc, client, form, &n, &client_secret, &assertion, err);
 	if (result != SO2_OK)
 		goto out;
 	form[n] = (so2_form_field){ NULL, NULL, 0 };

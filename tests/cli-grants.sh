@@ -117,11 +117,14 @@ like "$r" "*start * *" "module: initial response"
 printf '%s\n' "$SECRET" | "$SO2_CLI" login stdin@example.com "${CCARGS[@]}" \
 	--client-secret-stdin >"$T/out" 2>"$T/err"; rc=$?
 check "$rc" 0 "cc stdin: exit ($(cat "$T/err"))"
-check "$(field stdin@example.com client_secret_file)" "$T/store/stdin@example.com.secret" \
+check "$(field stdin@example.com client_secret_file)" "stdin@example.com.secret" \
 	"cc stdin: secret file"
 check "$(stat -c %a "$T/store/stdin@example.com.secret")" 600 "cc stdin: secret mode"
 check "$(cat "$T/store/stdin@example.com.secret")" "$SECRET" "cc stdin: secret kept"
 check "$(ls -A "$T/store" | grep -c '\.new$')" 0 "cc stdin: no temporary file left"
+expire stdin@example.com
+so2 token stdin@example.com
+check "$rc" 0 "cc stdin renewal (secret read through the store's descriptor): exit ($err)"
 so2 login x@example.com "${CCARGS[@]}" --client-secret "$SECRET"
 check "$rc" 64 "secret on the command line: refused"
 

@@ -56,7 +56,8 @@ so2_status so2_key_file_check(const char *path, unsigned mode, so2_err *err);
 /*
  * so2_client_assertion - a signed client assertion for one token request
  *	client_id: iss and sub; audience: the token endpoint URL;
- *	key_file, cert_file: PEM paths; alg: SO2_ALG_PS256, SO2_ALG_RS256
+ *	key_file, cert_file: PEM paths, relative ones to the directory
+ *	dirfd (AT_FDCWD: the working directory); alg: SO2_ALG_PS256, SO2_ALG_RS256
  *	or NULL (PS256); now: seconds since the epoch (iat, nbf).
  *	On SO2_OK *out holds the compact JWS (caller clears it).
  *	Errors: SO2_ERR_CONFIG (file unreadable, mode too open, not a PEM
@@ -65,7 +66,7 @@ so2_status so2_key_file_check(const char *path, unsigned mode, so2_err *err);
  *	what to do, never key material.
  */
 so2_status so2_client_assertion(const char *client_id, const char *audience,
-				const char *key_file, const char *cert_file,
+				int dirfd, const char *key_file, const char *cert_file,
 				const char *alg, time_t now, so2_secret *out,
 				so2_err *err);
 

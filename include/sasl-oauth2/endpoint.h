@@ -46,6 +46,11 @@ typedef struct so2_http_conf {
 	long connect_timeout;	/* seconds */
 	long total_timeout;	/* seconds, whole request */
 	long max_reply;		/* bytes of body accepted */
+	int cred_dir_set;	/* 1: cred_dirfd is valid */
+	int cred_dirfd;		/* directory that relative client secret,
+				 * key and certificate paths of a record are
+				 * read from (openat): the record's store,
+				 * so that a chrooted process reaches them */
 } so2_http_conf;
 
 /* so2_token_reply - a successful token endpoint reply (RFC 6749 5.1) */
