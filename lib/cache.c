@@ -155,10 +155,15 @@ so2_cache_store(so2_cache *c)
 void
 so2_login_command(const so2_record *rec, const char *account, char *buf, size_t size)
 {
+	const char *grant = rec == NULL || rec->grant_type == NULL ? "" :
+	    strcmp(rec->grant_type, "client_credentials") == 0 ? " --grant client-credentials" :
+	    strcmp(rec->grant_type, "authorization_code") == 0 ? " --grant code" : "";
+
 	if (rec != NULL && rec->provider != NULL)
-		so2_format(buf, size, "sasl-oauth2 login %s --provider %s", account, rec->provider);
+		so2_format(buf, size, "sasl-oauth2 login %s --provider %s%s", account,
+			   rec->provider, grant);
 	else
-		so2_format(buf, size, "sasl-oauth2 login %s", account);
+		so2_format(buf, size, "sasl-oauth2 login %s%s", account, grant);
 }
 
 /* A resolved reference: the store to use and the record's file name. */
