@@ -112,6 +112,13 @@ expire app@example.com
 r=$("$SO2_SASL_CLIENT" -m XOAUTH2 -u app@example.com -p "" 2>&1) || fail_dump "module: $r"
 check "$(stat_grants client_credentials)" 4 "cc renew by the module"
 like "$r" "*start * *" "module: initial response"
+expire app@example.com
+so2 status app@example.com
+check "$rc" 0 "cc expired: status needs no attention"
+like "$out" "*app@example.com*refresh_due*" "cc expired: status row"
+so2 refresh app@example.com
+check "$rc" 0 "cc refresh: exit ($err)"
+check "$(stat_grants client_credentials)" 5 "cc renewed by refresh"
 
 # secret on standard input: kept in the store, 0600; never on the command line
 printf '%s\n' "$SECRET" | "$SO2_CLI" login stdin@example.com "${CCARGS[@]}" \
