@@ -186,6 +186,16 @@ so2 login cert-rs@example.com "${CERTARGS[@]}" --certificate "$T/app.pem" \
 	--private-key "$T/app.key" --assertion-alg RS256
 check "$rc" 0 "cert RS256: exit ($err)"
 check "$(grep -c 'client assertion ok' "$T/idp.log")" 3 "emulator verified three assertions"
+# key and certificate kept in the store: the record names them relative to it
+cp "$T/app.key" "$T/app.pem" "$T/store/" && chmod 600 "$T/store/app.key"
+so2 login instore@example.com "${CERTARGS[@]}" --certificate "$T/store/app.pem" \
+	--private-key "$T/store/app.key"
+check "$rc" 0 "cert in the store: exit ($err)"
+check "$(field instore@example.com private_key_file)" app.key "cert in the store: relative key"
+check "$(field instore@example.com certificate_file)" app.pem "cert in the store: relative cert"
+expire instore@example.com
+so2 token instore@example.com
+check "$rc" 0 "cert in the store: renewal through the store ($err)"
 so2 login bad@example.com "${CERTARGS[@]}" --certificate "$T/other.pem" --private-key "$T/other.key"
 check "$rc" 78 "AADSTS700027: exit"
 like "$err" "*AADSTS700027*certificate is not registered*upload the certificate*" \
