@@ -317,6 +317,18 @@ check "$(field dev@example.com client_auth)" secret "device with secret: client_
 so2 refresh dev@example.com
 check "$rc" 0 "device with secret: refresh with the secret"
 
+# the user declines the device code (authorization_declined, AADSTS65004)
+idp_admin POST /_admin/config '{"auto_approve": null}' >/dev/null
+"$SO2_CLI" login declined@example.com >"$T/out" 2>"$T/err" &
+lpid=$!
+for i in $(seq 1 100); do grep -q "Waiting for the sign-in" "$T/err" && break; sleep 0.1; done
+idp_admin POST /_admin/device/decline '{}' >/dev/null || fail_dump "emulator: decline"
+wait $lpid; rc=$?; err=$(cat "$T/err")
+idp_admin POST /_admin/config '{"auto_approve": "relay@example.com"}' >/dev/null
+check "$rc" 77 "device declined: exit"
+like "$err" "*declined@example.com: the sign-in was declined*" "device declined: message"
+[ ! -e "$T/store/declined@example.com.json" ] || fail_dump "a declined login wrote a record"
+
 # --- warnings after login, inspect ---------------------------------------------------
 so2 login graph@example.com --scope "User.Read offline_access"
 check "$rc" 0 "graph login: exit"
