@@ -132,6 +132,10 @@ check "$(ls -A "$T/store" | grep -c '\.new$')" 0 "cc stdin: no temporary file le
 expire stdin@example.com
 so2 token stdin@example.com
 check "$rc" 0 "cc stdin renewal (secret read through the store's descriptor): exit ($err)"
+so2 logout stdin@example.com
+like "$out" "Logged out stdin@example.com: removed */stdin@example.com.json and stdin@example.com.secret" \
+	"logout: the kept secret goes too"
+[ ! -e "$T/store/stdin@example.com.secret" ] || fail_dump "logout left the client secret"
 so2 login x@example.com "${CCARGS[@]}" --client-secret "$SECRET"
 check "$rc" 64 "secret on the command line: refused"
 
