@@ -58,6 +58,7 @@
 #define REQUEST_MAX	(SO2_REDIRECT_MAX + 4096)	/* bytes of a request */
 #define REQUEST_TIMEOUT	5000	/* ms to read one request */
 #define URI_MAX		512	/* bytes of a redirect URI */
+#define DRAIN_TIMEOUT	500	/* ms to read the rest of a request */
 
 extern char **environ;
 
@@ -163,8 +164,9 @@ open_browser(const char *url)
 static void
 reply_page(int fd, int status, const char *title, const char *text)
 {
-	char body[1024], head[256];
-	int blen, hlen;
+	char body[1024], head[256], drain[512];
+	struct pollfd pfd;
+	int blen, hlen, left;
 
 	blen = snprintf(body, sizeof(body), "<!DOCTYPE html><html><head><meta "
 			"charset=\"utf-8\"><title>sasl-oauth2</title></head><body>"
@@ -179,6 +181,15 @@ reply_page(int fd, int status, const char *title, const char *text)
 	if (hlen > 0 && (size_t)hlen < sizeof(head))
 		(void)send(fd, head, (size_t)hlen, MSG_NOSIGNAL);
 	(void)send(fd, body, (size_t)blen, MSG_NOSIGNAL);
+	/* Closing with unread request bytes would send a reset that can
+	 * destroy the page before the browser shows it: say we are done,
+	 * then read what is left, briefly. */
+	(void)shutdown(fd, SHUT_WR);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (left = 128; left > 0 && poll(&pfd, 1, DRAIN_TIMEOUT) > 0 &&
+	     recv(fd, drain, sizeof(drain), 0) > 0; left--)
+		;	/* at most 64 KiB */
 	close(fd);
 }
 
