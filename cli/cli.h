@@ -20,11 +20,17 @@
 #define SO2_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <sasl-oauth2/config.h>
+#include <sasl-oauth2/endpoint.h>
 #include <sasl-oauth2/error.h>
+#include <sasl-oauth2/jwt.h>
+#include <sasl-oauth2/provider.h>
+#include <sasl-oauth2/record.h>
 
 #define CLI_PROG		"sasl-oauth2"
 #define CLI_EXIT_INTERRUPTED	130	/* 128 + SIGINT, as a shell shows it */
@@ -88,6 +94,49 @@ char *cli_expiry(time_t t, time_t now, char *buf, size_t size);
 char *cli_ago(time_t t, time_t now, char *buf, size_t size);
 const char *cli_account_of(const char *file, char *buf, size_t size);
 
+/* cmd_login.c: shared with login_code.c */
+extern volatile sig_atomic_t cli_login_interrupted;	/* a signal came */
+void cli_catch_signals(int on);
+const char *cli_safe_text(const char *s, char *buf, size_t size);
+
+/* cli_code_opts - the authorization code grant's options */
+struct cli_code_opts {
+	long port;		/* 0: any free port */
+	const char *redirect_uri;	/* NULL: http://localhost:PORT/ */
+	int paste;		/* no listener: read the redirect from stdin */
+	int no_browser;		/* never run xdg-open */
+	long timeout;		/* seconds to wait for the redirect */
+	const char *login_hint;	/* NULL: not sent */
+};
+
+/*
+ * cli_login_code - authorization code grant with PKCE (login_code.c)
+ *	client: token endpoint, client id, scope and client authentication.
+ *	On SO2_OK *rep holds the token reply. Errors: those of
+ *	so2_grant_authorization_code, SO2_ERR_PARAM (bad redirect, state
+ *	mismatch in paste mode), SO2_ERR_GRANT (the server's error on the
+ *	redirect: access_denied...), SO2_ERR_TEMP (no redirect in time),
+ *	SO2_ERR_IO (listener); SO2_ERR_PENDING when interrupted.
+ */
+so2_status cli_login_code(cli_ctx *ctx, const so2_http_conf *hc,
+			  const so2_login_plan *plan, const so2_record *client,
+			  const struct cli_code_opts *co, so2_token_reply *rep,
+			  so2_oauth_error *oerr, so2_err *err);
+
+/* cmd_inspect.c: the checks after a login, and inspect */
+#define CLI_WARN_MAX	8	/* warnings of one token */
+/*
+ * cli_token_warnings - what looks wrong with rec's access token
+ *	c: its claims (so2_jwt_read). protocols: SO2_PROTO_* the account
+ *	is for; 0: those rec->scope asks for, else SMTP. Fills up to
+ *	CLI_WARN_MAX messages into warn and returns how many.
+ */
+size_t cli_token_warnings(const so2_record *rec, const so2_jwt_claims *c,
+			  unsigned protocols,
+			  char warn[][SO2_ERR_MSG_MAX], size_t max);
+/* cli_token_checks - print rec's warnings on stderr; returns their count */
+size_t cli_token_checks(const so2_record *rec, unsigned protocols);
+
 /* the commands */
 int cmd_login(cli_ctx *ctx, int argc, char **argv);
 int cmd_token(cli_ctx *ctx, int argc, char **argv);
@@ -96,5 +145,6 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cmd_logout(cli_ctx *ctx, int argc, char **argv);
 int cmd_connect(cli_ctx *ctx, int argc, char **argv);
 int cmd_doctor(cli_ctx *ctx, int argc, char **argv);
+int cmd_inspect(cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -14,7 +14,9 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <sasl-oauth2/store.h>
 
@@ -68,8 +70,13 @@ cmd_logout(cli_ctx *ctx, int argc, char **argv)
 				code = c;
 			continue;
 		}
-		printf("Logged out %s: removed %s/%s\n", argv[i],
+		printf("Logged out %s: removed %s/%s", argv[i],
 		       so2_store_dir(st), name);
+		/* the client secret login kept from standard input */
+		so2_format(name, sizeof(name), "%s.secret", argv[i]);
+		if (unlinkat(so2_store_dirfd(st), name, 0) == 0)
+			printf(" and %s", name);
+		printf("\n");
 	}
 
 out:

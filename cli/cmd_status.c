@@ -76,7 +76,10 @@ classify(struct status_row *row, time_t now, long margin)
 		row->state = "needs_login";
 		row->attention = 1;
 	} else if (so2_secret_empty(&rec->refresh_token) &&
+		   (rec->grant_type == NULL ||
+		    strcmp(rec->grant_type, "client_credentials") != 0) &&
 		   rec->expires_at <= now) {
+		/* (a client_credentials record renews without one) */
 		row->state = "expired";
 		row->attention = 1;
 	} else if (so2_record_has_state(rec, SO2_STATE_STALE)) {

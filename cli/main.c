@@ -27,13 +27,16 @@
 
 static const cli_cmd commands[] = {
 	{ "login", cmd_login,
-	  "login ACCOUNT [OPTIONS]     sign in with a device code, store a record" },
+	  "login ACCOUNT [OPTIONS]     sign in (device code, browser, client "
+	  "credentials)" },
 	{ "token", cmd_token,
 	  "token ACCOUNT               print a valid access token" },
 	{ "refresh", cmd_refresh,
 	  "refresh ACCOUNT... | --all  refresh access tokens now" },
 	{ "status", cmd_status,
 	  "status [--json] [ACCOUNT...] show the records and what they need" },
+	{ "inspect", cmd_inspect,
+	  "inspect ACCOUNT [--json]    show the access token's claims and problems" },
 	{ "logout", cmd_logout,
 	  "logout ACCOUNT...           remove records" },
 	{ "connect", cmd_connect,

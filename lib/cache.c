@@ -155,10 +155,15 @@ so2_cache_store(so2_cache *c)
 void
 so2_login_command(const so2_record *rec, const char *account, char *buf, size_t size)
 {
+	const char *grant = rec == NULL || rec->grant_type == NULL ? "" :
+	    strcmp(rec->grant_type, "client_credentials") == 0 ? " --grant client-credentials" :
+	    strcmp(rec->grant_type, "authorization_code") == 0 ? " --grant code" : "";
+
 	if (rec != NULL && rec->provider != NULL)
-		so2_format(buf, size, "sasl-oauth2 login %s --provider %s", account, rec->provider);
+		so2_format(buf, size, "sasl-oauth2 login %s --provider %s%s", account,
+			   rec->provider, grant);
 	else
-		so2_format(buf, size, "sasl-oauth2 login %s", account);
+		so2_format(buf, size, "sasl-oauth2 login %s%s", account, grant);
 }
 
 /* A resolved reference: the store to use and the record's file name. */
@@ -250,13 +255,18 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_token_info *inf
 {
 	so2_token_reply reply;
 	so2_oauth_error oerr;
+	so2_http_conf hc;
 	so2_err werr;
 	so2_status result;
 	time_t now;
 
 	memset(&reply, 0, sizeof(reply));
 	memset(&oerr, 0, sizeof(oerr));
-	if (so2_secret_empty(&rec->refresh_token)) {
+	/* A client_credentials record has no refresh token (RFC 6749
+	 * 4.4.3): so2_grant_refresh asks again with the client's
+	 * credentials, here under the same lock as a refresh. */
+	if (so2_secret_empty(&rec->refresh_token)
+	    && (rec->grant_type == NULL || strcmp(rec->grant_type, "client_credentials") != 0)) {
 		char cmd[512];
 
 		so2_login_command(rec, r->account, cmd, sizeof(cmd));
@@ -267,7 +277,12 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_token_info *inf
 	if (c->ca_blob == NULL && c->ca_err.status != SO2_OK)
 		return so2_err_set(err, SO2_ERR_CONFIG, "account %s: cannot refresh: %s",
 				   r->account, c->ca_err.msg);
-	result = so2_grant_refresh(&c->http, rec, &reply, &oerr, err);
+	/* Relative credential paths name files in the record's store,
+	 * reached through its descriptor even after a chroot. */
+	hc = c->http;
+	hc.cred_dir_set = 1;
+	hc.cred_dirfd = so2_store_dirfd(r->st);
+	result = so2_grant_refresh(&hc, rec, &reply, &oerr, err);
 	now = time(NULL);
 	if (result == SO2_ERR_GRANT) {
 		/* The grant is dead: keep the record, mark it, fail fast from now on. */

@@ -59,6 +59,7 @@
 /* What a key's value is. */
 enum conf_kind {
 	KIND_STR,		/* any text */
+	KIND_STR_EMPTY,		/* any text, "" allowed (it means "none") */
 	KIND_PATH,		/* an absolute path */
 	KIND_URL,		/* an https:// URL */
 	KIND_NUM,		/* a whole number within [min, max] */
@@ -73,6 +74,9 @@ enum conf_part {
 
 static const char *const provider_words[] = {
 	"microsoft", "google", "generic", NULL
+};
+static const char *const alg_words[] = {
+	"PS256", "RS256", NULL
 };
 static const char *const cloud_words[] = {
 	"global", "usgov", "dod", "china", NULL
@@ -115,6 +119,10 @@ static const struct conf_key conf_keys[] = {
 	PSTR(device_authorization_endpoint, KIND_URL),
 	PSTR(authorization_endpoint, KIND_URL),
 	PSTR(scope, KIND_STR),
+	PSTR(client_secret_file, KIND_STR_EMPTY),	/* "" = public client */
+	PSTR(private_key_file, KIND_PATH),
+	PSTR(certificate_file, KIND_PATH),
+	PWORD(assertion_alg, alg_words, "PS256 or RS256"),
 };
 
 #define N_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -183,6 +191,10 @@ profile_free(so2_profile *pr)
 	free(pr->device_authorization_endpoint);
 	free(pr->authorization_endpoint);
 	free(pr->scope);
+	free(pr->client_secret_file);
+	free(pr->private_key_file);
+	free(pr->certificate_file);
+	free(pr->assertion_alg);
 	free(pr);
 }
 
@@ -489,6 +501,7 @@ check_value(struct conf_parser *p, const struct conf_key *k, int line, int col,
 					   (int)(n > 64 ? 64 : n), s);
 		break;
 	case KIND_STR:
+	case KIND_STR_EMPTY:
 	case KIND_NUM:
 		break;
 	}
@@ -543,7 +556,7 @@ parse_setting(struct conf_parser *p, int line, const char *s, size_t n,
 				   "%s:%d:%d: duplicate key %s (first set at "
 				   "line %d)", p->name, line, col, k->name,
 				   p->seen[k - conf_keys]);
-	if (vend == vstart)
+	if (vend == vstart && k->kind != KIND_STR_EMPTY)
 		return so2_err_set(p->err, SO2_ERR_CONFIG,
 				   "%s:%d:%d: missing value for %s", p->name,
 				   line, col + (int)vstart, k->name);

@@ -46,6 +46,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include <sasl-oauth2/assertion.h>
 #include <sasl-oauth2/diagnose.h>
 #include <sasl-oauth2/endpoint.h>
 
@@ -768,7 +769,7 @@ so2_token_request(const so2_http_conf *hc, const char *url,
  *	Errors: SO2_ERR_CONFIG (unreadable, empty, larger than
  *	SO2_CLIENT_SECRET_MAX), SO2_ERR_NOMEM. */
 static so2_status
-read_client_secret(const char *path, so2_secret *out, so2_err *err)
+read_client_secret(int dirfd, const char *path, so2_secret *out, so2_err *err)
 {
 	char buf[SO2_CLIENT_SECRET_MAX + 1];
 	size_t len = 0;
@@ -781,7 +782,7 @@ read_client_secret(const char *path, so2_secret *out, so2_err *err)
 		    "client_auth is secret but no client secret file is set");
 		goto out;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
 		result = so2_err_set(err, SO2_ERR_CONFIG, "client secret file %s: %s", path,
 		    strerror(errno));
 		goto out;
@@ -824,6 +825,42 @@ out:
 	return result;
 }
 
+/* client_auth_add - the client authentication of rec into form[*n...]
+ *	(RFC 6749 2.3.1 client_secret in the body; RFC 7523 2.2 client
+ *	assertion). *secret and *assertion hold what the form points to;
+ *	the caller clears them. Errors: SO2_ERR_CONFIG, SO2_ERR_NOMEM. */
+static so2_status
+client_auth_add(const so2_http_conf *hc, const so2_record *rec, so2_form_field *form,
+		int *n, so2_secret *secret, so2_secret *assertion, so2_err *err)
+{
+	int dirfd = hc->cred_dir_set ? hc->cred_dirfd : AT_FDCWD;
+	const char *how = rec->client_auth;
+	const char *acct = rec->account ? rec->account : "?";
+	so2_status result;
+
+	if (how == NULL || strcmp(how, SO2_CLIENT_AUTH_NONE) == 0)
+		return SO2_OK;
+	if (strcmp(how, SO2_CLIENT_AUTH_SECRET) == 0) {
+		result = read_client_secret(dirfd, rec->client_secret_file, secret, err);
+		if (result != SO2_OK)
+			return so2_err_prefix(err, "account %s", acct);
+		form[(*n)++] = (so2_form_field){ "client_secret", secret->data, 1 };
+		return SO2_OK;
+	}
+	if (strcmp(how, SO2_CLIENT_AUTH_CERT) == 0) {
+		result = so2_client_assertion(rec->client_id, rec->token_endpoint, dirfd,
+		    rec->private_key_file, rec->certificate_file, rec->assertion_alg,
+		    time(NULL), assertion, err);
+		if (result != SO2_OK)
+			return so2_err_prefix(err, "account %s", acct);
+		form[(*n)++] = (so2_form_field){ "client_assertion_type", SO2_ASSERTION_TYPE, 0 };
+		form[(*n)++] = (so2_form_field){ "client_assertion", assertion->data, 1 };
+		return SO2_OK;
+	}
+	return so2_err_set(err, SO2_ERR_CONFIG, "account %s: client_auth \"%.32s\" is not "
+	    "none, secret or certificate", acct, how);
+}
+
 /* so2_grant_refresh - refresh grant (RFC 6749 section 6) for a record
  *	A client_credentials record has no refresh token (RFC 6749 4.4.3):
  *	it is renewed by asking again with the client's credentials. */
@@ -831,9 +868,9 @@ so2_status
 so2_grant_refresh(const so2_http_conf *hc, const so2_record *rec,
 		  so2_token_reply *out, so2_oauth_error *oerr, so2_err *err)
 {
-	so2_secret client_secret = SO2_SECRET_INIT;
-	so2_form_field form[6];
-	int n = 0, with_secret = 0, client_creds;
+	so2_secret client_secret = SO2_SECRET_INIT, assertion = SO2_SECRET_INIT;
+	so2_form_field form[8];
+	int n = 0, client_creds, confidential;
 	so2_status result;
 
 	memset(out, 0, sizeof(*out));
@@ -841,23 +878,17 @@ so2_grant_refresh(const so2_http_conf *hc, const so2_record *rec,
 	memset(oerr, 0, sizeof(*oerr));
 	client_creds = rec->grant_type != NULL
 	    && strcmp(rec->grant_type, "client_credentials") == 0;
+	confidential = rec->client_auth != NULL
+	    && strcmp(rec->client_auth, SO2_CLIENT_AUTH_NONE) != 0;
 	if (rec->token_endpoint == NULL || rec->client_id == NULL) {
 		result = so2_err_set(err, SO2_ERR_PARAM, "account %s: record has no %s",
 		    rec->account ? rec->account : "?",
 		    rec->token_endpoint == NULL ? "token_endpoint" : "client_id");
 		goto out;
 	}
-	if (rec->client_auth != NULL && strcmp(rec->client_auth, SO2_CLIENT_AUTH_SECRET) == 0)
-		with_secret = 1;
-	else if (rec->client_auth != NULL && strcmp(rec->client_auth, SO2_CLIENT_AUTH_NONE) != 0) {
+	if (client_creds && !confidential) {
 		result = so2_err_set(err, SO2_ERR_CONFIG,
-		    "account %s: client_auth %s is not supported for renewal",
-		    rec->account ? rec->account : "?", rec->client_auth);
-		goto out;
-	}
-	if (client_creds && !with_secret) {
-		result = so2_err_set(err, SO2_ERR_CONFIG,
-		    "account %s: client_credentials needs client_auth secret",
+		    "account %s: client_credentials needs client_auth secret or certificate",
 		    rec->account ? rec->account : "?");
 		goto out;
 	}
@@ -867,10 +898,6 @@ so2_grant_refresh(const so2_http_conf *hc, const so2_record *rec,
 		    rec->account ? rec->account : "?");
 		goto out;
 	}
-	if (with_secret
-	    && (result = read_client_secret(rec->client_secret_file, &client_secret, err))
-	    != SO2_OK)
-		goto out;
 
 	if (client_creds) {
 		form[n++] = (so2_form_field){ "grant_type", "client_credentials", 0 };
@@ -881,8 +908,9 @@ so2_grant_refresh(const so2_http_conf *hc, const so2_record *rec,
 	form[n++] = (so2_form_field){ "client_id", rec->client_id, 0 };
 	if (rec->scope != NULL && *rec->scope != '\0')
 		form[n++] = (so2_form_field){ "scope", rec->scope, 0 };
-	if (with_secret)
-		form[n++] = (so2_form_field){ "client_secret", client_secret.data, 1 };
+	result = client_auth_add(hc, rec, form, &n, &client_secret, &assertion, err);
+	if (result != SO2_OK)
+		goto out;
 	form[n] = (so2_form_field){ NULL, NULL, 0 };
 
 	result = so2_token_request(hc, rec->token_endpoint, form, out, oerr, err);
@@ -890,6 +918,45 @@ so2_grant_refresh(const so2_http_conf *hc, const so2_record *rec,
 		so2_diag_fill(err->msg, sizeof(err->msg), "ACCOUNT", rec->account);
 out:
 	so2_secret_clear(&client_secret);
+	so2_secret_clear(&assertion);
+	return result;
+}
+
+/* so2_grant_authorization_code - redeem an authorization code (RFC 6749
+ *	4.1.3) with its PKCE verifier (RFC 7636 4.5) */
+so2_status
+so2_grant_authorization_code(const so2_http_conf *hc, const so2_record *rec,
+			     const char *code, const char *redirect_uri,
+			     const char *code_verifier, so2_token_reply *out,
+			     so2_oauth_error *oerr, so2_err *err)
+{
+	so2_secret client_secret = SO2_SECRET_INIT, assertion = SO2_SECRET_INIT;
+	so2_form_field form[10];
+	int n = 0;
+	so2_status result;
+
+	memset(out, 0, sizeof(*out));
+	out->expires_in = -1;
+	memset(oerr, 0, sizeof(*oerr));
+	if (rec->token_endpoint == NULL || rec->client_id == NULL || code == NULL
+	    || redirect_uri == NULL || code_verifier == NULL)
+		return so2_err_set(err, SO2_ERR_PARAM, "authorization code grant: "
+		    "missing parameter");
+	form[n++] = (so2_form_field){ "grant_type", "authorization_code", 0 };
+	form[n++] = (so2_form_field){ "code", code, 1 };
+	form[n++] = (so2_form_field){ "redirect_uri", redirect_uri, 0 };
+	form[n++] = (so2_form_field){ "code_verifier", code_verifier, 1 };
+	form[n++] = (so2_form_field){ "client_id", rec->client_id, 0 };
+	if (rec->scope != NULL && *rec->scope != '\0')
+		form[n++] = (so2_form_field){ "scope", rec->scope, 0 };
+	result = client_auth_add(hc, rec, form, &n, &client_secret, &assertion, err);
+	if (result != SO2_OK)
+		goto out;
+	form[n] = (so2_form_field){ NULL, NULL, 0 };
+	result = so2_token_request(hc, rec->token_endpoint, form, out, oerr, err);
+out:
+	so2_secret_clear(&client_secret);
+	so2_secret_clear(&assertion);
 	return result;
 }
 
@@ -1015,23 +1082,32 @@ so2_device_authorize(const so2_http_conf *hc, const char *url,
 
 /* so2_device_poll - one device access token request (RFC 8628 3.4) */
 so2_status
-so2_device_poll(const so2_http_conf *hc, const char *token_url,
-		const char *client_id, const so2_secret *device_code,
-		so2_token_reply *out, so2_oauth_error *oerr, so2_err *err)
+so2_device_poll(const so2_http_conf *hc, const so2_record *client,
+		const so2_secret *device_code, so2_token_reply *out,
+		so2_oauth_error *oerr, so2_err *err)
 {
-	so2_form_field form[4];
+	so2_secret client_secret = SO2_SECRET_INIT, assertion = SO2_SECRET_INIT;
+	const char *token_url = client->token_endpoint;
+	so2_form_field form[8];
+	int n = 0;
 	so2_status result;
 
 	memset(out, 0, sizeof(*out));
 	out->expires_in = -1;
 	memset(oerr, 0, sizeof(*oerr));
-	if (client_id == NULL || so2_secret_empty(device_code))
+	if (client->client_id == NULL || token_url == NULL || so2_secret_empty(device_code))
 		return so2_err_set(err, SO2_ERR_PARAM, "%s: no %s", token_url ? token_url : "?",
-		    client_id == NULL ? "client_id" : "device code");
-	form[0] = (so2_form_field){ "grant_type", SO2_GRANT_DEVICE_CODE, 0 };
-	form[1] = (so2_form_field){ "device_code", device_code->data, 1 };
-	form[2] = (so2_form_field){ "client_id", client_id, 0 };
-	form[3] = (so2_form_field){ NULL, NULL, 0 };
+		    client->client_id == NULL ? "client_id" : token_url == NULL
+		    ? "token endpoint" : "device code");
+	form[n++] = (so2_form_field){ "grant_type", SO2_GRANT_DEVICE_CODE, 0 };
+	form[n++] = (so2_form_field){ "device_code", device_code->data, 1 };
+	form[n++] = (so2_form_field){ "client_id", client->client_id, 0 };
+	/* Google's "TVs and Limited Input devices" clients send their
+	 * secret here (RFC 8628 3.4: client authentication as 6749 3.2.1). */
+	result = client_auth_add(hc, client, form, &n, &client_secret, &assertion, err);
+	if (result != SO2_OK)
+		goto out;
+	form[n] = (so2_form_field){ NULL, NULL, 0 };
 
 	result = so2_token_request(hc, token_url, form, out, oerr, err);
 	/* RFC 8628 3.5: expired_token and access_denied end the flow. */
@@ -1041,6 +1117,9 @@ so2_device_poll(const so2_http_conf *hc, const char *token_url,
 	else if (strcmp(oerr->error, "access_denied") == 0
 	    || strcmp(oerr->error, "authorization_declined") == 0)
 		result = so2_err_set(err, SO2_ERR_GRANT, "the sign-in was declined");
+out:
+	so2_secret_clear(&client_secret);
+	so2_secret_clear(&assertion);
 	return result;
 }
 

@@ -31,13 +31,21 @@ struct ms_cloud {
 	const char *name;
 	const char *login;	/* login host (authority) */
 	const char *resource;	/* Exchange Online resource, scope prefix */
+	const char *app_scope;	/* client credentials: resource/.default */
 };
 
+/* App-only scopes: Microsoft documents the global one ("Authenticate an
+ * IMAP, POP or SMTP connection using OAuth"); the national ones follow
+ * the Exchange host of the cloud (reference m365.md section 1.3). */
 static const struct ms_cloud ms_clouds[] = {
-	{ "global", "https://login.microsoftonline.com", "https://outlook.office.com/" },
-	{ "usgov", "https://login.microsoftonline.us", "https://outlook.office365.us/" },
-	{ "dod", "https://login.microsoftonline.us", "https://outlook.office365.us/" },
-	{ "china", "https://login.partner.microsoftonline.cn", "https://partner.outlook.cn/" },
+	{ "global", "https://login.microsoftonline.com", "https://outlook.office.com/",
+	  "https://outlook.office365.com/.default" },
+	{ "usgov", "https://login.microsoftonline.us", "https://outlook.office365.us/",
+	  "https://outlook.office365.us/.default" },
+	{ "dod", "https://login.microsoftonline.us", "https://outlook.office365.us/",
+	  "https://outlook.office365.us/.default" },
+	{ "china", "https://login.partner.microsoftonline.cn", "https://partner.outlook.cn/",
+	  "https://partner.outlook.cn/.default" },
 };
 
 #define N_CLOUDS (sizeof(ms_clouds) / sizeof(ms_clouds[0]))
@@ -84,6 +92,7 @@ so2_login_plan_clear(so2_login_plan *plan)
 	free(plan->device_authorization_endpoint);
 	free(plan->authorization_endpoint);
 	free(plan->scope);
+	free(plan->app_scope);
 	memset(plan, 0, sizeof(*plan));
 }
 
@@ -305,6 +314,10 @@ resolve_microsoft(const so2_profile *prof, unsigned protocols,
 	if (result != SO2_OK)
 		return result;
 
+	result = set_copy(&plan->app_scope, prof->scope != NULL ? prof->scope :
+			  cl->app_scope, err);
+	if (result != SO2_OK)
+		return result;
 	if (prof->scope != NULL)
 		return set_copy(&plan->scope, prof->scope, err);
 	result = ms_scope(cl, protocols, scope, sizeof(scope), err);
@@ -335,8 +348,12 @@ resolve_other(const so2_profile *prof, int google, const char *where,
 		      google ? GOOGLE_AUTH : NULL, where, err);
 	if (result != SO2_OK)
 		return result;
-	if (prof->scope != NULL)
+	if (prof->scope != NULL) {
+		result = set_copy(&plan->app_scope, prof->scope, err);
+		if (result != SO2_OK)
+			return result;
 		return set_copy(&plan->scope, prof->scope, err);
+	}
 	if (!google)
 		return so2_err_set(err, SO2_ERR_CONFIG,
 				   "scope is not set: the generic provider needs "

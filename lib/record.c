@@ -50,6 +50,9 @@ so2_record_free(so2_record *rec)
 	free(rec->client_id);
 	free(rec->client_auth);
 	free(rec->client_secret_file);
+	free(rec->private_key_file);
+	free(rec->certificate_file);
+	free(rec->assertion_alg);
 	free(rec->grant_type);
 	free(rec->scope);
 	free(rec->token_type);
@@ -108,6 +111,9 @@ static const struct str_member str_members[] = {
 	STR(client_id, 1),
 	STR(client_auth, 0),
 	STR(client_secret_file, 0),
+	STR(private_key_file, 0),
+	STR(certificate_file, 0),
+	STR(assertion_alg, 0),
 	STR(grant_type, 0),
 	STR(scope, 0),
 	STR(token_type, 0),

@@ -45,6 +45,13 @@ struct so2_store {
 	char *dir;
 };
 
+/* so2_store_dirfd - the directory descriptor */
+int
+so2_store_dirfd(const so2_store *st)
+{
+	return st->dirfd;
+}
+
 /* so2_store_open - open the store directory */
 so2_status
 so2_store_open(const char *dir, so2_store **out, so2_err *err)

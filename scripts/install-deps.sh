@@ -5,7 +5,8 @@
 # Build: compiler, autotools, pkg-config and the -dev packages of libsasl2,
 # libcurl, jansson, OpenSSL; Check for the unit tests. Tests: the real
 # programs the end-to-end tests start on 127.0.0.1 (Postfix, Dovecot,
-# cyrus-clients, sasl2-bin, isync, fetchmail, dovecot-pop3d), python3 for the identity-provider emulator,
+# cyrus-clients, sasl2-bin, isync, fetchmail, dovecot-pop3d; msmtp, neomutt,
+# mutt for the token command programs), python3 for the identity-provider emulator,
 # openssl and curl for the test CA and probes, valgrind.
 set -eu
 if [ "$(id -u)" -ne 0 ]; then
@@ -28,4 +29,7 @@ apt-get $apt_opts install -y -q --no-install-recommends \
 	dovecot-pop3d \
 	isync \
 	fetchmail \
+	msmtp \
+	neomutt \
+	mutt \
 	python3 openssl curl ca-certificates valgrind binutils procps

@@ -14,7 +14,8 @@
  *	(bytes). Profile keys: provider (microsoft, google, generic; default:
  *	the section name when it is one of those), client_id, tenant, cloud,
  *	authority, token_endpoint, device_authorization_endpoint,
- *	authorization_endpoint, scope.
+ *	authorization_endpoint, scope, client_secret_file,
+ *	private_key_file, certificate_file, assertion_alg.
  *
  *	Errors name the file, the line and the column.
  * SEE ALSO
@@ -47,6 +48,11 @@ typedef struct so2_profile {
 	char *device_authorization_endpoint;
 	char *authorization_endpoint;
 	char *scope;		/* space-separated */
+	char *client_secret_file; /* confidential client: file holding the
+				 * client secret; "" = public client */
+	char *private_key_file;	/* certificate credential: PEM RSA key */
+	char *certificate_file;	/* certificate credential: PEM cert */
+	char *assertion_alg;	/* PS256 (default) or RS256 */
 	struct so2_profile *next;
 } so2_profile;
 

@@ -46,6 +46,11 @@ typedef struct so2_http_conf {
 	long connect_timeout;	/* seconds */
 	long total_timeout;	/* seconds, whole request */
 	long max_reply;		/* bytes of body accepted */
+	int cred_dir_set;	/* 1: cred_dirfd is valid */
+	int cred_dirfd;		/* directory that relative client secret,
+				 * key and certificate paths of a record are
+				 * read from (openat): the record's store,
+				 * so that a chrooted process reaches them */
 } so2_http_conf;
 
 /* so2_token_reply - a successful token endpoint reply (RFC 6749 5.1) */
@@ -115,14 +120,36 @@ so2_status so2_token_request(const so2_http_conf *hc, const char *url,
 			     so2_oauth_error *oerr, so2_err *err);
 
 /*
- * so2_grant_refresh - refresh grant (RFC 6749 section 6) for a record
- *	Sends grant_type=refresh_token, refresh_token, client_id and scope
- *	(and the client secret when rec->client_auth is "secret").
- *	Returns as so2_token_request.
+ * so2_grant_refresh - renew the access token of a record
+ *	Refresh grant (RFC 6749 section 6): grant_type=refresh_token,
+ *	refresh_token, client_id and scope. A client_credentials record
+ *	(no refresh token, RFC 6749 4.4.3) asks again with
+ *	grant_type=client_credentials. The client authenticates as
+ *	rec->client_auth says: none; secret (client_secret read from
+ *	rec->client_secret_file at each call); certificate (an RFC 7523
+ *	client assertion signed with rec->private_key_file, assertion.h).
+ *	Returns as so2_token_request, plus SO2_ERR_CONFIG for an unusable
+ *	secret, key or certificate file.
  */
 so2_status so2_grant_refresh(const so2_http_conf *hc, const so2_record *rec,
 			     so2_token_reply *out, so2_oauth_error *oerr,
 			     so2_err *err);
+
+/*
+ * so2_grant_authorization_code - redeem an authorization code
+ *	RFC 6749 4.1.3 with the PKCE code_verifier (RFC 7636 4.5): sends
+ *	grant_type=authorization_code, code, redirect_uri (exactly as in
+ *	the authorization request), code_verifier, client_id, scope and
+ *	the client authentication of rec (as so2_grant_refresh). rec
+ *	supplies token_endpoint, client_id, scope and client_auth only.
+ *	Returns as so2_grant_refresh.
+ */
+so2_status so2_grant_authorization_code(const so2_http_conf *hc,
+					const so2_record *rec, const char *code,
+					const char *redirect_uri,
+					const char *code_verifier,
+					so2_token_reply *out,
+					so2_oauth_error *oerr, so2_err *err);
 
 /*
  * so2_device_authorize - device authorization request (RFC 8628 3.1)
@@ -136,14 +163,16 @@ so2_status so2_device_authorize(const so2_http_conf *hc, const char *url,
 
 /*
  * so2_device_poll - one device access token request (RFC 8628 3.4)
- *	Returns SO2_OK with *out filled, SO2_ERR_PENDING, SO2_ERR_SLOW_DOWN,
- *	or an error (expired_token and access_denied/authorization_declined
- *	are SO2_ERR_GRANT with a plain-words message).
+ *	client supplies token_endpoint, client_id and the client
+ *	authentication (as so2_grant_refresh; Google's limited-input
+ *	clients have a secret). Returns SO2_OK with *out filled,
+ *	SO2_ERR_PENDING, SO2_ERR_SLOW_DOWN, or an error (expired_token and
+ *	access_denied/authorization_declined are SO2_ERR_GRANT with a
+ *	plain-words message).
  */
-so2_status so2_device_poll(const so2_http_conf *hc, const char *token_url,
-			   const char *client_id, const so2_secret *device_code,
-			   so2_token_reply *out, so2_oauth_error *oerr,
-			   so2_err *err);
+so2_status so2_device_poll(const so2_http_conf *hc, const so2_record *client,
+			   const so2_secret *device_code, so2_token_reply *out,
+			   so2_oauth_error *oerr, so2_err *err);
 
 /*
  * so2_record_apply_reply - store a successful reply into a record

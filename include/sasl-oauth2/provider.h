@@ -18,7 +18,10 @@
  *	of the cloud (https://outlook.office.com/, https://outlook.office365.us/,
  *	https://partner.outlook.cn/) followed by SMTP.Send,
  *	IMAP.AccessAsUser.All and POP.AccessAsUser.All as asked, plus
- *	offline_access (the refresh token).
+ *	offline_access (the refresh token). The client credentials grant
+ *	(app-only) asks for the cloud's https://outlook.office365.com/.default
+ *	(usgov, dod: https://outlook.office365.us/.default, china:
+ *	https://partner.outlook.cn/.default).
  *
  *	google: https://oauth2.googleapis.com/token,
  *	https://oauth2.googleapis.com/device/code,
@@ -61,6 +64,10 @@ typedef struct so2_login_plan {
 	char *device_authorization_endpoint;
 	char *authorization_endpoint;
 	char *scope;			/* space-separated */
+	char *app_scope;		/* client credentials: the profile's
+					 * scope, else Microsoft's
+					 * RESOURCE/.default; NULL for google
+					 * and generic without scope */
 } so2_login_plan;
 
 /*

@@ -46,6 +46,10 @@ typedef struct so2_record {
 	char *client_id;
 	char *client_auth;	/* SO2_CLIENT_AUTH_* */
 	char *client_secret_file; /* secret: file holding the client secret */
+	char *private_key_file;	/* certificate: PEM private key, read at
+				 * each token request */
+	char *certificate_file;	/* certificate: PEM certificate (x5t#S256) */
+	char *assertion_alg;	/* certificate: PS256 (default) or RS256 */
 	char *grant_type;	/* how the tokens were first obtained:
 				 * device_code, authorization_code,
 				 * client_credentials */

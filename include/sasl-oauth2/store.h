@@ -56,6 +56,9 @@ so2_status so2_store_open_file(const char *path, so2_store **out,
 /* so2_store_close - close the descriptor and free; NULL ok */
 void so2_store_close(so2_store *st);
 
+/* so2_store_dirfd - the store directory's descriptor (for openat) */
+int so2_store_dirfd(const so2_store *st);
+
 /* so2_store_dir - the directory path the store was opened with */
 const char *so2_store_dir(const so2_store *st);
 

@@ -607,6 +607,78 @@ START_TEST(test_protocols)
 }
 END_TEST
 
+/* The client credentials scope of each cloud and provider. */
+static const struct app_case {
+	const char *provider, *cloud, *scope;
+	const char *want;		/* NULL: no app scope */
+} app_cases[] = {
+	{ "microsoft", NULL, NULL, "https://outlook.office365.com/.default" },
+	{ "microsoft", "usgov", NULL, "https://outlook.office365.us/.default" },
+	{ "microsoft", "dod", NULL, "https://outlook.office365.us/.default" },
+	{ "microsoft", "china", NULL, "https://partner.outlook.cn/.default" },
+	{ "microsoft", NULL, "api://x/.default", "api://x/.default" },
+	{ "google", NULL, NULL, NULL },
+	{ "google", NULL, "https://mail.google.com/", "https://mail.google.com/" },
+};
+
+START_TEST(test_app_scope)
+{
+	const struct app_case *c = &app_cases[_i];
+	so2_profile prof;
+	so2_login_plan plan;
+	so2_err err;
+
+	memset(&prof, 0, sizeof(prof));
+	prof.provider = (char *)c->provider;
+	prof.client_id = (char *)"9e5f94bc-e8a4-4e73-b8be-63364c29d753";
+	prof.cloud = (char *)c->cloud;
+	prof.scope = (char *)c->scope;
+	ck_assert_int_eq(so2_provider_resolve(&prof, 0, "HERE", &plan, &err), SO2_OK);
+	if (c->want == NULL)
+		ck_assert_msg(plan.app_scope == NULL, "case %d: app scope: got %s, want none",
+			      _i, plan.app_scope);
+	else
+		check_str("app scope", plan.app_scope, c->want);
+	so2_login_plan_clear(&plan);
+}
+END_TEST
+
+/* The client authentication keys; "" for client_secret_file = public */
+START_TEST(test_client_auth_keys)
+{
+	static const char text[] =
+	    "[a]\nprovider = microsoft\nclient_secret_file =\n"
+	    "[b]\nprovider = google\nclient_secret_file = /etc/s\n"
+	    "private_key_file = /k.pem\ncertificate_file = /c.pem\n"
+	    "assertion_alg = RS256\n";
+	so2_config *conf = NULL;
+	const so2_profile *a, *b;
+	so2_err err;
+
+	ck_assert_msg(so2_config_parse("T", text, sizeof(text) - 1, &conf, &err) == SO2_OK,
+		      "parse: %s", err.msg);
+	a = so2_config_profile(conf, "a");
+	b = so2_config_profile(conf, "b");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	check_str("empty client_secret_file", a->client_secret_file, "");
+	check_str("client_secret_file", b->client_secret_file, "/etc/s");
+	check_str("private_key_file", b->private_key_file, "/k.pem");
+	check_str("certificate_file", b->certificate_file, "/c.pem");
+	check_str("assertion_alg", b->assertion_alg, "RS256");
+	so2_config_free(conf);
+	conf = NULL;
+	ck_assert_int_eq(so2_config_parse("T", "[a]\nassertion_alg = ES256\n", 26, &conf,
+					  &err), SO2_ERR_CONFIG);
+	check_str("bad alg", err.msg,
+		  "T:2:17: assertion_alg must be PS256 or RS256, not \"ES256\"");
+	ck_assert_int_eq(so2_config_parse("T", "[a]\nprivate_key_file = k.pem\n", 29,
+					  &conf, &err), SO2_ERR_CONFIG);
+	ck_assert_int_eq(so2_config_parse("T", "[a]\nclient_id =\n", 16, &conf, &err),
+			 SO2_ERR_CONFIG);
+}
+END_TEST
+
 #define N_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 Suite *
@@ -624,11 +696,13 @@ suite_config(void)
 	tcase_add_test(tc, test_nul_and_sizes);
 	tcase_add_test(tc, test_load);
 	tcase_add_test(tc, test_default_path);
+	tcase_add_test(tc, test_client_auth_keys);
 	suite_add_tcase(s, tc);
 
 	tcase_add_loop_test(tp, test_resolve, 0, N_OF(plan_cases));
 	tcase_add_loop_test(tp, test_placeholder, 0, N_OF(id_cases));
 	tcase_add_test(tp, test_protocols);
+	tcase_add_loop_test(tp, test_app_scope, 0, N_OF(app_cases));
 	suite_add_tcase(s, tp);
 	return s;
 }

@@ -456,7 +456,7 @@ START_TEST(test_request_refused)
 		{ "refresh_token", RT, 1 },
 		{ NULL, NULL, 0 },
 	};
-	so2_http_conf hc = { NULL, NULL, 0, "", 5, 10, 65536 };
+	so2_http_conf hc = { NULL, NULL, 0, "", 5, 10, 65536, 0, 0 };
 	so2_token_reply rep;
 	so2_oauth_error oerr;
 	so2_record *rec;

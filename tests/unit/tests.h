@@ -18,6 +18,7 @@ Suite *suite_endpoint(void);
 Suite *suite_mechanism(void);
 Suite *suite_jwt(void);
 Suite *suite_diagnose(void);
+Suite *suite_pkce(void);
 
 /* The directory with test data files (tests/unit/data). */
 const char *test_data_dir(void);

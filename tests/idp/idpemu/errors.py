@@ -91,6 +91,13 @@ def bad_secret(client_id):
                       "client secret value, not the client secret ID, for a secret added to app '%s'." % client_id)
 
 
+def expired_secret(client_id):
+    return OAuthError("invalid_client", 7000222,
+                      "The provided client secret keys for app '%s' are expired. Visit the Azure portal to "
+                      "create new keys for your app: https://aka.ms/NewClientSecret, or consider using "
+                      "certificate credentials for added security: https://aka.ms/certCreds." % client_id)
+
+
 def bad_assertion(reason):
     return OAuthError("invalid_client", 700027, "Client assertion failed signature validation. " + reason)
 
@@ -240,6 +247,8 @@ def for_fault(kind, retry_after=None):
                           "'00000002-0000-0ff1-ce00-000000000000'.")
     if kind == "consent_required":
         return consent_required("(fault injection)", "(fault injection)")
+    if kind == "expired_secret":
+        return expired_secret("(fault injection)")
     if kind == "slow_down":
         return OAuthError("slow_down", 50196,
                           "The server terminated an operation because it encountered a client request loop. "

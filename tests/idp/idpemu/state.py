@@ -18,7 +18,8 @@ GRANT_TYPES = ("refresh_token", "urn:ietf:params:oauth:grant-type:device_code",
 REQUEST_KINDS = ("token", "devicecode", "authorize", "introspect")
 FAULT_ENDPOINTS = ("token", "devicecode", "authorize", "introspect", "any")
 FAULT_KINDS = ("http500", "http503", "http429", "timeout", "garbage", "html", "empty", "close",
-               "invalid_grant", "interaction_required", "consent_required", "slow_down")
+               "invalid_grant", "interaction_required", "consent_required", "slow_down",
+               "expired_secret")
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # no vowels: no accidental words, no 0/O 1/I
 
 

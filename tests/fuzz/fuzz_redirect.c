@@ -1,0 +1,70 @@
+/*
+ * NAME
+ *	fuzz_redirect.c - libFuzzer target for so2_redirect_parse()
+ * DESCRIPTION
+ *	The input is what reaches the login from outside: a request target
+ *	seen by the loopback listener or an address the user pasted. Besides
+ *	the sanitizers' findings, the target traps when a contract of
+ *	pkce.h breaks:
+ *	- a failure other than SO2_ERR_PARAM or SO2_ERR_NOMEM, without a
+ *	  message, or that left a field of *out set;
+ *	- a success on input over SO2_REDIRECT_MAX bytes or without '?';
+ *	- a decoded value holding a control character (values are shown on
+ *	  a terminal and in messages).
+ *	Build as the other targets (tests/fuzz/README) with lib/error.c
+ *	lib/secret.c lib/b64url.c lib/pkce.c and -lcrypto.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <sasl-oauth2/pkce.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* check - stop the fuzzer at a broken contract */
+static void
+check(int ok)
+{
+	if (!ok)
+		__builtin_trap();
+}
+
+/* clean - NULL, or a string without control characters */
+static int
+clean(const char *s)
+{
+	if (s == NULL)
+		return 1;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* LLVMFuzzerTestOneInput - one redirect */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	so2_redirect r;
+	so2_err err;
+	so2_status st;
+
+	so2_err_clear(&err);
+	st = so2_redirect_parse((const char *)data, size, &r, &err);
+	if (st != SO2_OK) {
+		check(st == SO2_ERR_PARAM || st == SO2_ERR_NOMEM);
+		check(err.msg[0] != '\0');
+		check(r.code.data == NULL && r.state == NULL && r.error == NULL &&
+		      r.error_description == NULL);
+		return 0;
+	}
+	check(size <= SO2_REDIRECT_MAX);
+	check(memchr(data, '?', size) != NULL);
+	check(clean(r.code.data) && clean(r.state) && clean(r.error) &&
+	      clean(r.error_description));
+	so2_redirect_clear(&r);
+	return 0;
+}
