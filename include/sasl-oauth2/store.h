@@ -102,6 +102,20 @@ so2_status so2_store_write(so2_store *st, const char *name,
 			   const so2_record *rec, so2_err *err);
 
 /*
+ * so2_store_recover - finish or discard the writes of dead writers
+ *	Call with the lock of record name held (no live writer then).
+ *	A writer killed by a signal between creating its temporary file
+ *	".NAME.RANDOM.tmp" and renaming it leaves the file behind. A
+ *	complete temporary record that is newer than NAME (a later
+ *	refreshed_at or obtained_at, same account) replaces NAME: it may
+ *	hold a rotated refresh token the server no longer lets the old
+ *	one replace. The other temporary files are removed.
+ *	Returns 1 when a record was adopted, 0 when none was, -1 when the
+ *	directory could not be read (message in err; err may be NULL).
+ */
+int so2_store_recover(so2_store *st, const char *name, so2_err *err);
+
+/*
  * so2_store_remove - delete the record file name (and its lock file)
  *	Errors: SO2_ERR_NOTFOUND, SO2_ERR_IO.
  */
@@ -109,7 +123,8 @@ so2_status so2_store_remove(so2_store *st, const char *name, so2_err *err);
 
 /*
  * so2_store_lock - take the writer lock of record name
- *	Waits up to timeout seconds (polling), then gives SO2_ERR_LOCK.
+ *	Waits up to timeout seconds (polling every 20 ms), then gives
+ *	SO2_ERR_LOCK. The lock dies with its holder (even by SIGKILL).
  *	On success *lockfd is the lock file descriptor; release it with
  *	so2_store_unlock. Errors: SO2_ERR_LOCK, SO2_ERR_IO.
  */
