@@ -256,6 +256,15 @@ needs_login_error(const struct ref *r, const so2_record *rec, so2_err *err)
 					   : "the refresh token was rejected", cmd);
 }
 
+/* save - write rec, unless nowrite says why it must not be written */
+static so2_status
+save(struct ref *r, const so2_record *rec, const char *nowrite, so2_err *werr)
+{
+	if (nowrite != NULL)
+		return so2_err_set(werr, SO2_ERR_IO, "%s", nowrite);
+	return so2_store_write(r->st, r->name, rec, werr);
+}
+
 /* backoff_delay - seconds without a request after the n-th failure in a row
  *	backoff_min doubled per failure, capped at backoff_max; a longer
  *	Retry-After from the server wins (RFC 9110 section 10.2.3). */
@@ -337,7 +346,7 @@ during_backoff(const struct ref *r, const so2_record *rec, time_t now, so2_token
  *	Adds "next attempt at ..." to err; a failed write becomes a warning. */
 static void
 record_failure(so2_cache *c, struct ref *r, so2_record *rec, long retry_after, time_t now,
-	       so2_token_info *info, so2_err *err)
+	       const char *nowrite, so2_token_info *info, so2_err *err)
 {
 	char at[SO2_CLOCK_MAX], note[128];
 	so2_err werr;
@@ -357,17 +366,19 @@ record_failure(so2_cache *c, struct ref *r, so2_record *rec, long retry_after, t
 			   rec->failures, clock_text(rec->retry_after, at, sizeof(at)), delay);
 		append(err->msg, sizeof(err->msg), note);
 	}
-	if (so2_store_write(r->st, r->name, rec, &werr) != SO2_OK && info != NULL)
+	if (save(r, rec, nowrite, &werr) != SO2_OK && info != NULL)
 		so2_format(info->warning, sizeof(info->warning),
 			   "account %s: cannot record the failure for the back-off: %s",
 			   r->account, werr.msg);
 }
 
 /* refresh_locked - refresh rec through the token endpoint and store it
- *	Called with the record's lock held. */
+ *	Called with the record's lock held, or with nowrite set (the lock
+ *	could not be taken because the store cannot be written: then the
+ *	token is obtained and used but nothing is written). */
 static so2_status
-refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_token_info *info,
-	       so2_err *err)
+refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, const char *nowrite,
+	       so2_token_info *info, so2_err *err)
 {
 	so2_token_reply reply;
 	so2_oauth_error oerr;
@@ -395,22 +406,21 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_token_info *inf
 		so2_record_set_str(&rec->last_error, err->msg);
 		so2_record_set_str(&rec->state, SO2_STATE_NEEDS_LOGIN);
 		rec->last_error_at = now;
-		if (so2_store_write(r->st, r->name, rec, &werr) != SO2_OK
-		    && info != NULL)
+		if (save(r, rec, nowrite, &werr) != SO2_OK && info != NULL)
 			so2_format(info->warning, sizeof(info->warning), "%s", werr.msg);
 		return needs_login_error(r, rec, err);
 	}
 	if (result != SO2_OK) {
 		so2_err_prefix(err, "account %s: cannot refresh the access token", r->account);
 		if (result == SO2_ERR_TEMP || result == SO2_ERR_OAUTH)
-			record_failure(c, r, rec, oerr.retry_after, now, info, err);
+			record_failure(c, r, rec, oerr.retry_after, now, nowrite, info, err);
 		goto out;
 	}
 	if ((result = so2_record_apply_reply(rec, &reply, now, err)) != SO2_OK)
 		goto out;
 	if (info != NULL)
 		info->refreshed = 1;
-	if (so2_store_write(r->st, r->name, rec, &werr) != SO2_OK && info != NULL)
+	if (save(r, rec, nowrite, &werr) != SO2_OK && info != NULL)
 		so2_format(info->warning, sizeof(info->warning),
 			 "account %s: the access token was refreshed and is used for this"
 			 " authentication, but the record was not saved: %s%s", r->account,
@@ -456,7 +466,7 @@ so2_cache_get_opts(so2_cache *c, const char *ref, const so2_get_opts *opts, so2_
 {
 	struct ref r;
 	so2_record *rec = NULL;
-	char warn[SO2_ERR_MSG_MAX];
+	char warn[SO2_ERR_MSG_MAX], nowrite[SO2_ERR_MSG_MAX] = "";
 	so2_status result;
 	int lockfd = -1;
 	time_t start = time(NULL), now, first_refreshed;
@@ -485,6 +495,13 @@ so2_cache_get_opts(so2_cache *c, const char *ref, const so2_get_opts *opts, so2_
 	/* Refresh under the lock, after reading the record again. */
 	first_refreshed = rec->refreshed_at;
 	result = so2_store_lock(r.st, r.name, c->conf->lock_timeout, &lockfd, err);
+	if (result == SO2_ERR_IO) {
+		/* The store cannot be written (read-only, permissions): nothing
+		 * could be saved anyway. Refresh without the lock so that this
+		 * authentication works, and write nothing (point 3). */
+		so2_format(nowrite, sizeof(nowrite), "%s", err->msg);
+		goto refresh;
+	}
 	if (result != SO2_OK) {
 		if (token_usable(rec, time(NULL))) {
 			/* Still valid, only inside the margin: use it. */
@@ -515,7 +532,8 @@ so2_cache_get_opts(so2_cache *c, const char *ref, const so2_get_opts *opts, so2_
 			goto use;
 		goto out;
 	}
-	result = refresh_locked(c, &r, rec, info, err);
+refresh:
+	result = refresh_locked(c, &r, rec, nowrite[0] != '\0' ? nowrite : NULL, info, err);
 	if ((result == SO2_ERR_TEMP || result == SO2_ERR_OAUTH) && !opts->force
 	    && token_usable(rec, time(NULL))) {
 		/* Inside the margin the old token still works: use it this time. */

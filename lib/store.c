@@ -483,8 +483,9 @@ so2_store_lock(so2_store *st, const char *name, long timeout, int *lockfd, so2_e
 		return so2_err_set(err, SO2_ERR_PARAM, "record name too long: %s", name);
 	fd = openat(st->dirfd, lk, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return so2_err_set(err, SO2_ERR_IO, "cannot open lock file %s/%s: %s (euid %ld)",
-				   st->dir, lk, strerror(errno), (long)geteuid());
+		return so2_err_set(err, SO2_ERR_IO, "cannot lock the token record: open lock file"
+				   " %s/%s failed: %s (euid %ld, egid %ld)", st->dir, lk,
+				   strerror(errno), (long)geteuid(), (long)getegid());
 	give_to_store_owner(st, fd);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {

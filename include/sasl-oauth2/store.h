@@ -126,7 +126,9 @@ so2_status so2_store_remove(so2_store *st, const char *name, so2_err *err);
  *	Waits up to timeout seconds (polling every 20 ms), then gives
  *	SO2_ERR_LOCK. The lock dies with its holder (even by SIGKILL).
  *	On success *lockfd is the lock file descriptor; release it with
- *	so2_store_unlock. Errors: SO2_ERR_LOCK, SO2_ERR_IO.
+ *	so2_store_unlock. Errors: SO2_ERR_LOCK (timeout), SO2_ERR_IO (the
+ *	lock file cannot be opened for writing: read-only file system,
+ *	permission denied; message naming path, errno text, euid/egid).
  */
 so2_status so2_store_lock(so2_store *st, const char *name, long timeout,
 			  int *lockfd, so2_err *err);
