@@ -384,15 +384,34 @@ out:
 	return result;
 }
 
-/* is_newer - does candidate t replace the current record cur? */
+/* mtime_of - modification time of file name in the store, {0,0} if none */
+static struct timespec
+mtime_of(so2_store *st, const char *name)
+{
+	struct stat sb;
+	struct timespec zero = { 0, 0 };
+
+	if (fstatat(st->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+		return zero;
+	return sb.st_mtim;
+}
+
+/* is_newer - does candidate t (written at tm) replace cur (written at cm)?
+ *	Same account, not an older login, and a later refresh; within the
+ *	same second (times in records are whole seconds) the file written
+ *	last wins: the rename keeps the temp file's mtime. */
 static int
-is_newer(const so2_record *t, const so2_record *cur)
+is_newer(const so2_record *t, struct timespec tm, const so2_record *cur, struct timespec cm)
 {
 	if (cur == NULL)
 		return 1;
 	if (t->account != NULL && cur->account != NULL && strcmp(t->account, cur->account) != 0)
 		return 0;
-	return t->refreshed_at > cur->refreshed_at || t->obtained_at > cur->obtained_at;
+	if (t->obtained_at != cur->obtained_at)
+		return t->obtained_at > cur->obtained_at;
+	if (t->refreshed_at != cur->refreshed_at)
+		return t->refreshed_at > cur->refreshed_at;
+	return tm.tv_sec != cm.tv_sec ? tm.tv_sec > cm.tv_sec : tm.tv_nsec > cm.tv_nsec;
 }
 
 /* so2_store_recover - adopt a complete newer temp file, remove the others */
@@ -401,6 +420,7 @@ so2_store_recover(so2_store *st, const char *name, so2_err *err)
 {
 	char prefix[NAME_MAX + 1], best[NAME_MAX + 1] = "";
 	so2_record *cur = NULL, *t, *bestrec = NULL;
+	struct timespec curm, bestm = { 0, 0 }, tm;
 	struct dirent *de;
 	size_t plen, len;
 	so2_err e;
@@ -419,6 +439,7 @@ so2_store_recover(so2_store *st, const char *name, so2_err *err)
 	}
 	if (so2_store_read(st, name, &cur, NULL, &e) != SO2_OK)
 		cur = NULL;
+	curm = mtime_of(st, name);
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
 		if (strncmp(de->d_name, prefix, plen) != 0 || len < plen + 4
@@ -427,11 +448,14 @@ so2_store_recover(so2_store *st, const char *name, so2_err *err)
 		/* Unparsable: killed before or during its write; drop it. */
 		if (so2_store_read(st, de->d_name, &t, NULL, &e) != SO2_OK)
 			t = NULL;
-		if (t != NULL && is_newer(t, bestrec != NULL ? bestrec : cur)) {
+		tm = mtime_of(st, de->d_name);
+		if (t != NULL && (bestrec != NULL ? is_newer(t, tm, bestrec, bestm)
+						  : is_newer(t, tm, cur, curm))) {
 			if (best[0] != '\0')
 				unlinkat(st->dirfd, best, 0);
 			so2_record_free(bestrec);
 			bestrec = t;
+			bestm = tm;
 			so2_format(best, sizeof(best), "%s", de->d_name);
 			continue;
 		}

@@ -106,10 +106,12 @@ so2_status so2_store_write(so2_store *st, const char *name,
  *	Call with the lock of record name held (no live writer then).
  *	A writer killed by a signal between creating its temporary file
  *	".NAME.RANDOM.tmp" and renaming it leaves the file behind. A
- *	complete temporary record that is newer than NAME (a later
- *	refreshed_at or obtained_at, same account) replaces NAME: it may
- *	hold a rotated refresh token the server no longer lets the old
- *	one replace. The other temporary files are removed.
+ *	complete temporary record that is newer than NAME (same account)
+ *	replaces NAME: it may
+ *	hold a rotated refresh token (the server may refuse the old one).
+ *	Newer: not an older login (obtained_at), a later refreshed_at, or
+ *	in the same second a later file modification time. The other
+ *	temporary files are removed.
  *	Returns 1 when a record was adopted, 0 when none was, -1 when the
  *	directory could not be read (message in err; err may be NULL).
  */
