@@ -195,6 +195,11 @@ so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return so2_err_set(err, SO2_ERR_NOTFOUND, "no token record %s", path);
+		if (errno == ELOOP)
+			return so2_err_set(err, SO2_ERR_RECORD, "token record %s is a symbolic"
+					   " link, which is never followed (a link could point"
+					   " the mail system at another file): put the record"
+					   " itself there", path);
 		return so2_err_set(err, SO2_ERR_IO, "cannot open token record %s: %s (uid %ld)",
 				   path, strerror(errno), (long)geteuid());
 	}
