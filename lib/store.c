@@ -196,7 +196,7 @@ so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so
 		if (errno == ENOENT)
 			return so2_err_set(err, SO2_ERR_NOTFOUND, "no token record %s", path);
 		if (errno == ELOOP)
-			return so2_err_set(err, SO2_ERR_RECORD, "token record %s is a symbolic"
+			return so2_err_set(err, SO2_ERR_IO, "token record %s is a symbolic"
 					   " link, which is never followed (a link could point"
 					   " the mail system at another file): put the record"
 					   " itself there", path);

@@ -23,4 +23,5 @@ apt-get install -y -q --no-install-recommends \
 	libsasl2-dev libcurl4-openssl-dev libjansson-dev libssl-dev check \
 	postfix dovecot-core dovecot-imapd dovecot-lmtpd cyrus-clients \
 	sasl2-bin libsasl2-modules \
-	python3 openssl curl ca-certificates valgrind binutils procps
+	python3 openssl curl ca-certificates valgrind binutils procps \
+	iproute2

@@ -6,7 +6,10 @@
 # (a second refresh with the old refresh token would kill the grant).
 # Asserts: zero failed authentications; token endpoint refreshes == expiries;
 # all processes of a round sent the token of the record after the round; the
-# record parses after every round; no temporary file is left.
+# record parses after every round; no temporary file is left. Then the lock:
+# a holder that does not let go makes an expired record fail after
+# lock_timeout (2 s) with a temporary failure naming the lock; a holder
+# killed with SIGKILL blocks nobody.
 # Expiry is made by moving expires_at between rounds (nothing runs then),
 # so the result does not depend on how fast the machine is.
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -15,6 +18,7 @@ N=${STRESS_N:-32}
 ROUNDS=${STRESS_ROUNDS:-5}
 t_tmpdir
 t_plugin_env
+S_CONF_EXTRA="lock_timeout = 2"
 s_setup --strict-rotation
 command -v flock >/dev/null || t_skip "flock (util-linux) missing"
 idp_admin POST /_admin/stats/reset >/dev/null || t_fail "stats reset"
@@ -52,4 +56,30 @@ for round in $(seq 1 "$ROUNDS"); do
 	t_eq "$sent" "$want" "round $round: the token every process sent"
 	t_eq "$(find "$T/store" -name '*.tmp' | wc -l)" 0 "round $round: temporary files"
 done
-echo "PASS: $N processes x $ROUNDS expiries: 0 failures, $ROUNDS refreshes"
+
+# hold_lock - take the record's OFD lock as a refresh would, and keep it
+hold_lock() {
+	python3 -c 'import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 0, 0))
+open(sys.argv[2], "w").close()
+time.sleep(60)' "$T/store/$A.lock" "$T/locked" &
+	holder=$!
+	t_on_exit "kill -9 $holder 2>/dev/null"
+	for _ in $(seq 1 100); do [ -e "$T/locked" ] && break; sleep 0.05; done
+	[ -e "$T/locked" ] || t_fail "the lock holder did not start"
+	rm -f "$T/locked"
+}
+s_expire
+hold_lock
+t0=$(date +%s)
+s_run -m XOAUTH2 -u "$A" -p ""
+t_eq "$rc" 1 "lock held: exit"
+t_contains "$all" "transient failure" "lock held: SASL result (SASL_TRYAGAIN)"
+t_contains "$all" "held the lock $T/store/$A.lock for more than 2 seconds (lock_timeout)" \
+	"lock held: message"
+[ $(( $(date +%s) - t0 )) -le 10 ] || t_fail "lock held: the wait was not bounded"
+{ kill -9 $holder; wait $holder; } 2>/dev/null
+s_run -m XOAUTH2 -u "$A" -p ""
+t_eq "$rc" 0 "holder killed with SIGKILL: the next authentication"
+echo "PASS: $N processes x $ROUNDS expiries: 0 failures, $ROUNDS refreshes; bounded lock wait"
