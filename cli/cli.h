@@ -94,5 +94,7 @@ int cmd_token(cli_ctx *ctx, int argc, char **argv);
 int cmd_refresh(cli_ctx *ctx, int argc, char **argv);
 int cmd_status(cli_ctx *ctx, int argc, char **argv);
 int cmd_logout(cli_ctx *ctx, int argc, char **argv);
+int cmd_connect(cli_ctx *ctx, int argc, char **argv);
+int cmd_doctor(cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -36,6 +36,10 @@ static const cli_cmd commands[] = {
 	  "status [--json] [ACCOUNT...] show the records and what they need" },
 	{ "logout", cmd_logout,
 	  "logout ACCOUNT...           remove records" },
+	{ "connect", cmd_connect,
+	  "connect ACCOUNT HOST [PORT] authenticated IMAP/POP3 session on stdio" },
+	{ "doctor", cmd_doctor,
+	  "doctor ACCOUNT [OPTIONS]    explain why a login fails, with fixes" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -46,6 +46,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include <sasl-oauth2/diagnose.h>
 #include <sasl-oauth2/endpoint.h>
 
 #include "json_util.h"
@@ -217,8 +218,10 @@ oauth_error_status(long http_status, const char *error)
 static so2_status
 oauth_error_message(so2_status status, const so2_oauth_error *oerr, so2_err *err)
 {
+	const so2_diag_row *row;
 	char code[32] = "";
 	char ids[160] = "";
+	char more[SO2_ERR_MSG_MAX];
 
 	if (oerr->code != 0 && aadsts_from_text(oerr->description) != oerr->code)
 		snprintf(code, sizeof(code), "AADSTS%ld: ", oerr->code);
@@ -227,9 +230,16 @@ oauth_error_message(so2_status status, const so2_oauth_error *oerr, so2_err *err
 		    oerr->trace_id[0] ? oerr->trace_id : "none",
 		    oerr->correlation_id[0] ? oerr->correlation_id : "none");
 	if (oerr->description[0] != '\0' || code[0] != '\0')
-		return so2_err_set(err, status, "HTTP %ld, %s: %s%s%s", oerr->http_status,
+		so2_err_set(err, status, "HTTP %ld, %s: %s%s%s", oerr->http_status,
 		    oerr->error, code, oerr->description, ids);
-	return so2_err_set(err, status, "HTTP %ld, %s%s", oerr->http_status, oerr->error, ids);
+	else
+		so2_err_set(err, status, "HTTP %ld, %s%s", oerr->http_status, oerr->error, ids);
+	/* The cause and the fix from the one table (diagnose.h). */
+	if ((row = so2_diag_token_error(oerr->code, oerr->error)) != NULL) {
+		so2_format(more, sizeof(more), "; this means %s; fix: %s", row->cause, row->fix);
+		err_append(err, more);
+	}
+	return status;
 }
 
 /* http_status_words - a few words on a status without an OAuth error */
@@ -876,6 +886,8 @@ so2_grant_refresh(const so2_http_conf *hc, const so2_record *rec,
 	form[n] = (so2_form_field){ NULL, NULL, 0 };
 
 	result = so2_token_request(hc, rec->token_endpoint, form, out, oerr, err);
+	if (result != SO2_OK && err != NULL && rec->account != NULL)
+		so2_diag_fill(err->msg, sizeof(err->msg), "ACCOUNT", rec->account);
 out:
 	so2_secret_clear(&client_secret);
 	return result;

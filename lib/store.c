@@ -142,11 +142,14 @@ so2_store_file_name(const char *account, char *buf, size_t size, so2_err *err)
 {
 	int n;
 
+	char shown[64];
+
 	if (!so2_account_valid(account))
 		return so2_err_set(err, SO2_ERR_PARAM,
 				   "\"%s\" is not a valid account name (1 to %d bytes,"
 				   " no '/', no control characters, not starting with '.')",
-				   account ? account : "", SO2_ACCOUNT_MAX);
+				   so2_printable(account ? account : "", shown, sizeof(shown)),
+				   SO2_ACCOUNT_MAX);
 	n = snprintf(buf, size, "%s" SO2_RECORD_SUFFIX, account);
 	if (n < 0 || (size_t)n >= size)
 		return so2_err_set(err, SO2_ERR_PARAM, "account name too long");

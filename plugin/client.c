@@ -17,8 +17,11 @@
  *	build the initial response and return SASL_CONTINUE.
  *	S1, response sent: a non-empty server message that parses as a JSON
  *	error challenge (RFC 7628 3.2.2; Google/Microsoft XOAUTH2) is
- *	reported with its status, and when it says the token was refused
- *	the record is marked so the next attempt refreshes first. The reply
+ *	classified with the one table (diagnose.h), refined by the claims of
+ *	the token sent (its user and audience, never the token), and
+ *	reported with cause and fix; when the verdict is "refresh" the
+ *	record is marked so the next attempt refreshes first, otherwise
+ *	(a setting or the scope is wrong) nothing is touched. The reply
  *	is the empty response (XOAUTH2) or a single 0x01 (OAUTHBEARER,
  *	RFC 7628 3.2.3); the step returns SASL_OK with doneflag set so the
  *	application sends it and reads the server's final verdict. Input
@@ -39,10 +42,12 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <sasl/sasl.h>
@@ -50,6 +55,8 @@
 
 #include <sasl-oauth2/cache.h>
 #include <sasl-oauth2/config.h>
+#include <sasl-oauth2/diagnose.h>
+#include <sasl-oauth2/jwt.h>
 #include <sasl-oauth2/mechanism.h>
 #include <sasl-oauth2/secret.h>
 
@@ -75,6 +82,9 @@ struct conn {
 	char *out;			/* our response (holds the token) */
 	size_t outlen;
 	char ref[1024];			/* record reference, "" for a literal */
+	char user[256];			/* the SASL user sent (user=) */
+	int have_claims;		/* claims below were decoded */
+	so2_jwt_claims claims;		/* of the token sent: hints for messages */
 };
 
 static const char *const mech_names[] = { "XOAUTH2", "OAUTHBEARER" };
@@ -83,7 +93,7 @@ static const char *const mech_names[] = { "XOAUTH2", "OAUTHBEARER" };
 static void
 report(const sasl_utils_t *utils, int level, const char *mech, const char *msg)
 {
-	char line[SO2_ERR_MSG_MAX + 64];
+	char line[2 * SO2_ERR_MSG_MAX + 64];
 
 	so2_format(line, sizeof(line), "sasl-oauth2: %s: %s", mech, msg);
 	utils->seterror(utils->conn, SASL_NOLOG, "%s", line);
@@ -289,6 +299,29 @@ remote_port(const char *ipport)
 	return (*end == '\0' && v > 0 && v < 65536) ? (unsigned)v : 0;
 }
 
+/*
+ * Shortest literal token accepted. Real access tokens are long (Microsoft
+ * JWTs 1-3 KB, Google "ya29." tokens about 200 bytes); a short password
+ * left over from password authentication must not be sent as a token.
+ */
+#define SO2_LITERAL_TOKEN_MIN 40
+
+/* bearer_token_syntax - 1 when s is a b64token (RFC 6750 section 2.1):
+ *	1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
+static int
+bearer_token_syntax(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (isalnum((unsigned char)s[i]) || strchr("-._~+/", s[i]) != NULL))
+		i++;
+	if (i == 0)
+		return 0;
+	while (i < len && s[i] == '=')
+		i++;
+	return i == len;
+}
+
 /* choose_token - the token the password selects (see DESCRIPTION) */
 static so2_status
 choose_token(struct glob *g, struct conn *c, const char *user, const so2_secret *pass,
@@ -305,7 +338,18 @@ choose_token(struct glob *g, struct conn *c, const char *user, const so2_secret 
 		ref = pass->data;
 	else if (so2_account_valid(pass->data) && so2_cache_ref_exists(g->cache, pass->data))
 		ref = pass->data;
-	else {
+	else if (pass->len < SO2_LITERAL_TOKEN_MIN
+		 || !bearer_token_syntax(pass->data, pass->len)) {
+		return so2_err_set(err, SO2_ERR_PARAM,
+				   "account %s: the SASL password (%zu bytes) is not empty, not a"
+				   " record path, not an account in the store %s and does not"
+				   " look like an access token (RFC 6750: at least %d bytes of"
+				   " letters, digits and -._~+/); if it is the old password,"
+				   " make the password empty (Postfix sasl_passwd:"
+				   " \"[host]:port %s:\") to use the token record of %s",
+				   user, pass->len, g->conf->store_dir,
+				   SO2_LITERAL_TOKEN_MIN, user, user);
+	} else {
 		/* A literal bearer token handed over by the application. */
 		c->ref[0] = '\0';
 		so2_format(info->account, sizeof(info->account), "%s", user);
@@ -397,6 +441,10 @@ step_first(struct glob *g, struct conn *c, sasl_client_params_t *params,
 		r = so2_status_to_sasl(st);
 		goto out;
 	}
+	/* Claims for the messages if the server refuses the token (never the token). */
+	so2_format(c->user, sizeof(c->user), "%s", user);
+	c->have_claims = so2_jwt_read(token.data, token.len, &c->claims, &err) == SO2_OK
+	    && !c->claims.opaque;
 	*clientout = c->out;
 	*clientoutlen = (unsigned)c->outlen;
 	c->state = 1;
@@ -415,9 +463,11 @@ step_after(struct glob *g, struct conn *c, sasl_client_params_t *params, const c
 {
 	const sasl_utils_t *utils = params->utils;
 	const char *mech = mech_names[c->mech];
-	char msg[SO2_ERR_MSG_MAX];
+	char msg[2 * SO2_ERR_MSG_MAX];
+	so2_diag_verdict v;
 	so2_challenge ch;
 	so2_err err;
+	int refresh;
 
 	/* The reply the mechanism requires after an error challenge. */
 	*clientout = c->mech == MECH_XOAUTH2 ? "" : "\001";
@@ -437,16 +487,25 @@ step_after(struct glob *g, struct conn *c, sasl_client_params_t *params, const c
 			   "sasl-oauth2: ignoring server data that is not an error challenge");
 		return SASL_OK;
 	}
+	/* The one table (diagnose.h) says why, the claims refine it. */
+	so2_diag_explain(so2_diag_challenge(ch.status), c->have_claims ? &c->claims : NULL,
+			 c->user, params->service, time(NULL), &v);
+	so2_diag_fill(v.fix, sizeof(v.fix), "ACCOUNT", c->ref[0] ? c->ref : c->user);
+	refresh = v.action == SO2_DIAG_REFRESH;
 	so2_format(msg, sizeof(msg),
-		 "the server rejected the access token for %s: status \"%s\"%s%s%s%s%s",
-		 c->ref[0] ? c->ref : "the given token", ch.status,
-		 ch.scope[0] ? ", scope \"" : "", ch.scope, ch.scope[0] ? "\"" : "",
-		 so2_challenge_token_invalid(&ch) && c->ref[0]
-		 ? "; the token will be refreshed at the next attempt" : "",
-		 so2_challenge_token_invalid(&ch) && !c->ref[0]
-		 ? "; the application must give a fresh token" : "");
+		 "the server rejected the access token for %s (token user %s, audience %s):"
+		 " status \"%s\"%s%s%s: %s; %s%s",
+		 c->ref[0] ? c->ref : c->user,
+		 c->have_claims && c->claims.upn[0] ? c->claims.upn : "unknown",
+		 c->have_claims && c->claims.aud[0] ? c->claims.aud
+		 : c->have_claims ? "none" : "unknown (opaque token)",
+		 ch.status, ch.scope[0] ? ", scope \"" : "", ch.scope, ch.scope[0] ? "\"" : "",
+		 v.cause, v.fix,
+		 refresh && c->ref[0] ? "; the token will be refreshed at the next attempt"
+		 : refresh ? "; the application must give a fresh token"
+		 : "; the token is kept (refreshing would not help)");
 	report(utils, SASL_LOG_ERR, mech, msg);
-	if (so2_challenge_token_invalid(&ch) && c->ref[0] != '\0'
+	if (refresh && c->ref[0] != '\0'
 	    && so2_cache_mark_stale(g->cache, c->ref, msg, &err) != SO2_OK)
 		report(utils, SASL_LOG_WARN, mech, err.msg);
 	return SASL_OK;

@@ -5,7 +5,7 @@
 # Build: compiler, autotools, pkg-config and the -dev packages of libsasl2,
 # libcurl, jansson, OpenSSL; Check for the unit tests. Tests: the real
 # programs the end-to-end tests start on 127.0.0.1 (Postfix, Dovecot,
-# cyrus-clients, sasl2-bin), python3 for the identity-provider emulator,
+# cyrus-clients, sasl2-bin, isync, fetchmail, dovecot-pop3d), python3 for the identity-provider emulator,
 # openssl and curl for the test CA and probes, valgrind.
 set -eu
 if [ "$(id -u)" -ne 0 ]; then
@@ -17,11 +17,16 @@ export DEBIAN_FRONTEND=noninteractive
 if ! dpkg -s postfix >/dev/null 2>&1; then
 	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 fi
-apt-get update -q
-apt-get install -y -q --no-install-recommends \
+# Wait for another apt/dpkg (unattended upgrades) instead of failing.
+apt_opts="-o DPkg::Lock::Timeout=600"
+apt-get $apt_opts update -q
+apt-get $apt_opts install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config make \
 	libsasl2-dev libcurl4-openssl-dev libjansson-dev libssl-dev check \
 	postfix dovecot-core dovecot-imapd dovecot-lmtpd cyrus-clients \
 	sasl2-bin libsasl2-modules \
+	dovecot-pop3d \
+	isync \
+	fetchmail \
 	python3 openssl curl ca-certificates valgrind binutils procps \
 	iproute2

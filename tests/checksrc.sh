@@ -8,7 +8,13 @@
 # Reports FILE:LINE: problem, exit 1 on any.
 . "${top_srcdir:-.}/tests/lib.sh"
 cd "$top_srcdir"
-files=$(git ls-files '*.c' '*.h' 2>/dev/null || find include lib plugin cli tests bench -name '*.[ch]')
+# The files git tracks, when this is a git checkout of the sources; else
+# (a release tarball, make distcheck) every C file of the tree.
+if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ]; then
+	files=$(git ls-files '*.c' '*.h')
+else
+	files=$(find include lib plugin cli tests bench -name '*.[ch]' | sort)
+fi
 [ -n "$files" ] || t_fail "no C files found"
 bad=0
 for f in $files; do

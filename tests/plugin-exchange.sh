@@ -39,8 +39,18 @@ run -m XOAUTH2 -u $U -p "$T/store/other@example.com.json"
 t_eq "$(unb64 "$(resp 1)")" "user=$U^Aauth=Bearer AT-other-1^A^A" "password naming a record file"
 
 # 5. password = a literal token (what isync's PassCmd hands over).
-run -m XOAUTH2 -u $U -p "eyJ0eXAi.literal.token"
-t_eq "$(unb64 "$(resp 1)")" "user=$U^Aauth=Bearer eyJ0eXAi.literal.token^A^A" "literal bearer token"
+LT=eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL291dGxvb2sifQ.c2ln-_~+/==
+run -m XOAUTH2 -u $U -p "$LT"
+t_eq "$(unb64 "$(resp 1)")" "user=$U^Aauth=Bearer $LT^A^A" "literal bearer token"
+
+# 5b. an old password left in the configuration is not sent as a token.
+run -m XOAUTH2 -u $U -p "OldPassword123!"
+t_eq "$rc" 1 "old password: exit"
+t_contains "$all" "does not look like an access token" "old password: message"
+t_contains "$all" "make the password empty" "old password: what to do"
+t_not_contains "$all" "OldPassword123" "old password: not echoed"
+run -m XOAUTH2 -u $U -p "$(printf 'x%.0s' $(seq 1 50)) with spaces"
+t_contains "$all" "does not look like an access token" "token with spaces refused"
 
 # 6. SASL_INTERACT prompts.
 run -m XOAUTH2 -u $U -p "" -I

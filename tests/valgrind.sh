@@ -25,7 +25,7 @@ echo "store_dir = $T/store" > "$SASL_OAUTH2_CONF"
 t_record relay@example.com AT-relay 3600 RT-relay
 $VG "$SO2_SASL_CLIENT" -n 1000 -m XOAUTH2 -u relay@example.com -p "" >/dev/null 2>&1 \
 	|| t_fail "valgrind: 1000 XOAUTH2 client cycles"
-$VG "$SO2_SASL_CLIENT" -n 200 -m OAUTHBEARER -u relay@example.com -p "literal.token" \
+$VG "$SO2_SASL_CLIENT" -n 200 -m OAUTHBEARER -u relay@example.com -p "literal.token.that.is.long.enough.for.a.bearer.token.0123456789" \
 	"$(b64 '{"status":"invalid_token"}')" >/dev/null 2>&1 \
 	|| t_fail "valgrind: 200 OAUTHBEARER cycles with an error challenge"
 echo "valgrind: 1000 + 200 client cycles clean"

@@ -2,7 +2,9 @@
 # start.sh DIR -- start the private end-to-end mail stack in DIR (run as root).
 #
 #   idp emulator  (tests/idp/idp-emulator.py, when present)  https://127.0.0.1:IDP_PORT
-#   Dovecot       IMAP+STARTTLS on 127.0.0.1:IMAP_PORT, LMTP + SASL auth on unix
+#   Dovecot       IMAP+STARTTLS on 127.0.0.1:IMAP_PORT, IMAP over TLS on IMAPS_PORT,
+#                 POP3+STLS on POP3_PORT and POP3 over TLS on POP3S_PORT (when
+#                 dovecot-pop3d is installed), LMTP + SASL auth on unix
 #                 sockets; passdb oauth2 (RFC 7662 introspection against the
 #                 emulator) for XOAUTH2/OAUTHBEARER, static password for PLAIN/LOGIN
 #   "mx" Postfix  plays Microsoft 365's submission server on 127.0.0.1:SUB_PORT
@@ -11,7 +13,8 @@
 #                 127.0.0.1:IN_PORT relaying to [127.0.0.1]:SUB_PORT with SASL
 #
 # Environment read:
-#   RELAY_MECH          xoauth2 (default) or plain (baseline: relay@example.com:relaypass)
+#   RELAY_MECH          xoauth2 (default), oauthbearer, or plain (baseline:
+#                       relay@example.com:relaypass)
 #   SASLO2_PLUGIN_DIR   dir holding only our libsasl-oauth2.so -> SASL_PATH of the relay
 #   SASL_OAUTH2_CORE, SASL_OAUTH2_CONF   passed to the relay's daemons
 #   RELAY_CHROOT        y (default, as Debian ships smtp) or n
@@ -41,7 +44,8 @@ D=$(stack_absdir "$1")
 WAIT=${STACK_WAIT:-20}
 RELAY_MECH=${RELAY_MECH:-xoauth2}
 RELAY_CHROOT=${RELAY_CHROOT:-y}
-case $RELAY_MECH in xoauth2|plain) ;; *) stack_die "RELAY_MECH must be xoauth2 or plain" ;; esac
+case $RELAY_MECH in xoauth2|oauthbearer|plain) ;;
+    *) stack_die "RELAY_MECH must be xoauth2, oauthbearer or plain" ;; esac
 case $RELAY_CHROOT in y|n) ;; *) stack_die "RELAY_CHROOT must be y or n" ;; esac
 case $D in *[[:space:],=\"\'\$\\]*) stack_die "DIR must not contain blanks, commas, quotes, = or \$: $D" ;; esac
 
@@ -89,10 +93,16 @@ fi
 CA=$D/tls/ca.pem
 
 # ---------------------------------------------------------------- ports
-mapfile -t ports < <(stack_free_ports 3)
+mapfile -t ports < <(stack_free_ports 6)
 SUB_PORT=${ports[0]}
 IMAP_PORT=${ports[1]}
 IN_PORT=${ports[2]}
+IMAPS_PORT=${ports[3]}
+POP3_PORT=${ports[4]}
+POP3S_PORT=${ports[5]}
+# POP3 only when Dovecot's POP3 server is installed (empty ports otherwise)
+if [ -x /usr/lib/dovecot/pop3 ]; then dv_protocols="imap pop3 lmtp"; else
+    dv_protocols="imap lmtp"; POP3_PORT=; POP3S_PORT=; fi
 
 # ---------------------------------------------------------------- emulator
 IDP_EMULATOR=${IDP_EMULATOR:-$STACK_SRCDIR/../idp/idp-emulator.py}
@@ -152,6 +162,9 @@ IDP_LOG=$IDP_LOG
 SUB_PORT=$SUB_PORT
 IMAP_PORT=$IMAP_PORT
 IN_PORT=$IN_PORT
+IMAPS_PORT=$IMAPS_PORT
+POP3_PORT=$POP3_PORT
+POP3S_PORT=$POP3S_PORT
 MAIL_DIR=$D/mail
 MAILDIR_ALICE=$D/mail/example.net/alice/Maildir
 MAILDIR_RELAY=$D/mail/example.com/relay/Maildir
@@ -207,6 +220,19 @@ else
     oauth_passdb="# (no idp emulator: no oauth2 passdb)"
 fi
 
+pop3_service=
+[ -z "$POP3_PORT" ] || pop3_service="service pop3-login {
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = $POP3_PORT
+  }
+  inet_listener pop3s {
+    address = 127.0.0.1
+    port = $POP3S_PORT
+    ssl = yes
+  }
+}"
+
 cat >"$DV/dovecot.conf" <<EOF
 # private Dovecot instance of the sasl-oauth2 test stack (tests/stack/start.sh)
 instance_name = saslo2-stack-$IMAP_PORT
@@ -215,7 +241,7 @@ state_dir = $DV/state
 log_path = $DV/dovecot.log
 info_log_path = $DV/dovecot.log
 debug_log_path = $DV/dovecot.log
-protocols = imap lmtp
+protocols = $dv_protocols
 listen = 127.0.0.1
 shutdown_clients = yes
 
@@ -255,9 +281,12 @@ service imap-login {
     port = $IMAP_PORT
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = $IMAPS_PORT
+    ssl = yes
   }
 }
+$pop3_service
 service lmtp {
   unix_listener lmtp {
     mode = 0660
@@ -301,6 +330,7 @@ if ! dovecot -c "$DV/dovecot.conf" >>"$DV/dovecot.log" 2>&1; then
     exit 1
 fi
 stack_wait_banner "dovecot imap" "$IMAP_PORT" "* OK" "$WAIT" "$DV/dovecot.log"
+[ -z "$POP3_PORT" ] || stack_wait_banner "dovecot pop3" "$POP3_PORT" "+OK" "$WAIT" "$DV/dovecot.log"
 stack_wait_socket "dovecot auth" "$DV/run/auth-postfix" "$WAIT" "$DV/dovecot.log"
 stack_wait_socket "dovecot lmtp" "$DV/run/lmtp" "$WAIT" "$DV/dovecot.log"
 
@@ -454,7 +484,7 @@ if [ "$RELAY_MECH" = plain ]; then
     RELAY_SASL_PATH=$RE/sasl2
     sasl_env="SASL_PATH=$RELAY_SASL_PATH"
 else
-    mech_filter=xoauth2
+    mech_filter=$RELAY_MECH
     creds="relay@example.com:"
     if [ -n "${SASLO2_PLUGIN_DIR:-}" ]; then
         [ -d "$SASLO2_PLUGIN_DIR" ] || stack_die "SASLO2_PLUGIN_DIR=$SASLO2_PLUGIN_DIR is not a directory"

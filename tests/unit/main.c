@@ -35,6 +35,7 @@ main(void)
 	srunner_add_suite(sr, suite_endpoint());
 	srunner_add_suite(sr, suite_mechanism());
 	srunner_add_suite(sr, suite_jwt());
+	srunner_add_suite(sr, suite_diagnose());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -17,6 +17,7 @@ Suite *suite_store(void);
 Suite *suite_endpoint(void);
 Suite *suite_mechanism(void);
 Suite *suite_jwt(void);
+Suite *suite_diagnose(void);
 
 /* The directory with test data files (tests/unit/data). */
 const char *test_data_dir(void);

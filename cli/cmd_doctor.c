@@ -1,0 +1,790 @@
+/*
+ * NAME
+ *	cmd_doctor.c - sasl-oauth2 doctor: why does the server say 535 5.7.3?
+ * SYNOPSIS
+ *	sasl-oauth2 doctor ACCOUNT [--json] [--smtp[=HOST[:PORT]]]
+ *		[--imap[=HOST[:PORT]]] [--postfix | --no-postfix]
+ *		[--postfix-config DIR] [--user NAME] [--reply TEXT]
+ * DESCRIPTION
+ *	Runs the checks in order and prints a checklist, one line each:
+ *	1. configuration and record: the configuration file parses; the
+ *	   record exists, parses, has mode 0600 and is readable and
+ *	   replaceable by the runtime user (--user; postfix when a Postfix
+ *	   relay is detected), as are the store and the lock; the CA bundle
+ *	   is readable; the token endpoint answers over verified TLS, and
+ *	   its Date header shows no clock offset beyond DOC_CLOCK_SKEW.
+ *	2. the token: obtained (refreshed when due) and decoded without a
+ *	   signature check (jwt.h): Exchange audience, the protocol's scope,
+ *	   the token's user against user=, the app-only checklist, expiry
+ *	   and tenant.
+ *	3. --smtp / --imap: a live AUTH with the token (doctor_probe.c),
+ *	   its reply classified (diagnose.h) together with step 2.
+ *	   --reply classifies a reply copied from a log the same way.
+ *	4. Postfix (doctor_postfix.c) with --postfix, or when postconf(1)
+ *	   finds a relay configuration.
+ *	--json prints the same as one JSON object. Exit 0 when no check
+ *	failed, 1 when one did, 64 for a usage error.
+ *
+ *	The token is never printed; a probe that says the token is stale
+ *	marks the record so the next use refreshes it (as the module does);
+ *	a reply that blames a setting touches nothing.
+ * SEE ALSO
+ *	sasl-oauth2(1), sasl-oauth2-troubleshooting(7), doctor.h
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include <sasl-oauth2/store.h>
+
+#include "doctor.h"
+
+enum {
+	OPT_JSON = CLI_OPT_COMMAND, OPT_SMTP, OPT_IMAP, OPT_POSTFIX, OPT_NO_POSTFIX,
+	OPT_POSTFIX_CONFIG, OPT_USER, OPT_REPLY
+};
+
+static const char *const level_names[] = { "pass", "info", "warn", "fail", "skip" };
+
+/* doctor_usage - the help text */
+static void
+doctor_usage(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: %s doctor ACCOUNT [OPTIONS]\n"
+		"Check everything an XOAUTH2 login of ACCOUNT depends on and explain\n"
+		"what is wrong, with a fix for every problem. Exit 0 when no check failed.\n"
+		"  --json                    print the checklist as JSON\n"
+		"  --smtp[=HOST[:PORT]]      authenticate for real (no mail is sent);\n"
+		"                            default smtp.office365.com:587 (Google:\n"
+		"                            smtp.gmail.com:587); 465 is implicit TLS\n"
+		"  --imap[=HOST[:PORT]]      the same over IMAP (default port 993)\n"
+		"  --reply TEXT              explain a server reply copied from a log\n"
+		"  --postfix, --no-postfix   check the Postfix relay configuration\n"
+		"                            (default: when postconf finds one)\n"
+		"  --postfix-config DIR      the Postfix configuration directory\n"
+		"  --user NAME               the user that uses the record (default:\n"
+		"                            postfix for a Postfix relay, else you)\n",
+		CLI_PROG);
+}
+
+/* doc_add - append a check */
+void
+doc_add(doctor *d, doc_level level, const char *id, const char *fix, const char *fmt, ...)
+{
+	doc_check *c;
+	va_list ap;
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 32;
+		doc_check *p = realloc(d->checks, cap * sizeof(*p));
+
+		if (p == NULL) {
+			d->nomem = 1;
+			return;
+		}
+		d->checks = p;
+		d->cap = cap;
+	}
+	c = &d->checks[d->n++];
+	c->level = level;
+	so2_format(c->id, sizeof(c->id), "%s", id);
+	va_start(ap, fmt);
+	vsnprintf(c->text, sizeof(c->text), fmt, ap);
+	va_end(ap);
+	so2_format(c->fix, sizeof(c->fix), "%s", fix != NULL ? fix : "");
+	so2_diag_fill(c->fix, sizeof(c->fix), "ACCOUNT", d->account);
+}
+
+/* doc_user_can - may the runtime user access a file with these bits?
+ *	want: 4 read, 2 write, 1 search/execute (access(2) style). */
+int
+doc_user_can(const doctor *d, const struct stat *st, int want)
+{
+	int i, bits;
+
+	if (d->uid == 0)
+		return (want & 1) == 0 || (st->st_mode & 0111) != 0 || S_ISDIR(st->st_mode);
+	if (st->st_uid == d->uid)
+		bits = (int)(st->st_mode >> 6) & 7;
+	else {
+		bits = (int)st->st_mode & 7;
+		for (i = 0; i < d->ngroups; i++)
+			if (d->groups[i] == st->st_gid) {
+				bits = (int)(st->st_mode >> 3) & 7;
+				break;
+			}
+	}
+	return (bits & want) == want;
+}
+
+/* set_run_user - who will use the record */
+static int
+set_run_user(doctor *d, const char *name)
+{
+	struct passwd *pw;
+	int n = DOC_GROUPS_MAX;
+
+	pw = name != NULL ? getpwnam(name) : getpwuid(geteuid());
+	if (pw == NULL)
+		return -1;
+	so2_format(d->run_user, sizeof(d->run_user), "%s", pw->pw_name);
+	d->uid = pw->pw_uid;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, d->groups, &n) < 0)
+		n = DOC_GROUPS_MAX;
+	d->ngroups = n;
+	return 0;
+}
+
+/* check_config - step 1a: the configuration file */
+static so2_config *
+check_config(doctor *d)
+{
+	so2_err err;
+	char desc[CLI_TEXT_MAX];
+
+	so2_err_clear(&err);
+	if (cli_load_config(d->ctx, &err) != SO2_OK) {
+		doc_add(d, DOC_FAIL, "config", "correct the line named; the format is in "
+			"sasl-oauth2.conf(5)", "configuration: %s", err.msg);
+		return NULL;
+	}
+	cli_describe_config(d->ctx, desc, sizeof(desc));
+	doc_add(d, DOC_PASS, "config", NULL, "configuration: %s parsed", desc);
+	return d->ctx->conf;
+}
+
+/* check_path - can the runtime user use path (want bits)? */
+static int
+check_path(doctor *d, const char *id, const char *what, const char *path, int want,
+	   const char *fix)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		doc_add(d, DOC_FAIL, id, fix, "%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (!doc_user_can(d, &st, want)) {
+		doc_add(d, DOC_FAIL, id, fix, "%s %s: user %s cannot %s it (owner uid %ld, "
+			"mode %04o)", what, path, d->run_user,
+			want & 2 ? "write" : "read", (long)st.st_uid,
+			(unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	doc_add(d, DOC_PASS, id, NULL, "%s %s: %s by %s", what, path,
+		want & 2 ? "writable" : "readable", d->run_user);
+	return 0;
+}
+
+/* check_record - step 1b: store, record file, lock, state */
+static void
+check_record(doctor *d, const so2_config *conf)
+{
+	char path[CLI_TEXT_MAX], lock[CLI_TEXT_MAX + 8], fix[CLI_TEXT_MAX * 2];
+	char name[SO2_ACCOUNT_MAX + 8], warn[SO2_ERR_MSG_MAX];
+	const char *dir = conf->store_dir;
+	so2_store *st = NULL;
+	struct stat sb;
+	so2_err err;
+
+	so2_err_clear(&err);
+	if (d->account[0] == '/') {
+		so2_format(path, sizeof(path), "%s", d->account);
+	} else if (so2_store_file_name(d->account, name, sizeof(name), &err) != SO2_OK) {
+		doc_add(d, DOC_FAIL, "record", "give the account name as used with login",
+			"record: %s", err.msg);
+		return;
+	} else {
+		so2_format(path, sizeof(path), "%s/%s", dir, name);
+		so2_format(fix, sizeof(fix), "chown %s %s; chmod 700 %s", d->run_user, dir, dir);
+		if (check_path(d, "store", "store", dir, 7, fix) != 0
+		    && stat(dir, &sb) != 0)
+			return;
+	}
+	if (stat(path, &sb) != 0) {
+		doc_add(d, DOC_FAIL, "record", "create it: sasl-oauth2 login ACCOUNT (as root or "
+			"the store's owner)", "record %s: %s", path, strerror(errno));
+		return;
+	}
+	if ((sb.st_mode & 077) != 0) {
+		so2_format(fix, sizeof(fix), "chmod 600 %s", path);
+		doc_add(d, DOC_FAIL, "record.mode", fix, "record %s: mode %04o lets other users "
+			"read the tokens", path, (unsigned)(sb.st_mode & 07777));
+	} else {
+		doc_add(d, DOC_PASS, "record.mode", NULL, "record %s: mode %04o", path,
+			(unsigned)(sb.st_mode & 07777));
+	}
+	if (d->uid != 0 && sb.st_uid != d->uid) {
+		struct passwd *pw = getpwuid(sb.st_uid);
+
+		so2_format(fix, sizeof(fix), "chown %s %s", d->run_user, path);
+		doc_add(d, DOC_FAIL, "record.owner", fix, "record %s: owned by %s, but %s must "
+			"read and refresh it", path, pw ? pw->pw_name : "another user",
+			d->run_user);
+	} else {
+		doc_add(d, DOC_PASS, "record.owner", NULL, "record %s: usable by %s", path,
+			d->run_user);
+	}
+	so2_format(lock, sizeof(lock), "%.*s.lock", (int)(strlen(path) - 5), path);
+	if (stat(lock, &sb) == 0 && !doc_user_can(d, &sb, 6)) {
+		so2_format(fix, sizeof(fix), "chown %s %s (or remove it: it is recreated)",
+			   d->run_user, lock);
+		doc_add(d, DOC_FAIL, "record.lock", fix, "lock %s: user %s cannot open it for "
+			"writing, so refreshes fail", lock, d->run_user);
+	}
+	if (d->account[0] == '/') {
+		char *fname = NULL;
+
+		if (so2_store_open_file(path, &st, &fname, &err) == SO2_OK)
+			so2_format(name, sizeof(name), "%s", fname);
+		free(fname);
+	} else
+		so2_store_open(dir, &st, &err);
+	if (st == NULL || so2_store_read(st, name, &d->rec, warn, &err) != SO2_OK) {
+		doc_add(d, DOC_FAIL, "record.parse", "fix the file, or log in again: "
+			"sasl-oauth2 login ACCOUNT", "record: %s", err.msg);
+		so2_store_close(st);
+		return;
+	}
+	so2_store_close(st);
+	if (so2_record_has_state(d->rec, SO2_STATE_NEEDS_LOGIN)) {
+		so2_login_command(d->rec, d->account, fix, sizeof(fix));
+		doc_add(d, DOC_FAIL, "record.state", fix, "record: needs a new login: %s",
+			d->rec->last_error ? d->rec->last_error : "the grant is dead");
+	} else if (so2_record_has_state(d->rec, SO2_STATE_STALE)) {
+		doc_add(d, DOC_INFO, "record.state", NULL, "record: marked stale (a server refused "
+			"the token; the next use refreshes it)");
+	} else {
+		doc_add(d, DOC_PASS, "record.parse", NULL, "record: parsed, provider %s%s%s",
+			d->rec->provider ? d->rec->provider : "unknown",
+			d->rec->grant_type ? ", grant " : "",
+			d->rec->grant_type ? d->rec->grant_type : "");
+	}
+}
+
+/* check_ca - step 1c: the CA bundle */
+static void
+check_ca(doctor *d, const so2_config *conf)
+{
+	char fix[CLI_TEXT_MAX];
+
+	if (conf->ca_file == NULL) {
+		doc_add(d, DOC_INFO, "ca", NULL, "CA bundle: libcurl's default (ca_file not set)");
+		return;
+	}
+	so2_format(fix, sizeof(fix), "chmod 644 %s, or set ca_file to a bundle %s can read",
+		   conf->ca_file, d->run_user);
+	check_path(d, "ca", "CA bundle", conf->ca_file, 4, fix);
+}
+
+/* header_cb - keep the Date header of the endpoint's reply */
+static size_t
+header_cb(char *ptr, size_t size, size_t n, void *userdata)
+{
+	char *date = userdata;
+	size_t len = size * n;
+
+	if (len > 5 && strncasecmp(ptr, "Date:", 5) == 0) {
+		so2_format(date, 128, "%.*s", (int)(len > 120 ? 120 : len - 5), ptr + 5);
+		date[strcspn(date, "\r\n")] = '\0';
+	}
+	return len;
+}
+
+/* discard_cb - the body is not needed */
+static size_t
+discard_cb(char *ptr, size_t size, size_t n, void *userdata)
+{
+	(void)ptr;
+	(void)userdata;
+	return size * n;
+}
+
+/* check_endpoint - step 1d: the token endpoint over verified TLS, and the clock */
+static void
+check_endpoint(doctor *d, const so2_config *conf)
+{
+	const char *url = d->rec != NULL ? d->rec->token_endpoint : NULL;
+	char errbuf[CURL_ERROR_SIZE] = "", date[128] = "", ca[CLI_TEXT_MAX];
+	long verify = 0, status = 0;
+	CURLcode rc;
+	CURL *h;
+	time_t server, now;
+
+	if (url == NULL) {
+		doc_add(d, DOC_SKIP, "endpoint", NULL, "token endpoint: no record to read it from");
+		return;
+	}
+	if ((h = curl_easy_init()) == NULL) {
+		d->nomem = 1;
+		return;
+	}
+	so2_format(ca, sizeof(ca), "%s", conf->ca_file ? conf->ca_file : "libcurl's default");
+	curl_easy_setopt(h, CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+#endif
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, conf->connect_timeout);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, conf->http_timeout);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, (void *)date);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb);
+	if (conf->ca_file != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, conf->ca_file);
+	if (conf->proxy != NULL)
+		curl_easy_setopt(h, CURLOPT_PROXY, conf->proxy);
+	rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT, &verify);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(h);
+	now = time(NULL);
+	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
+		doc_add(d, DOC_FAIL, "endpoint.tls", "set ca_file in sasl-oauth2.conf to the "
+			"bundle that signs this server, or fix the system clock if the certificate "
+			"is "
+			"\"not yet valid\"", "token endpoint %s: TLS verification failed "
+			"(trusting %s): %s%s%s", url, ca,
+			errbuf[0] ? errbuf : curl_easy_strerror(rc),
+			verify != 0 ? "; OpenSSL: " : "",
+			verify != 0 ? X509_verify_cert_error_string(verify) : "");
+		return;
+	}
+	if (rc != CURLE_OK) {
+		doc_add(d, DOC_FAIL, "endpoint", "check the network, DNS and proxy settings "
+			"(proxy in sasl-oauth2.conf)", "token endpoint %s: unreachable: %s", url,
+			errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		return;
+	}
+	doc_add(d, DOC_PASS, "endpoint", NULL, "token endpoint %s: reachable, TLS certificate "
+		"verified (trusting %s)", url, ca);
+	server = date[0] ? curl_getdate(date, NULL) : -1;
+	if (server > 0 && (now - server > DOC_CLOCK_SKEW || server - now > DOC_CLOCK_SKEW))
+		doc_add(d, DOC_WARN, "clock", "synchronise the clock (systemd-timesyncd, chrony); "
+			"token and assertion times are checked against it", "clock: %ld s %s "
+			"the token endpoint's Date header", (long)(now > server ? now - server
+								   : server - now),
+			now > server ? "ahead of" : "behind");
+}
+
+/* want_protocol - add a protocol whose scope the token must carry */
+static void
+want_protocol(doctor *d, const char *proto)
+{
+	int i;
+
+	for (i = 0; i < 3 && d->protocols[i] != NULL; i++)
+		if (strcmp(d->protocols[i], proto) == 0)
+			return;
+	if (i < 3)
+		d->protocols[i] = proto;
+}
+
+/* check_app_only - the Exchange checklist of an app-only token */
+static void
+check_app_only(doctor *d)
+{
+	const so2_jwt_claims *c = &d->claims;
+	char fix[DOC_TEXT_MAX];
+	int i;
+
+	doc_add(d, DOC_INFO, "token.app", NULL, "token: app-only (client credentials) for app "
+		"%s, roles %s", c->appid[0] ? c->appid : "?", c->roles[0] ? c->roles : "none");
+	for (i = 0; i < 3 && d->protocols[i] != NULL; i++) {
+		const char *role = strcmp(d->protocols[i], "imap") == 0 ? "IMAP.AccessAsApp"
+		    : strcmp(d->protocols[i], "pop") == 0 ? "POP.AccessAsApp" : "SMTP.SendAsApp";
+
+		if (c->roles[0] == '\0')
+			doc_add(d, DOC_INFO, "token.roles", NULL, "token: no roles: fine only with "
+				"RBAC for Applications (New-ManagementRoleAssignment -Role "
+				"'Application %s')", role);
+		else if (!so2_diag_has_scope(c->roles, role)) {
+			so2_format(fix, sizeof(fix), "App registrations, API permissions, "
+				   "Office 365 Exchange Online, Application permissions: add %s "
+				   "and grant admin consent", role);
+			doc_add(d, DOC_FAIL, "token.roles", fix, "token: roles lack %s", role);
+		} else
+			doc_add(d, DOC_PASS, "token.roles", NULL, "token: roles hold %s", role);
+	}
+	so2_format(fix, sizeof(fix), "Exchange Online PowerShell: New-ServicePrincipal -AppId %s "
+		   "-ObjectId <object id shown in Microsoft Entra admin center, Enterprise "
+		   "applications (not App registrations)>", c->appid[0] ? c->appid : "APPID");
+	doc_add(d, DOC_WARN, "app.service-principal", fix, "Exchange: the app's service "
+		"principal must be registered with the enterprise application's object id "
+		"(cannot be checked from here; Get-ServicePrincipal lists them)");
+	so2_format(fix, sizeof(fix), "Add-MailboxPermission -Identity %s -User <service "
+		   "principal id> -AccessRights FullAccess", d->sasl_user);
+	doc_add(d, DOC_WARN, "app.mailbox-permission", fix, "Exchange: the service principal "
+		"needs FullAccess on %s (cannot be checked from here)", d->sasl_user);
+	doc_add(d, DOC_INFO, "app.user", NULL, "user= will be %s: for an app-only token it must "
+		"be the mailbox the app may use", d->sasl_user);
+}
+
+/* check_claims - step 2b: what the token says */
+static void
+check_claims(doctor *d)
+{
+	const so2_jwt_claims *c = &d->claims;
+	char fix[DOC_TEXT_MAX], when[CLI_TIME_MAX], left[CLI_TIME_MAX];
+	time_t now = time(NULL);
+	int i;
+
+	if (c->aud[0] == '\0')
+		doc_add(d, DOC_WARN, "token.audience", "log in again with the Exchange scope",
+			"token: no audience claim");
+	else if (so2_jwt_audience_graph(c->aud)) {
+		so2_format(fix, sizeof(fix), "request https://outlook.office.com/%s offline_access "
+			   "(not a bare or https://graph.microsoft.com/ scope) and log in again: "
+			   "sasl-oauth2 login ACCOUNT --provider microsoft",
+			   so2_diag_scope_for(d->protocols[0]));
+		doc_add(d, DOC_FAIL, "token.audience", fix, "token: audience %s is Microsoft "
+			"Graph, not Exchange Online: Exchange answers 535 5.7.3 whatever the "
+			"mailbox settings", c->aud);
+	} else if (!so2_jwt_audience_exchange(c->aud))
+		doc_add(d, DOC_FAIL, "token.audience", "request "
+			"https://outlook.office.com/SMTP.Send offline_access and log in again",
+			"token: audience %s is not Exchange "
+			"Online", c->aud);
+	else
+		doc_add(d, DOC_PASS, "token.audience", NULL, "token: audience %s (Exchange Online)",
+			c->aud);
+	if (so2_jwt_app_only(c)) {
+		check_app_only(d);
+	} else {
+		for (i = 0; i < 3 && d->protocols[i] != NULL; i++) {
+			const char *need = so2_diag_scope_for(d->protocols[i]);
+
+			if (so2_diag_has_scope(c->scp, need)) {
+				doc_add(d, DOC_PASS, "token.scope", NULL, "token: scope %s present",
+					need);
+				continue;
+			}
+			so2_format(fix, sizeof(fix), "log in again with "
+				   "https://outlook.office.com/%s offline_access: "
+				   "sasl-oauth2 login ACCOUNT --protocol %s", need,
+				   d->protocols[i]);
+			doc_add(d, DOC_FAIL, "token.scope", fix, "token: scopes \"%s\" lack %s, "
+				"needed for %s", c->scp, need, d->protocols[i]);
+		}
+		if (c->upn[0] == '\0')
+			doc_add(d, DOC_INFO, "token.user", NULL, "token: no user claim");
+		else if (strcasecmp(c->upn, d->sasl_user) != 0) {
+			so2_format(fix, sizeof(fix), "send user=%s, or log in as %s: sasl-oauth2 "
+				   "login %s", c->upn, d->sasl_user, d->sasl_user);
+			doc_add(d, DOC_WARN, "token.user", fix, "token: issued to %s but user= "
+				"will be %s; Exchange refuses another user's token (535 5.7.3). "
+				"A shared mailbox: over SMTP authenticate as %s and send from the "
+				"shared "
+				"address with Send As; over IMAP %s needs FullAccess on it", c->upn,
+				d->sasl_user, c->upn, c->upn);
+		} else
+			doc_add(d, DOC_PASS, "token.user", NULL, "token: issued to %s, the same as "
+				"user=", c->upn);
+	}
+	if (c->exp != 0 && c->exp <= now)
+		doc_add(d, DOC_FAIL, "token.expiry", "sasl-oauth2 refresh ACCOUNT; check the "
+			"system clock", "token: expired at %s",
+			cli_local_time(c->exp, when, sizeof(when)));
+	else
+		doc_add(d, DOC_INFO, "token.expiry", NULL, "token: expires %s (%s), tenant %s, "
+			"app %s", c->exp ? cli_local_time(c->exp, when, sizeof(when)) : "?",
+			cli_expiry(c->exp, now, left, sizeof(left)), c->tid[0] ? c->tid : "?",
+			c->appid[0] ? c->appid : "?");
+}
+
+/* check_token - step 2: get the token (refresh if due) and read it */
+static void
+check_token(doctor *d)
+{
+	so2_token_info info;
+	so2_err err;
+	char shown[64], when[CLI_TIME_MAX];
+
+	so2_err_clear(&err);
+	if (d->rec == NULL) {
+		doc_add(d, DOC_SKIP, "token", NULL, "token: no readable record");
+		return;
+	}
+	if (d->cache == NULL && so2_cache_open(d->ctx->conf, &d->cache, &err) != SO2_OK) {
+		doc_add(d, DOC_FAIL, "token", "see the message", "token: %s", err.msg);
+		return;
+	}
+	if (so2_cache_get(d->cache, d->account, 0, &d->token, &info, &err) != SO2_OK) {
+		doc_add(d, DOC_FAIL, "token", err.status == SO2_ERR_TEMP ? "retry later; the "
+			"record was not changed" : err.status == SO2_ERR_GRANT
+			? "log in again with the command named above" : "act on the message above",
+			"token: %s",
+			err.msg);
+		return;
+	}
+	doc_add(d, DOC_PASS, "token", NULL, "token: %s, valid until %s%s",
+		so2_secret_describe(d->token.data, d->token.len, shown, sizeof(shown)),
+		cli_local_time(info.expires_at, when, sizeof(when)),
+		info.refreshed ? " (refreshed now)" : "");
+	if (so2_jwt_read(d->token.data, d->token.len, &d->claims, &err) != SO2_OK
+	    || d->claims.opaque) {
+		doc_add(d, DOC_INFO, "token.opaque", NULL, "token: opaque (not a JWT, as Microsoft "
+			"consumer accounts and Google issue them): audience, scope and user cannot "
+			"be read here; no signature is ever checked");
+		return;
+	}
+	d->have_claims = 1;
+	check_claims(d);
+}
+
+/* doc_apply_verdict - one checklist line for a classified reply; act on the record */
+void
+doc_apply_verdict(doctor *d, const char *id, const char *what, const char *reply,
+		  const so2_diag_verdict *v)
+{
+	doc_level level = v->action == SO2_DIAG_SUCCESS ? DOC_PASS
+	    : v->action == SO2_DIAG_RETRY ? DOC_WARN : DOC_FAIL;
+	char fix[DOC_TEXT_MAX];
+	const char *effect = "";
+	so2_err err;
+
+	so2_format(fix, sizeof(fix), "%s", v->fix);
+	so2_diag_fill(fix, sizeof(fix), "MAILBOX", d->sasl_user);
+	if (v->action == SO2_DIAG_REFRESH && d->rec != NULL && d->cache != NULL) {
+		so2_err_clear(&err);
+		effect = so2_cache_mark_stale(d->cache, d->account, v->cause, &err) == SO2_OK
+		    ? " [the record is marked: the next use refreshes the token]"
+		    : " [the record could not be marked stale]";
+	} else if (v->action == SO2_DIAG_KEEP) {
+		effect = " [nothing refreshed or invalidated]";
+	}
+	if (level == DOC_PASS)
+		doc_add(d, level, id, NULL, "%s: %s", what, reply);
+	else
+		doc_add(d, level, id, fix, "%s: %s => %s (%s: %s)%s", what, reply, v->cause, v->id,
+			so2_diag_action_name(v->action), effect);
+}
+
+/* check_reply - --reply: classify a reply copied from a log */
+static void
+check_reply(doctor *d, const char *reply)
+{
+	so2_diag_verdict v;
+	char shown[512];
+	const so2_diag_row *row = so2_diag_smtp(reply);
+
+	if (row->code < 0 && strstr(reply, "NO ") != NULL)
+		row = so2_diag_imap(strstr(reply, "NO "));
+	so2_printable(reply, shown, sizeof(shown));
+	so2_diag_explain(row, d->have_claims ? &d->claims : NULL, d->sasl_user,
+			 row->kind == SO2_DIAG_IMAP ? "imap" : d->protocols[0], time(NULL), &v);
+	doc_apply_verdict(d, "reply", "reply", shown, &v);
+}
+
+/* print_text - the checklist for people */
+static void
+print_text(const doctor *d, int nfail, int nwarn, int npass)
+{
+	size_t i;
+
+	printf("sasl-oauth2 doctor %s (runtime user %s, user= %s)\n", d->account, d->run_user,
+	       d->sasl_user);
+	for (i = 0; i < d->n; i++) {
+		printf("[%s] %s\n", level_names[d->checks[i].level], d->checks[i].text);
+		if (d->checks[i].fix[0] != '\0')
+			printf("       fix: %s\n", d->checks[i].fix);
+	}
+	printf("%d passed, %d warning%s, %d failed\n", npass, nwarn, nwarn == 1 ? "" : "s",
+	       nfail);
+}
+
+/* print_json - the checklist as data */
+static int
+print_json(const doctor *d, int nfail, int nwarn, int npass)
+{
+	json_t *root, *arr, *o;
+	size_t i;
+	int r;
+
+	root = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:b}", "account", d->account,
+			 "runtime_user", d->run_user, "sasl_user", d->sasl_user, "passed", npass,
+			 "warnings", nwarn, "failed", nfail, "ok", nfail == 0);
+	arr = json_array();
+	if (root == NULL || arr == NULL) {
+		json_decref(root);
+		json_decref(arr);
+		return -1;
+	}
+	for (i = 0; i < d->n; i++) {
+		o = json_pack("{s:s, s:s, s:s}", "id", d->checks[i].id, "status",
+			      level_names[d->checks[i].level], "text", d->checks[i].text);
+		if (o != NULL && d->checks[i].fix[0] != '\0')
+			json_object_set_new(o, "fix", json_string(d->checks[i].fix));
+		if (o == NULL || json_array_append_new(arr, o) != 0) {
+			json_decref(arr);
+			json_decref(root);
+			return -1;
+		}
+	}
+	json_object_set_new(root, "checks", arr);
+	r = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(root);
+	return r;
+}
+
+/* default_host - the provider's server for a protocol */
+static const char *
+default_host(const doctor *d, const char *proto)
+{
+	int google = d->rec != NULL && d->rec->provider != NULL
+	    && strcmp(d->rec->provider, "google") == 0;
+
+	if (strcmp(proto, "smtp") == 0)
+		return google ? "smtp.gmail.com:587" : "smtp.office365.com:587";
+	return google ? "imap.gmail.com:993" : "outlook.office365.com:993";
+}
+
+/* cmd_doctor - the doctor command */
+int
+cmd_doctor(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_GLOBAL_LONGOPTS,
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "smtp", optional_argument, NULL, OPT_SMTP },
+		{ "imap", optional_argument, NULL, OPT_IMAP },
+		{ "postfix", no_argument, NULL, OPT_POSTFIX },
+		{ "no-postfix", no_argument, NULL, OPT_NO_POSTFIX },
+		{ "postfix-config", required_argument, NULL, OPT_POSTFIX_CONFIG },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "reply", required_argument, NULL, OPT_REPLY },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *smtp = NULL, *imap = NULL, *user = NULL, *reply = NULL;
+	const char **bare[2];
+	int nbare = 0;
+	int want_smtp = 0, want_imap = 0, json = 0, c, nfail = 0, nwarn = 0, npass = 0;
+	so2_config *conf;
+	doctor d;
+	size_t i, npostfix;
+
+	memset(&d, 0, sizeof(d));
+	d.ctx = ctx;
+	d.postfix = -1;
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:		json = 1; break;
+		case OPT_SMTP:
+			want_smtp = 1;
+			if ((smtp = optarg) == NULL && nbare < 2)
+				bare[nbare++] = &smtp;
+			break;
+		case OPT_IMAP:
+			want_imap = 1;
+			if ((imap = optarg) == NULL && nbare < 2)
+				bare[nbare++] = &imap;
+			break;
+		case OPT_POSTFIX:	d.postfix = 1; break;
+		case OPT_NO_POSTFIX:	d.postfix = 0; break;
+		case OPT_POSTFIX_CONFIG: d.postfix_dir = optarg; break;
+		case OPT_USER:		user = optarg; break;
+		case OPT_REPLY:		reply = optarg; break;
+		default:
+			if (!cli_global_option(ctx, c, optarg))
+				return cli_usage_error("doctor", NULL);
+		}
+	}
+	if (ctx->help) {
+		doctor_usage(stdout);
+		return 0;
+	}
+	/* "--smtp HOST:PORT" as well as "--smtp=HOST:PORT": getopt leaves the
+	 * value of an optional argument among the operands, in order. */
+	for (i = 0; argc - optind > 1 && i < (size_t)nbare; i++)
+		*bare[i] = argv[optind + 1 + (int)i];
+	if (argc - optind != 1 + (int)i)
+		return cli_usage_error("doctor", "doctor takes one ACCOUNT");
+	d.account = argv[optind];
+	if (d.postfix_dir != NULL && d.postfix < 0)
+		d.postfix = 1;
+	if (d.postfix < 0)
+		d.postfix = doc_postfix_detect(&d);
+	if (user == NULL && d.postfix == 1)
+		user = "postfix";
+	if (set_run_user(&d, user) != 0)
+		return cli_usage_error("doctor", "--user %s: no such user", user ? user : "?");
+	so2_format(d.sasl_user, sizeof(d.sasl_user), "%s", d.account);
+
+	/* Postfix first: it says which user= is sent, which step 2 compares. */
+	if (d.postfix == 1)
+		doc_postfix(&d);
+	npostfix = d.n;
+	/* A configuration that does not parse breaks the module too: say so first. */
+	if ((conf = check_config(&d)) == NULL)
+		doc_add(&d, DOC_SKIP, "config.rest", NULL, "record, token and server checks: "
+			"the configuration must parse first");
+	if (conf != NULL) {
+		check_record(&d, conf);
+		check_ca(&d, conf);
+		check_endpoint(&d, conf);
+	}
+	if (want_smtp || d.postfix == 1 || (d.rec != NULL && d.rec->scope != NULL
+					    && strstr(d.rec->scope, "SMTP") != NULL))
+		want_protocol(&d, "smtp");
+	if (want_imap || (d.rec != NULL && d.rec->scope != NULL
+			  && strstr(d.rec->scope, "IMAP") != NULL))
+		want_protocol(&d, "imap");
+	if (d.protocols[0] == NULL)
+		want_protocol(&d, "smtp");
+	if (conf != NULL)
+		check_token(&d);
+	if (want_smtp && conf != NULL)
+		doc_probe(&d, "smtp", smtp != NULL ? smtp : default_host(&d, "smtp"));
+	if (want_imap && conf != NULL)
+		doc_probe(&d, "imap", imap != NULL ? imap : default_host(&d, "imap"));
+	if (reply != NULL)
+		check_reply(&d, reply);
+
+	/* Print in the documented order: Postfix last. */
+	if (npostfix > 0 && npostfix < d.n) {
+		doc_check *tmp = malloc(npostfix * sizeof(*tmp));
+
+		if (tmp != NULL) {
+			memcpy(tmp, d.checks, npostfix * sizeof(*tmp));
+			memmove(d.checks, d.checks + npostfix, (d.n - npostfix) * sizeof(*tmp));
+			memcpy(d.checks + d.n - npostfix, tmp, npostfix * sizeof(*tmp));
+			free(tmp);
+		}
+	}
+	for (i = 0; i < d.n; i++) {
+		nfail += d.checks[i].level == DOC_FAIL;
+		nwarn += d.checks[i].level == DOC_WARN;
+		npass += d.checks[i].level == DOC_PASS;
+	}
+	if (d.nomem) {
+		cli_msg("out of memory");
+		nfail++;
+	} else if (json) {
+		if (print_json(&d, nfail, nwarn, npass) != 0)
+			nfail++;
+	} else {
+		print_text(&d, nfail, nwarn, npass);
+	}
+	so2_secret_clear(&d.token);
+	so2_record_free(d.rec);
+	so2_cache_close(d.cache);
+	free(d.checks);
+	return nfail == 0 ? 0 : 1;
+}

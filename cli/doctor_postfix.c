@@ -1,0 +1,448 @@
+/*
+ * NAME
+ *	doctor_postfix.c - is Postfix set up to relay with XOAUTH2?
+ * SYNOPSIS
+ *	doc_postfix_detect(d); doc_postfix(d)
+ * DESCRIPTION
+ *	Reads the Postfix configuration with postconf(1) (-c DIR when
+ *	--postfix-config is given, -x to expand $names) and queries the
+ *	password map with postmap(1) -q, as Postfix's smtp(8) would
+ *	(Postfix SASL_README, "Enabling SASL authentication in the Postfix
+ *	SMTP client"; postconf(5)). Checks, in order: relayhost (brackets
+ *	and port), smtp_sasl_auth_enable, the exact lookup key of
+ *	smtp_sasl_password_maps for the relayhost and what it selects,
+ *	whether an indexed map was rebuilt after its source changed,
+ *	smtp_sasl_mechanism_filter, smtp_sasl_security_options and
+ *	smtp_sasl_tls_security_options (noplaintext excludes XOAUTH2, which
+ *	like PLAIN sends a replayable credential), smtp_tls_security_level,
+ *	the chroot column of smtp in master.cf, whether libsasl2 finds the
+ *	module in its plugin path, and whether another module there also
+ *	registers XOAUTH2 and could shadow ours.
+ *	Commands run with fork/execvp, output capped, no shell.
+ * DIAGNOSTICS
+ *	Adds checklist lines "postfix.*" (doctor.h).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "doctor.h"
+
+#ifndef SO2_SASL_PLUGINDIR
+#define SO2_SASL_PLUGINDIR "/usr/lib/sasl2"
+#endif
+
+#define VALUE_MAX	2048	/* bytes of one postconf value */
+#define MODULE_SCAN_MAX	(16 * 1024 * 1024)	/* bytes of a module file scanned */
+
+/* doc_run - run argv, stdout into out (size bytes, trimmed); exit status or -1 */
+int
+doc_run(const char *const argv[], char *out, size_t size)
+{
+	int fds[2], status, devnull;
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+
+	out[0] = '\0';
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
+	if ((pid = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		if ((devnull = open("/dev/null", O_WRONLY)) >= 0)
+			dup2(devnull, 2);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	for (;;) {
+		char sink[512];
+
+		if (n + 1 < size)
+			r = read(fds[0], out + n, size - 1 - n);
+		else
+			r = read(fds[0], sink, sizeof(sink));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (n + 1 < size)
+			n += (size_t)r;
+	}
+	close(fds[0]);
+	out[n] = '\0';
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
+		out[--n] = '\0';
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* postconf - the value of a parameter (expanded), "" when unset */
+static int
+postconf(const doctor *d, const char *param, char *out, size_t size)
+{
+	const char *argv[8];
+	int n = 0;
+
+	argv[n++] = "postconf";
+	if (d->postfix_dir != NULL) {
+		argv[n++] = "-c";
+		argv[n++] = d->postfix_dir;
+	}
+	argv[n++] = "-xh";
+	argv[n++] = param;
+	argv[n] = NULL;
+	return doc_run(argv, out, size);
+}
+
+/* doc_postfix_detect - 1 when postconf finds a relay using SASL */
+int
+doc_postfix_detect(const doctor *d)
+{
+	char v[VALUE_MAX];
+
+	if (postconf(d, "smtp_sasl_auth_enable", v, sizeof(v)) != 0)
+		return 0;	/* no postconf, or no Postfix configuration */
+	return strcasecmp(v, "yes") == 0;
+}
+
+/* has_item - 1 when the comma/space list holds word (case-insensitive) */
+static int
+has_item(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+
+	while (*p != '\0') {
+		size_t l;
+
+		p += strspn(p, ", \t");
+		l = strcspn(p, ", \t");
+		if (l == n && strncasecmp(p, word, n) == 0)
+			return 1;
+		p += l;
+	}
+	return 0;
+}
+
+/* map_files - the source file and the indexed file of "type:path" */
+static int
+map_files(const char *map, char *src, char *db, size_t size)
+{
+	static const struct { const char *type, *suffix; } indexed[] = {
+		{ "hash:", ".db" }, { "btree:", ".db" }, { "lmdb:", ".lmdb" }, { "cdb:", ".cdb" },
+		{ "dbm:", ".dir" }, { "sdbm:", ".dir" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(indexed) / sizeof(indexed[0]); i++) {
+		size_t tl = strlen(indexed[i].type);
+
+		if (strncmp(map, indexed[i].type, tl) == 0) {
+			so2_format(src, size, "%s", map + tl);
+			so2_format(db, size, "%s%s", map + tl, indexed[i].suffix);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* map_query - postmap -q key over each map of the list; 1 when found (value in val) */
+static int
+map_query(const doctor *d, const char *maps, const char *key, char *val, size_t size)
+{
+	char list[VALUE_MAX], *map, *save = NULL;
+	const char *argv[8];
+	int n;
+
+	so2_format(list, sizeof(list), "%s", maps);
+	for (map = strtok_r(list, ", \t", &save); map != NULL;
+	     map = strtok_r(NULL, ", \t", &save)) {
+		n = 0;
+		argv[n++] = "postmap";
+		if (d->postfix_dir != NULL) {
+			argv[n++] = "-c";
+			argv[n++] = d->postfix_dir;
+		}
+		argv[n++] = "-q";
+		argv[n++] = key;
+		argv[n++] = map;
+		argv[n] = NULL;
+		if (doc_run(argv, val, size) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* check_built - was each indexed map rebuilt after its source changed? */
+static void
+check_built(doctor *d, const char *maps)
+{
+	char list[VALUE_MAX], src[1024], db[1100], fix[DOC_TEXT_MAX], *map, *save = NULL;
+	struct stat ss, ds;
+
+	so2_format(list, sizeof(list), "%s", maps);
+	for (map = strtok_r(list, ", \t", &save); map != NULL;
+	     map = strtok_r(NULL, ", \t", &save)) {
+		if (!map_files(map, src, db, sizeof(src)) || stat(src, &ss) != 0)
+			continue;
+		so2_format(fix, sizeof(fix), "postmap %s", map);
+		if (stat(db, &ds) != 0)
+			doc_add(d, DOC_FAIL, "postfix.map-built", fix, "postfix: %s has never been "
+				"built (%s missing)", map, db);
+		else if (ss.st_mtime > ds.st_mtime)
+			doc_add(d, DOC_FAIL, "postfix.map-built", fix, "postfix: %s changed after "
+				"%s was built: Postfix still uses the old contents", src, db);
+		else
+			doc_add(d, DOC_PASS, "postfix.map-built", NULL, "postfix: %s is up to date",
+				db);
+	}
+}
+
+/* check_map - the lookup key of the relayhost, its value, map freshness
+ *	smtp(8) looks up the server's host name, then the next-hop exactly
+ *	as written in relayhost ("[host]:port"); other spellings never match. */
+static void
+check_map(doctor *d, const char *relayhost, const char *maps)
+{
+	char val[VALUE_MAX], host[256], port[16], fix[DOC_TEXT_MAX], near[5][300];
+	const char *h = relayhost[0] == '[' ? relayhost + 1 : relayhost, *key = NULL, *p;
+	int i;
+
+	check_built(d, maps);
+	so2_format(host, sizeof(host), "%.*s", (int)strcspn(h, "]:"), h);
+	p = strrchr(relayhost, ':');
+	so2_format(port, sizeof(port), "%s", p != NULL && strchr(p, ']') == NULL ? p + 1 : "");
+	if (map_query(d, maps, relayhost, val, sizeof(val)))
+		key = relayhost;
+	else if (map_query(d, maps, host, val, sizeof(val)))
+		key = host;
+	if (key == NULL) {
+		so2_format(near[0], sizeof(near[0]), "[%s]", host);
+		so2_format(near[1], sizeof(near[1]), "%s:%s", host, port[0] ? port : "587");
+		so2_format(near[2], sizeof(near[2]), "[%s]:%s", host,
+			   strcmp(port, "587") == 0 ? "25" : "587");
+		so2_format(near[3], sizeof(near[3]), "[%s]:submission", host);
+		so2_format(near[4], sizeof(near[4]), "%s:submission", host);
+		so2_format(fix, sizeof(fix), "the key must be the relayhost exactly as written, "
+			   "brackets and port included: put \"%s %s:\" in the map source, then run "
+			   "postmap on it", relayhost, d->sasl_user);
+		for (i = 0; i < 5; i++)
+			if (strcmp(near[i], relayhost) != 0
+			    && map_query(d, maps, near[i], val, sizeof(val))) {
+				doc_add(d, DOC_FAIL, "postfix.map-key", fix, "postfix: %s has "
+					"no entry for \"%s\" (the key Postfix looks up) but one "
+					"for \"%s\": no credentials are sent and Microsoft "
+					"answers 530 5.7.57", maps, relayhost, near[i]);
+				return;
+			}
+		doc_add(d, DOC_FAIL, "postfix.map-key", fix, "postfix: %s has no entry for "
+			"\"%s\": no credentials are sent (530 5.7.57)", maps, relayhost);
+		return;
+	}
+	{
+		char *colon = strchr(val, ':');
+		const char *pass = colon ? colon + 1 : "";
+
+		if (colon != NULL)
+			*colon = '\0';
+		doc_add(d, DOC_PASS, "postfix.map-key", NULL, "postfix: key \"%s\" -> SASL "
+			"user %s, password %s", key, val, *pass == '\0'
+			? "empty (the record of the SASL user)"
+			: pass[0] == '/' ? "a record path" : "set");
+		if (*pass == '\0' && strcmp(val, d->account) != 0) {
+			so2_format(fix, sizeof(fix), "put \"%s %s:%s\" in the map (the password "
+				   "names the record), or check %s", key, val, d->account, val);
+			doc_add(d, DOC_WARN, "postfix.map-account", fix, "postfix: the SASL user "
+				"%s selects the record %s, not %s", val, val, d->account);
+		}
+		so2_format(d->sasl_user, sizeof(d->sasl_user), "%s", val);
+	}
+}
+
+/* check_security - which SASL security options apply, and do they allow XOAUTH2 */
+static void
+check_security(doctor *d, const char *tls_level)
+{
+	char v[VALUE_MAX], fix[DOC_TEXT_MAX];
+	int tls = strcasecmp(tls_level, "encrypt") == 0 || strcasecmp(tls_level, "verify") == 0
+	    || strcasecmp(tls_level, "secure") == 0 || strcasecmp(tls_level, "dane-only") == 0
+	    || strcasecmp(tls_level, "fingerprint") == 0;
+
+	if (tls)
+		doc_add(d, DOC_PASS, "postfix.tls-level", NULL, "postfix: smtp_tls_security_level "
+			"= %s", tls_level);
+	else
+		doc_add(d, strcasecmp(tls_level, "may") == 0 || strcasecmp(tls_level, "dane") == 0
+			? DOC_WARN : DOC_FAIL, "postfix.tls-level", "smtp_tls_security_level = "
+			"encrypt (Microsoft 365 requires STARTTLS before AUTH)", "postfix: "
+			"smtp_tls_security_level = %s: TLS is not enforced",
+			tls_level[0] ? tls_level : "none");
+	postconf(d, "smtp_sasl_tls_security_options", v, sizeof(v));
+	so2_format(fix, sizeof(fix), "smtp_sasl_tls_security_options = noanonymous (the default "
+		   "follows smtp_sasl_security_options = noplaintext, noanonymous)");
+	if (has_item(v, "noplaintext"))
+		doc_add(d, DOC_FAIL, "postfix.sasl-tls-options", fix, "postfix: "
+			"smtp_sasl_tls_security_options = %s: noplaintext excludes XOAUTH2 (a "
+			"bearer token is a plaintext credential), so Postfix finds no mechanism",
+			v);
+	else
+		doc_add(d, DOC_PASS, "postfix.sasl-tls-options", NULL, "postfix: "
+			"smtp_sasl_tls_security_options = %s", v[0] ? v : "(empty)");
+	postconf(d, "smtp_sasl_security_options", v, sizeof(v));
+	if (!tls && has_item(v, "noplaintext"))
+		doc_add(d, DOC_FAIL, "postfix.sasl-options", "smtp_tls_security_level = encrypt "
+			"and smtp_sasl_tls_security_options = noanonymous", "postfix: without "
+			"enforced "
+			"TLS smtp_sasl_security_options = %s applies, and noplaintext excludes "
+			"XOAUTH2", v);
+}
+
+/* scan_modules - is our module in a plugin dir; does another register XOAUTH2? */
+static void
+scan_modules(doctor *d)
+{
+	const char *env = getenv("SASL_PATH");
+	char dirs[2048], *dir, *save = NULL, path[4096], fix[DOC_TEXT_MAX];
+	int ours = 0, others = 0;
+	struct dirent *e;
+	DIR *dp;
+
+	so2_format(dirs, sizeof(dirs), "%s", env != NULL && *env ? env : SO2_SASL_PLUGINDIR);
+	for (dir = strtok_r(dirs, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
+		if ((dp = opendir(dir)) == NULL)
+			continue;
+		while ((e = readdir(dp)) != NULL) {
+			size_t l = strlen(e->d_name);
+			FILE *fp;
+			char *data;
+			size_t n;
+
+			if (l < 4 || strcmp(e->d_name + l - 3, ".so") != 0)
+				continue;
+			so2_format(path, sizeof(path), "%s/%s", dir, e->d_name);
+			if (strcmp(e->d_name, "libsasl-oauth2.so") == 0) {
+				ours = 1;
+				doc_add(d, DOC_PASS, "postfix.module", NULL, "libsasl2: the "
+					"module is %s", path);
+				continue;
+			}
+			if ((fp = fopen(path, "rb")) == NULL)
+				continue;
+			if ((data = malloc(MODULE_SCAN_MAX)) != NULL) {
+				n = fread(data, 1, MODULE_SCAN_MAX, fp);
+				if (memmem(data, n, "XOAUTH2", 7) != NULL) {
+					others++;
+					so2_format(fix, sizeof(fix), "remove it (dpkg -S %s "
+						   "names its package) so that XOAUTH2 is always "
+						   "ours", path);
+					doc_add(d, DOC_WARN, "postfix.module-shadow", fix,
+						"libsasl2: %s also registers XOAUTH2 and may be "
+						"used instead of sasl-oauth2", path);
+				}
+				free(data);
+			}
+			fclose(fp);
+		}
+		closedir(dp);
+	}
+	if (!ours)
+		doc_add(d, DOC_FAIL, "postfix.module", "install it: make install (or the "
+			"package) puts libsasl-oauth2.so into " SO2_SASL_PLUGINDIR, "libsasl2: "
+			"libsasl-oauth2.so not found in %s%s", env != NULL && *env ? env
+			: SO2_SASL_PLUGINDIR, env != NULL && *env ? " ($SASL_PATH)" : "");
+	(void)others;
+}
+
+/* doc_postfix - the Postfix checks */
+void
+doc_postfix(doctor *d)
+{
+	char relay[VALUE_MAX], v[VALUE_MAX], tls[VALUE_MAX], fix[DOC_TEXT_MAX];
+	const char *argv[8];
+	int n = 0;
+
+	if (postconf(d, "relayhost", relay, sizeof(relay)) != 0) {
+		doc_add(d, DOC_FAIL, "postfix", "install Postfix, or give --postfix-config DIR",
+			"postfix: postconf failed%s%s", d->postfix_dir ? " for " : "",
+			d->postfix_dir ? d->postfix_dir : "");
+		return;
+	}
+	if (relay[0] == '\0')
+		doc_add(d, DOC_FAIL, "postfix.relayhost", "relayhost = [smtp.office365.com]:587",
+			"postfix: relayhost is empty: mail goes straight to the recipients' "
+			"servers");
+	else if (relay[0] != '[') {
+		so2_format(fix, sizeof(fix), "relayhost = [%.*s]:587 (brackets: no MX lookup)",
+			   (int)strcspn(relay, ":"), relay);
+		doc_add(d, DOC_WARN, "postfix.relayhost", fix, "postfix: relayhost = %s: without "
+			"brackets Postfix looks up MX records for it", relay);
+	} else
+		doc_add(d, DOC_PASS, "postfix.relayhost", NULL, "postfix: relayhost = %s", relay);
+	postconf(d, "smtp_sasl_auth_enable", v, sizeof(v));
+	if (strcasecmp(v, "yes") != 0)
+		doc_add(d, DOC_FAIL, "postfix.auth-enable", "smtp_sasl_auth_enable = yes",
+			"postfix: smtp_sasl_auth_enable = %s: Postfix never authenticates",
+			v[0] ? v : "no");
+	else
+		doc_add(d, DOC_PASS, "postfix.auth-enable", NULL, "postfix: "
+			"smtp_sasl_auth_enable = yes");
+	postconf(d, "smtp_sasl_password_maps", v, sizeof(v));
+	if (v[0] == '\0')
+		doc_add(d, DOC_FAIL, "postfix.map-key", "smtp_sasl_password_maps = "
+			"hash:/etc/postfix/sasl_passwd", "postfix: smtp_sasl_password_maps is "
+			"empty");
+	else if (relay[0] != '\0')
+		check_map(d, relay, v);
+	postconf(d, "smtp_sasl_mechanism_filter", v, sizeof(v));
+	if (v[0] == '\0')
+		doc_add(d, DOC_WARN, "postfix.mechanism-filter", "smtp_sasl_mechanism_filter = "
+			"xoauth2", "postfix: smtp_sasl_mechanism_filter is empty: Postfix may pick "
+			"LOGIN or PLAIN with the empty password");
+	else if (!has_item(v, "xoauth2"))
+		doc_add(d, DOC_FAIL, "postfix.mechanism-filter", "smtp_sasl_mechanism_filter = "
+			"xoauth2", "postfix: smtp_sasl_mechanism_filter = %s excludes XOAUTH2", v);
+	else
+		doc_add(d, DOC_PASS, "postfix.mechanism-filter", NULL, "postfix: "
+			"smtp_sasl_mechanism_filter = %s", v);
+	postconf(d, "smtp_tls_security_level", tls, sizeof(tls));
+	check_security(d, tls);
+	argv[n++] = "postconf";
+	if (d->postfix_dir != NULL) {
+		argv[n++] = "-c";
+		argv[n++] = d->postfix_dir;
+	}
+	argv[n++] = "-M";
+	argv[n++] = "smtp/unix";
+	argv[n] = NULL;
+	if (doc_run(argv, v, sizeof(v)) == 0 && v[0] != '\0') {
+		char f[8][64];
+		int k = sscanf(v, "%63s %63s %63s %63s %63s", f[0], f[1], f[2], f[3], f[4]);
+
+		if (k == 5 && strcmp(f[4], "n") != 0)
+			doc_add(d, DOC_INFO, "postfix.chroot", NULL, "postfix: smtp runs chrooted "
+				"(master.cf chroot = %s): the module opens the store and reads "
+				"the CA bundle before the chroot, so nothing needs copying into it",
+				f[4]);
+		else if (k == 5)
+			doc_add(d, DOC_INFO, "postfix.chroot", NULL, "postfix: smtp is not "
+				"chrooted");
+	}
+	scan_modules(d);
+}

@@ -1,0 +1,91 @@
+#!/bin/bash
+# clients-isync.sh - isync (mbsync) syncs a mailbox over IMAP through the module
+#
+# mbsync links libsasl2, so AuthMechs XOAUTH2 / OAUTHBEARER load our module.
+# Runs the configuration documented in doc/sasl-oauth2-isync.7 against the
+# private stack's Dovecot (tokens validated by the emulator) and asserts that
+# the messages of the mailbox arrive in a local Maildir for each way of
+# handing over the token:
+#   - PassCmd "echo" (an empty password): the record named by User;
+#   - Pass "" (the same, without a command);
+#   - PassCmd "sasl-oauth2 token ACCOUNT": a literal access token;
+# over STARTTLS (143-style) and implicit TLS (993-style), with XOAUTH2 and
+# OAUTHBEARER. Also: without any Pass/PassCmd, mbsync asks for a password
+# and, with no terminal, skips the account (documented).
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$top_srcdir/tests/clients-lib.sh"
+
+command -v mbsync >/dev/null || t_skip "isync not installed (mbsync; scripts/install-deps.sh)"
+c_need_stack
+t_tmpdir
+c_start_stack
+c_deliver "isync one $$"
+c_deliver "isync two $$"
+
+# mbsyncrc NAME MECH SSLTYPE PORT PASSLINE - write $T/NAME.rc (doc's layout)
+mbsyncrc() {
+	mkdir -p "$T/$1"
+	cat > "$T/$1.rc" <<EOF
+IMAPAccount m365
+# isync 1.4 checks the certificate's DNS names only: the test CA names
+# "localhost" (use the real host name, e.g. outlook.office365.com)
+Host localhost
+Port $4
+User $ACCOUNT
+$5
+AuthMechs $2
+SSLType $3
+CertificateFile $CA
+
+IMAPStore m365-remote
+Account m365
+
+MaildirStore m365-local
+Path $T/$1/
+Inbox $T/$1/INBOX
+
+Channel m365
+Far :m365-remote:INBOX
+Near :m365-local:INBOX
+Create Near
+Sync Pull
+SyncState *
+EOF
+}
+
+# sync NAME - run mbsync; print how many messages arrived
+sync_count() {
+	timeout 60 mbsync -c "$T/$1.rc" m365 < /dev/null > "$T/$1.out" 2>&1 \
+		|| { cat "$T/$1.out" >&2; t_fail "mbsync ($1) failed"; }
+	find "$T/$1/INBOX/new" "$T/$1/INBOX/cur" -type f | wc -l
+}
+
+n=0
+for mech in XOAUTH2 OAUTHBEARER; do
+	for tls in "STARTTLS $IMAP_PORT" "IMAPS $IMAPS_PORT"; do
+		set -- $tls
+		n=$((n + 1))
+		mbsyncrc "echo$n" $mech "$1" "$2" 'PassCmd "echo"'
+		t_eq "$(sync_count "echo$n")" 2 "messages synced ($mech, $1, PassCmd echo)"
+	done
+	n=$((n + 1))
+	mbsyncrc "empty$n" $mech STARTTLS "$IMAP_PORT" 'Pass ""'
+	t_eq "$(sync_count "empty$n")" 2 "messages synced ($mech, Pass \"\")"
+	n=$((n + 1))
+	mbsyncrc "token$n" $mech STARTTLS "$IMAP_PORT" \
+		"PassCmd \"$SO2_CLI token $ACCOUNT\""
+	t_eq "$(sync_count "token$n")" 2 "messages synced ($mech, PassCmd sasl-oauth2 token)"
+done
+
+# A second run finds nothing new and still authenticates.
+t_eq "$(sync_count echo1)" 2 "messages after a second sync"
+c_deliver "isync three $$"
+t_eq "$(sync_count echo1)" 3 "messages after a new delivery"
+
+# No password at all: mbsync prompts; without a terminal it skips.
+mbsyncrc nopass XOAUTH2 STARTTLS "$IMAP_PORT" "# no Pass, no PassCmd"
+timeout 30 mbsync -c "$T/nopass.rc" m365 < /dev/null > "$T/nopass.out" 2>&1
+t_contains "$(cat "$T/nopass.out")" "no password" "mbsync without Pass/PassCmd"
+
+echo "PASS: mbsync synced over IMAP with XOAUTH2 and OAUTHBEARER (STARTTLS, IMAPS;" \
+	"record by User, literal token by PassCmd)"

@@ -1,0 +1,304 @@
+/*
+ * test_diagnose.c - the classification table (diagnose.h), table-driven
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sasl-oauth2/diagnose.h>
+#include <sasl-oauth2/endpoint.h>
+
+#include "tests.h"
+
+/* Replies as servers send them (texts from m365.md section 5.4). */
+static const struct {
+	const char *reply;
+	const char *want_id;
+	so2_diag_action want_action;
+} smtp_cases[] = {
+	{ "235 2.7.0 Authentication successful", "smtp-accepted", SO2_DIAG_SUCCESS },
+	{ "535 5.7.3 Authentication unsuccessful [SN4PR0201CA0040.namprd02.prod.outlook.com "
+	  "2026-11-29T10:00:00.000Z 08DCF0A1B2C3D4E5]", "smtp-535-5.7.3", SO2_DIAG_REFRESH },
+	{ "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for "
+	  "the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.",
+	  "smtp-auth-tenant", SO2_DIAG_KEEP },
+	{ "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for "
+	  "the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information.",
+	  "smtp-auth-mailbox", SO2_DIAG_KEEP },
+	{ "535 5.7.139 Authentication unsuccessful, basic authentication is disabled.",
+	  "smtp-basic-disabled", SO2_DIAG_KEEP },
+	{ "535 5.7.139 Authentication unsuccessful, user is locked by your organization's "
+	  "security defaults policy. Contact your administrator.", "smtp-security-defaults",
+	  SO2_DIAG_KEEP },
+	{ "535 5.7.139 Authentication unsuccessful, the request did not meet the criteria to "
+	  "be authenticated successfully. Contact your administrator.", "smtp-policy-criteria",
+	  SO2_DIAG_KEEP },
+	{ "535 5.7.139 Authentication unsuccessful, something new.", "smtp-auth-setting",
+	  SO2_DIAG_KEEP },
+	{ "530 5.7.57 Client not authenticated to send mail", "smtp-not-authenticated",
+	  SO2_DIAG_KEEP },
+	{ "550 5.7.30 Basic authentication is not supported for Client Submission.",
+	  "smtp-basic-retired", SO2_DIAG_KEEP },
+	{ "550 5.7.60 SMTP; Client does not have permissions to send as this sender",
+	  "smtp-send-as-denied", SO2_DIAG_KEEP },
+	{ "554 5.2.252 SendAsDenied; relay@example.com not allowed to send as x@example.com; "
+	  "STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied",
+	  "smtp-send-as-denied-submit", SO2_DIAG_KEEP },
+	{ "430 4.2.0 STOREDRV; mailbox logon failure; Failed to process message due to a "
+	  "permanent exception with message ... MapiExceptionLogonFailed", "smtp-mailbox-logon",
+	  SO2_DIAG_KEEP },
+	{ "432 4.3.2 Concurrent connections limit exceeded. Visit "
+	  "https://aka.ms/concurrent_sending", "smtp-concurrency", SO2_DIAG_RETRY },
+	{ "421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client to "
+	  "support TLS 1.2. Visit https://aka.ms/smtp_auth_tls", "smtp-legacy-tls",
+	  SO2_DIAG_KEEP },
+	{ "451 4.7.500 Access denied, please try again later", "smtp-access-denied-temp",
+	  SO2_DIAG_RETRY },
+	{ "550 5.1.8 Access denied, bad outbound sender", "smtp-restricted-user", SO2_DIAG_KEEP },
+	{ "501 5.5.127 Invalid XOAUTH2 auth data - Token will expire soon",
+	  "smtp-token-expires-soon", SO2_DIAG_REFRESH },
+	{ "535-5.7.8 Username and Password not accepted. For more information, go to\r\n"
+	  "535 5.7.8  https://support.google.com/mail/?p=BadCredentials", "gmail-535-5.7.8",
+	  SO2_DIAG_REFRESH },
+	{ "454 4.7.0 Too many login attempts, please try again later.", "gmail-too-many-logins",
+	  SO2_DIAG_RETRY },
+	/* Postfix's log line around the reply. */
+	{ "Nov 29 10:00:00 relay postfix/smtp[4242]: 4ABC123: SASL authentication failed; "
+	  "server smtp.office365.com[52.97.1.2] said: 535 5.7.3 Authentication unsuccessful "
+	  "[XX.prod.outlook.com]", "smtp-535-5.7.3", SO2_DIAG_REFRESH },
+	{ "535 Authentication failed", "smtp-auth-failed", SO2_DIAG_REFRESH },
+	{ "452 4.3.1 Insufficient system storage", "smtp-unknown-4xx", SO2_DIAG_RETRY },
+	{ "554 5.7.1 Rejected", "smtp-unknown-5xx", SO2_DIAG_KEEP },
+	{ "no reply here", "smtp-unparsed", SO2_DIAG_KEEP },
+	/* Found by fuzz_reply: a 3xx reply had no class row. */
+	{ "355 5.7postfix/insufficient._sc", "smtp-unknown-3xx", SO2_DIAG_KEEP },
+	{ "334 eyJzdGF0dXMiOiI0MDAifQ==", "smtp-unknown-3xx", SO2_DIAG_KEEP },
+	{ "", "smtp-unparsed", SO2_DIAG_KEEP },
+};
+
+START_TEST(test_smtp)
+{
+	const so2_diag_row *r = so2_diag_smtp(smtp_cases[_i].reply);
+
+	ck_assert_msg(r != NULL, "case %d: no row", _i);
+	ck_assert_msg(strcmp(r->id, smtp_cases[_i].want_id) == 0, "case %d: id: got %s, want %s",
+		      _i, r->id, smtp_cases[_i].want_id);
+	ck_assert_msg(r->action == smtp_cases[_i].want_action, "case %d: action: got %d, want %d",
+		      _i, r->action, smtp_cases[_i].want_action);
+	ck_assert_msg(r->cause[0] != '\0' && r->fix[0] != '\0', "case %d: empty text", _i);
+}
+END_TEST
+
+static const struct {
+	const char *line, *want_id;
+} imap_cases[] = {
+	{ "a1 OK AUTHENTICATE completed.", "imap-accepted" },
+	{ "a1 NO AUTHENTICATE failed.", "imap-auth-failed" },
+	{ "a1 NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)", "gmail-imap-invalid" },
+	{ "a1 NO User is authenticated but not connected.", "imap-not-connected" },
+	{ "a1 BAD Command Argument Error. 12", "imap-bad" },
+	{ "NO something else", "imap-refused" },
+	{ "* BYE", "imap-unknown" },
+};
+
+START_TEST(test_imap)
+{
+	const so2_diag_row *r = so2_diag_imap(imap_cases[_i].line);
+
+	ck_assert_msg(r != NULL && strcmp(r->id, imap_cases[_i].want_id) == 0,
+		      "case %d: id: got %s, want %s", _i, r ? r->id : "NULL",
+		      imap_cases[_i].want_id);
+}
+END_TEST
+
+START_TEST(test_challenge)
+{
+	ck_assert_str_eq(so2_diag_challenge("invalid_token")->id, "challenge-invalid-token");
+	ck_assert_str_eq(so2_diag_challenge("401")->id, "challenge-401");
+	ck_assert_str_eq(so2_diag_challenge("400")->id, "challenge-400");
+	ck_assert_str_eq(so2_diag_challenge("insufficient_scope")->id,
+			 "challenge-insufficient-scope");
+	ck_assert_str_eq(so2_diag_challenge("weird")->id, "challenge-unknown");
+	ck_assert_int_eq(so2_diag_challenge("invalid_token")->action, SO2_DIAG_REFRESH);
+	ck_assert_int_eq(so2_diag_challenge("insufficient_scope")->action, SO2_DIAG_REAUTH);
+}
+END_TEST
+
+/* The AADSTS codes the issue names, and their class. */
+static const struct {
+	long code;
+	int transient;
+	so2_diag_action action;
+} aad_cases[] = {
+	{ 50076, 0, SO2_DIAG_REAUTH }, { 50079, 0, SO2_DIAG_REAUTH },
+	{ 53003, 0, SO2_DIAG_REAUTH }, { 7000215, 0, SO2_DIAG_KEEP },
+	{ 7000222, 0, SO2_DIAG_KEEP }, { 700016, 0, SO2_DIAG_KEEP },
+	{ 70008, 0, SO2_DIAG_REAUTH }, { 700082, 0, SO2_DIAG_REAUTH },
+	{ 50173, 0, SO2_DIAG_REAUTH }, { 65001, 0, SO2_DIAG_REAUTH },
+	{ 700024, 0, SO2_DIAG_KEEP }, { 700027, 0, SO2_DIAG_KEEP },
+	{ 90002, 0, SO2_DIAG_KEEP }, { 500011, 0, SO2_DIAG_KEEP },
+	{ 900144, 0, SO2_DIAG_KEEP }, { 7000218, 0, SO2_DIAG_KEEP },
+	{ 700025, 0, SO2_DIAG_KEEP }, { 90055, 1, SO2_DIAG_RETRY },
+	{ 90024, 1, SO2_DIAG_RETRY },
+};
+
+START_TEST(test_aadsts)
+{
+	const so2_diag_row *r = so2_diag_aadsts(aad_cases[_i].code);
+
+	ck_assert_msg(r != NULL, "AADSTS%ld: no row", aad_cases[_i].code);
+	ck_assert_msg(so2_diag_transient(r) == aad_cases[_i].transient,
+		      "AADSTS%ld transient: got %d, want %d", aad_cases[_i].code,
+		      so2_diag_transient(r), aad_cases[_i].transient);
+	ck_assert_msg(r->action == aad_cases[_i].action, "AADSTS%ld action: got %d, want %d",
+		      aad_cases[_i].code, r->action, aad_cases[_i].action);
+}
+END_TEST
+
+START_TEST(test_table_shape)
+{
+	size_t n, i, aad = 0, oauth = 0, j;
+	const so2_diag_row *t = so2_diag_table(&n);
+
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(t[i].cause[0] != '\0' && t[i].fix[0] != '\0', "row %s: no text",
+			      t[i].id);
+		/* One sentence each: no final period, no line breaks. */
+		ck_assert_msg(strchr(t[i].cause, '\n') == NULL && strchr(t[i].fix, '\n') == NULL,
+			      "row %s: line break", t[i].id);
+		ck_assert_msg(t[i].fix[strlen(t[i].fix) - 1] != '.', "row %s: final period",
+			      t[i].id);
+		for (j = 0; j < i; j++)
+			ck_assert_msg(strcmp(t[i].id, t[j].id) != 0, "duplicate id %s", t[i].id);
+		aad += t[i].kind == SO2_DIAG_AADSTS;
+		oauth += t[i].kind == SO2_DIAG_OAUTH;
+	}
+	ck_assert_msg(aad >= 30, "AADSTS rows: got %zu, want >= 30", aad);
+	ck_assert_msg(oauth >= 12, "OAuth error rows: got %zu, want >= 12", oauth);
+	ck_assert_ptr_null(so2_diag_aadsts(1));
+	ck_assert_str_eq(so2_diag_token_error(0, "invalid_grant")->id, "oauth-invalid_grant");
+	ck_assert_str_eq(so2_diag_token_error(70008, "invalid_grant")->id, "AADSTS70008");
+	ck_assert_ptr_null(so2_diag_token_error(0, "nonsense"));
+}
+END_TEST
+
+/* Claims + reply -> verdict. */
+static const struct {
+	const char *reply;
+	so2_jwt_claims c;
+	const char *user, *proto;
+	const char *want_id;
+	const char *want_fix_part;
+} explain_cases[] = {
+	{ "535 5.7.3 Authentication unsuccessful",
+	  { .aud = "00000003-0000-0000-c000-000000000000", .scp = "SMTP.Send",
+	    .upn = "a@example.com", .exp = 2000000000 }, "a@example.com", "smtp",
+	  "token-audience-graph", "https://outlook.office.com/SMTP.Send" },
+	{ "535 5.7.3 Authentication unsuccessful",
+	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "b@example.com",
+	    .exp = 2000000000 }, "a@example.com", "smtp", "token-other-user", "b@example.com" },
+	{ "535 5.7.3 Authentication unsuccessful",
+	  { .aud = "https://outlook.office365.com", .roles = "SMTP.SendAsApp",
+	    .appid = "app-1", .idtyp = "app", .exp = 2000000000 }, "shared@example.com", "smtp",
+	  "token-app-only", "New-ServicePrincipal -AppId app-1" },
+	{ "535 5.7.3 Authentication unsuccessful",
+	  { .aud = "https://outlook.office.com", .scp = "IMAP.AccessAsUser.All",
+	    .upn = "a@example.com", .exp = 2000000000 }, "a@example.com", "smtp",
+	  "token-scope-missing", "SMTP.Send" },
+	{ "535 5.7.3 Authentication unsuccessful",
+	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "a@example.com",
+	    .exp = 1000 }, "a@example.com", "smtp", "token-expired", "refreshed" },
+	{ "535 5.7.3 Authentication unsuccessful",
+	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "A@Example.com",
+	    .exp = 2000000000 }, "a@example.com", "smtp", "token-looks-right",
+	  "Set-CASMailbox -Identity a@example.com -SmtpClientAuthenticationDisabled $false" },
+	/* A named cause is not second-guessed by the claims. */
+	{ "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for "
+	  "the Mailbox.", { .aud = "00000003-0000-0000-c000-000000000000", .exp = 2000000000 },
+	  "a@example.com", "smtp", "smtp-auth-mailbox", "Authenticated SMTP" },
+	{ "535 5.7.3 Authentication unsuccessful", { .opaque = 1 }, "a@example.com", "smtp",
+	  "smtp-535-5.7.3", "sasl-oauth2 doctor" },
+	/* Gmail's 535 5.7.8 with a good-looking token: no Microsoft settings. */
+	{ "535 5.7.8 Username and Password not accepted",
+	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "a@example.com",
+	    .exp = 2000000000 }, "a@example.com", "smtp", "gmail-535-5.7.8", "mail.google.com" },
+};
+
+START_TEST(test_explain)
+{
+	so2_diag_verdict v;
+
+	so2_diag_explain(so2_diag_smtp(explain_cases[_i].reply), &explain_cases[_i].c,
+			 explain_cases[_i].user, explain_cases[_i].proto, 1700000000, &v);
+	ck_assert_msg(strcmp(v.id, explain_cases[_i].want_id) == 0, "case %d: id: got %s, want %s",
+		      _i, v.id, explain_cases[_i].want_id);
+	ck_assert_msg(strstr(v.fix, explain_cases[_i].want_fix_part) != NULL,
+		      "case %d: fix: got '%s', want it to contain '%s'", _i, v.fix,
+		      explain_cases[_i].want_fix_part);
+}
+END_TEST
+
+START_TEST(test_helpers)
+{
+	char buf[64];
+
+	ck_assert_int_eq(so2_diag_has_scope("https://outlook.office.com/SMTP.Send offline_access",
+					    "smtp.send"), 1);
+	ck_assert_int_eq(so2_diag_has_scope("SMTP.SendAsApp", "SMTP.Send"), 0);
+	ck_assert_int_eq(so2_diag_has_scope("", "SMTP.Send"), 0);
+	snprintf(buf, sizeof(buf), "A MAILBOX and MAILBOX.");
+	so2_diag_fill(buf, sizeof(buf), "MAILBOX", "x@y");
+	ck_assert_str_eq(buf, "A x@y and x@y.");
+	ck_assert_str_eq(so2_diag_scope_for("imap"), "IMAP.AccessAsUser.All");
+}
+END_TEST
+
+/* The token endpoint's messages carry the table's cause and fix. */
+static const struct {
+	long http;
+	const char *body, *want_part;
+} endpoint_cases[] = {
+	{ 400, "{\"error\":\"invalid_grant\",\"error_description\":\"AADSTS70008: The provided "
+	  "authorization code or refresh token has expired.\",\"error_codes\":[70008]}",
+	  "; this means the refresh token expired or was revoked; fix: sign in again" },
+	{ 401, "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000215: Invalid "
+	  "client secret provided.\",\"error_codes\":[7000215]}", "the secret's Value, not its "
+	  "Secret ID" },
+	{ 400, "{\"error\":\"invalid_scope\"}", "; this means the scope is invalid" },
+	{ 400, "{\"error\":\"made_up\"}", "HTTP 400, made_up" },
+};
+
+START_TEST(test_endpoint_messages)
+{
+	so2_token_reply rep;
+	so2_oauth_error oerr;
+	so2_err err;
+
+	so2_token_reply_parse(endpoint_cases[_i].http, endpoint_cases[_i].body,
+			      strlen(endpoint_cases[_i].body), &rep, &oerr, &err);
+	ck_assert_msg(strstr(err.msg, endpoint_cases[_i].want_part) != NULL,
+		      "case %d: got '%s', want it to contain '%s'", _i, err.msg,
+		      endpoint_cases[_i].want_part);
+}
+END_TEST
+
+Suite *
+suite_diagnose(void)
+{
+	Suite *s = suite_create("diagnose");
+	TCase *tc = tcase_create("table");
+
+	tcase_add_loop_test(tc, test_smtp, 0, (int)(sizeof(smtp_cases) / sizeof(smtp_cases[0])));
+	tcase_add_loop_test(tc, test_imap, 0, (int)(sizeof(imap_cases) / sizeof(imap_cases[0])));
+	tcase_add_test(tc, test_challenge);
+	tcase_add_loop_test(tc, test_aadsts, 0, (int)(sizeof(aad_cases) / sizeof(aad_cases[0])));
+	tcase_add_test(tc, test_table_shape);
+	tcase_add_loop_test(tc, test_explain, 0,
+			    (int)(sizeof(explain_cases) / sizeof(explain_cases[0])));
+	tcase_add_test(tc, test_helpers);
+	tcase_add_loop_test(tc, test_endpoint_messages, 0,
+			    (int)(sizeof(endpoint_cases) / sizeof(endpoint_cases[0])));
+	suite_add_tcase(s, tc);
+	return s;
+}
