@@ -12,7 +12,9 @@ t_plugin_env
 S_CONF_EXTRA="refresh_margin = 86400"
 s_setup --strict-rotation
 n0=$(idp_refreshes)
-"$SO2_SASL_CLIENT" -n "$N" -m XOAUTH2 -u "$A" -p "" >"$T/out" 2>"$T/err" \
+# CYCLES_WRAP: a command to run the client under (tests/valgrind.sh)
+# shellcheck disable=SC2086
+${CYCLES_WRAP:-} "$SO2_SASL_CLIENT" -n "$N" -m XOAUTH2 -u "$A" -p "" >"$T/out" 2>"$T/err" \
 	|| { tail -5 "$T/err"; t_fail "$N cycles with a refresh each"; }
 t_eq "$(( $(idp_refreshes) - n0 ))" "$N" "refreshes"
 t_eq "$(s_get state)" ok "record state"
