@@ -2,22 +2,29 @@
  * NAME
  *	cmd_refresh.c - sasl-oauth2 refresh: refresh access tokens now
  * SYNOPSIS
- *	sasl-oauth2 refresh ACCOUNT...
- *	sasl-oauth2 refresh --all
+ *	sasl-oauth2 refresh [--if-expiring-within SECONDS] [--keepalive DAYS]
+ *		ACCOUNT... | --all
  * DESCRIPTION
- *	Forces a refresh grant for each account (so2_cache_get with
- *	force), under the record's lock like any other refresh. Run from
- *	a timer it keeps refresh tokens alive: Microsoft lets an unused
- *	one die after 90 days. One line per account: on standard output
- *	for a success, on standard error for a failure. The exit code is
- *	that of the first failure, 0 when all succeeded.
+ *	Without conditions: forces a refresh grant for each account, even
+ *	during a back-off (a person asked for it). With conditions (for a
+ *	timer): refreshes only an access token expiring within SECONDS, or
+ *	a record not refreshed for DAYS (Microsoft lets a refresh token
+ *	unused for 90 days die), and respects the back-off. Either way the
+ *	refresh runs under the record's lock like any other
+ *	(so2_cache_get_opts). One line per account: on standard output for
+ *	a success or "not due", on standard error for a failure. The exit
+ *	code is that of the first failure (75 while backing off), 0 when
+ *	all succeeded.
  * SEE ALSO
  *	sasl-oauth2(1), cache.h
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 
 #include <sasl-oauth2/cache.h>
@@ -26,23 +33,47 @@
 
 #include "cli.h"
 
-enum { OPT_ALL = CLI_OPT_COMMAND };
+enum { OPT_ALL = CLI_OPT_COMMAND, OPT_WITHIN, OPT_KEEPALIVE };
+
+#define WITHIN_MAX	(7L * 86400)	/* seconds: --if-expiring-within */
+#define KEEPALIVE_MAX	3650L		/* days: --keepalive */
 
 /* refresh_usage - the help text */
 static void
 refresh_usage(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: %s refresh ACCOUNT...\n"
-		"       %s refresh --all\n"
-		"Refresh the access tokens of the accounts now (--all: every "
-		"record in the\nstore), whether they are about to expire or "
-		"not.\n", CLI_PROG, CLI_PROG);
+		"Usage: %s refresh [OPTIONS] ACCOUNT...\n"
+		"       %s refresh [OPTIONS] --all\n"
+		"Refresh the access tokens of the accounts (--all: every record "
+		"in the store).\nWithout options: now, whatever their expiry. "
+		"With options (for a timer), only\nwhat is due, respecting the "
+		"back-off of failing accounts:\n"
+		"  --if-expiring-within SECONDS  access tokens expiring within "
+		"SECONDS\n"
+		"  --keepalive DAYS              records not refreshed for DAYS "
+		"(Microsoft\n"
+		"                                refresh tokens die after 90 days "
+		"unused)\n", CLI_PROG, CLI_PROG);
 }
 
-/* refresh_one - refresh one account; its exit code */
+/* number_arg - a whole number from min to max, or -1 */
+static long
+number_arg(const char *arg, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < min || v > max)
+		return -1;
+	return v;
+}
+
+/* refresh_one - refresh one account if due; its exit code */
 static int
-refresh_one(cli_ctx *ctx, so2_cache *cache, const char *account)
+refresh_one(cli_ctx *ctx, so2_cache *cache, const char *account, const so2_get_opts *opts)
 {
 	so2_secret token = SO2_SECRET_INIT;
 	so2_token_info info;
@@ -51,13 +82,15 @@ refresh_one(cli_ctx *ctx, so2_cache *cache, const char *account)
 
 	so2_err_clear(&err);
 	memset(&info, 0, sizeof(info));
-	if (so2_cache_get(cache, account, 1, &token, &info, &err) != SO2_OK)
+	if (so2_cache_get_opts(cache, account, opts, &token, &info, &err) != SO2_OK)
 		return cli_fail(account, &err);
 	so2_secret_clear(&token);
 	if (info.warning[0] != '\0')
 		cli_msg("%s: warning: %s", account, info.warning);
+	if (info.backing_off)
+		return EX_TEMPFAIL;
 	printf("%s: %s; access token expires at %s (%s)\n", account,
-	       info.refreshed ? "refreshed" : "already fresh",
+	       info.refreshed ? "refreshed" : opts->force ? "already fresh" : "not due",
 	       cli_local_time(info.expires_at, when, sizeof(when)),
 	       cli_expiry(info.expires_at, time(NULL), rel, sizeof(rel)));
 	cli_verbose(ctx, "%s: record %s", account, info.path);
@@ -70,6 +103,8 @@ cmd_refresh(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, OPT_ALL },
+		{ "if-expiring-within", required_argument, NULL, OPT_WITHIN },
+		{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
 		CLI_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -77,15 +112,28 @@ cmd_refresh(cli_ctx *ctx, int argc, char **argv)
 	so2_store *st = NULL;
 	char **names = NULL;
 	char account[SO2_ACCOUNT_MAX + 1];
+	so2_get_opts opts;
 	so2_err err;
+	long within = -1, days = -1;
 	int c, i, all = 0, code = 0, one;
 
 	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts,
 				NULL)) != -1) {
-		if (c == OPT_ALL)
+		if (c == OPT_ALL) {
 			all = 1;
-		else if (!cli_global_option(ctx, c, optarg))
+		} else if (c == OPT_WITHIN) {
+			if ((within = number_arg(optarg, 0, WITHIN_MAX)) < 0)
+				return cli_usage_error("refresh", "--if-expiring-within"
+						       " takes seconds, 0 to %ld, not \"%s\"",
+						       WITHIN_MAX, optarg);
+		} else if (c == OPT_KEEPALIVE) {
+			if ((days = number_arg(optarg, 1, KEEPALIVE_MAX)) < 0)
+				return cli_usage_error("refresh", "--keepalive takes days,"
+						       " 1 to %ld, not \"%s\"",
+						       KEEPALIVE_MAX, optarg);
+		} else if (!cli_global_option(ctx, c, optarg)) {
 			return cli_usage_error("refresh", NULL);
+		}
 	}
 	if (ctx->help) {
 		refresh_usage(stdout);
@@ -93,6 +141,12 @@ cmd_refresh(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (all == (optind < argc))
 		return cli_usage_error("refresh", "give ACCOUNT... or --all");
+
+	memset(&opts, 0, sizeof(opts));
+	opts.force = within < 0 && days < 0;
+	opts.ignore_backoff = opts.force;
+	opts.margin = within;
+	opts.stale_before = days > 0 ? time(NULL) - (time_t)days * 86400 : 0;
 
 	so2_err_clear(&err);
 	if (cli_load_config(ctx, &err) != SO2_OK ||
@@ -102,7 +156,7 @@ cmd_refresh(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (!all) {
 		for (i = optind; i < argc; i++) {
-			one = refresh_one(ctx, cache, argv[i]);
+			one = refresh_one(ctx, cache, argv[i], &opts);
 			if (code == 0)
 				code = one;
 		}
@@ -120,7 +174,7 @@ cmd_refresh(cli_ctx *ctx, int argc, char **argv)
 		cli_msg("no token records in %s", ctx->conf->store_dir);
 	for (i = 0; names[i] != NULL; i++) {
 		one = refresh_one(ctx, cache, cli_account_of(names[i], account,
-							     sizeof(account)));
+							     sizeof(account)), &opts);
 		if (code == 0)
 			code = one;
 	}

@@ -11,11 +11,15 @@
  *	shown, not even in part.
  *
  *	States: ok; refresh_due (the next use refreshes first); stale (the
- *	server rejected the access token, the next use refreshes);
- *	needs_login (the grant is dead); expired (expired and no refresh
- *	token); unreadable (the record could not be read or parsed);
- *	missing (a named account has no record). The last four need a
- *	person: the exit code is then 1, else 0.
+ *	server rejected the access token, the next use refreshes); failing
+ *	(refreshes failed, back-off until the next attempt); idle (not
+ *	refreshed for IDLE_DAYS: a Microsoft refresh token dies after 90
+ *	days unused); needs_login (the grant is dead); expired (expired
+ *	and no refresh token); unreadable (the record could not be read or
+ *	parsed); missing (a named account has no record). needs_login,
+ *	expired, unreadable, missing, idle, and failing with an expired
+ *	access token (mail waits) need a person: the exit code is then 1,
+ *	else 0, so that monitoring can alert on it.
  * SEE ALSO
  *	sasl-oauth2(1), record.h
  */
@@ -38,6 +42,7 @@ enum { OPT_JSON = CLI_OPT_COMMAND };
 #define ACCOUNT_COL_MIN	7	/* width of the account column */
 #define ACCOUNT_COL_MAX	40
 #define ERROR_COL_MAX	70	/* bytes of last error in the table */
+#define IDLE_DAYS	80	/* warn before the 90 days of Microsoft */
 
 /* status_row - what one line shows */
 struct status_row {
@@ -58,7 +63,8 @@ status_usage(FILE *fp)
 		"Show the token records (all of the store when no ACCOUNT is "
 		"given): state,\naccess token expiry, last refresh, last "
 		"error. Exit 1 when an account\nneeds attention (needs_login, "
-		"expired, unreadable, missing), else 0.\n"
+		"expired, unreadable, missing, idle, failing\nwith an expired "
+		"token), else 0.\n"
 		"  --json   print a JSON array instead of the table\n", CLI_PROG);
 }
 
@@ -81,6 +87,13 @@ classify(struct status_row *row, time_t now, long margin)
 		   rec->expires_at <= now) {
 		/* (a client_credentials record renews without one) */
 		row->state = "expired";
+		row->attention = 1;
+	} else if (rec->failures > 0) {
+		row->state = "failing";
+		row->attention = rec->expires_at <= now;
+	} else if (now - (rec->refreshed_at ? rec->refreshed_at : rec->obtained_at)
+		   > IDLE_DAYS * 86400L && !so2_secret_empty(&rec->refresh_token)) {
+		row->state = "idle";
 		row->attention = 1;
 	} else if (so2_record_has_state(rec, SO2_STATE_STALE)) {
 		row->state = "stale";
@@ -148,6 +161,12 @@ print_table(const struct status_row *rows, size_t n, time_t now)
 		if (rec->last_error_at != 0 && strcmp(last, "-") != 0)
 			printf(" (%s)", cli_ago(rec->last_error_at, now, ago,
 						sizeof(ago)));
+		if (rec->failures > 0)
+			printf(" [%ld failure%s, next attempt %s]", rec->failures,
+			       rec->failures == 1 ? "" : "s",
+			       rec->retry_after > now ? cli_expiry(rec->retry_after, now,
+								   ago, sizeof(ago))
+						      : "at next use");
 		putchar('\n');
 	}
 }

@@ -10,8 +10,20 @@
  *	second read: one token endpoint request per expiry.
  *
  *	Failure policy:
- *	- transient (SO2_ERR_TEMP): the record is not written; the caller
- *	  gets a temporary failure naming the endpoint and the cause.
+ *	- transient (SO2_ERR_TEMP) or an OAuth error that leaves the grant
+ *	  alive (SO2_ERR_OAUTH): the tokens are not touched; the failure is
+ *	  counted in the record (failures, retry_after, last_error, written
+ *	  under the lock from the copy read under the lock) and later calls
+ *	  send no request before retry_after: a still-valid token is used,
+ *	  an expired one fails at once with a temporary failure naming the
+ *	  time of the next attempt.
+ *
+ *	  Why the back-off lives in the record and not beside it: every
+ *	  process (Postfix smtp, the timer, the command) must see it, and
+ *	  the record is the one file they all read; a new login resets it
+ *	  by replacing the record; status shows it without a second file;
+ *	  and it is written only under the lock from the record read under
+ *	  the lock, so it can never put back an older refresh token.
  *	- dead grant (SO2_ERR_GRANT): the record is kept, marked
  *	  needs_login with the error; later calls fail at once, without a
  *	  network request, naming the login command.
@@ -33,6 +45,8 @@
 #include <curl/curl.h>
 
 #include <sasl-oauth2/cache.h>
+
+#define SO2_CLOCK_MAX	32	/* bytes of a formatted time of day */
 
 struct so2_cache {
 	const so2_config *conf;
@@ -247,11 +261,129 @@ needs_login_error(const struct ref *r, const so2_record *rec, so2_err *err)
 					   : "the refresh token was rejected", cmd);
 }
 
-/* refresh_locked - refresh rec through the token endpoint and store it
- *	Called with the record's lock held. */
+/* save - write rec, unless nowrite says why it must not be written */
 static so2_status
-refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_token_info *info,
+save(struct ref *r, const so2_record *rec, const char *nowrite, so2_err *werr)
+{
+	if (nowrite != NULL)
+		return so2_err_set(werr, SO2_ERR_IO, "%s", nowrite);
+	return so2_store_write(r->st, r->name, rec, werr);
+}
+
+/* backoff_delay - seconds without a request after the n-th failure in a row
+ *	backoff_min doubled per failure, capped at backoff_max; a longer
+ *	Retry-After from the server wins (RFC 9110 section 10.2.3). */
+static long
+backoff_delay(const so2_config *conf, long failures, long retry_after)
+{
+	long d = conf->backoff_min, i;
+
+	for (i = 1; i < failures && d < conf->backoff_max; i++)
+		d *= 2;
+	if (d > conf->backoff_max)
+		d = conf->backoff_max;
+	return retry_after > d ? retry_after : d;
+}
+
+/* clock_text - a time of day for messages, "HH:MM:SS" (local time) */
+static char *
+clock_text(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL || strftime(buf, size, "%H:%M:%S", &tm) == 0)
+		so2_format(buf, size, "%lld", (long long)t);
+	return buf;
+}
+
+/* token_usable - the stored access token may still be sent at now */
+static int
+token_usable(const so2_record *rec, time_t now)
+{
+	return !so2_secret_empty(&rec->access_token) && rec->expires_at > now
+	       && !so2_record_has_state(rec, SO2_STATE_STALE);
+}
+
+/* append - add text to the end of a message (truncating) */
+static void
+append(char *msg, size_t size, const char *text)
+{
+	size_t n = strlen(msg);
+
+	if (n + 1 < size)
+		so2_format(msg + n, size - n, "%s", text);
+}
+
+/* during_backoff - no request allowed before rec->retry_after
+ *	SO2_OK when the current token can still be used (warning in info),
+ *	else SO2_ERR_TEMP naming when the next attempt happens. */
+static so2_status
+during_backoff(const struct ref *r, const so2_record *rec, time_t now, so2_token_info *info,
 	       so2_err *err)
+{
+	char at[SO2_CLOCK_MAX];
+
+	clock_text(rec->retry_after, at, sizeof(at));
+	if (token_usable(rec, now)) {
+		if (info != NULL) {
+			info->backing_off = 1;
+			so2_format(info->warning, sizeof(info->warning),
+				   "account %s: the access token expires in %lld s but refreshing"
+				   " it failed %ld time%s in a row; using it, next refresh attempt"
+				   " at %s; last error: %s", r->account,
+				   (long long)(rec->expires_at - now), rec->failures,
+				   rec->failures == 1 ? "" : "s", at,
+				   rec->last_error ? rec->last_error : "-");
+		}
+		return SO2_OK;
+	}
+	return so2_err_set(err, SO2_ERR_TEMP,
+			   "account %s: temporary failure: refreshing the access token failed"
+			   " %ld time%s in a row; no new request to the token endpoint before %s"
+			   " (in %lld s), the mail stays queued until then; last error: %s",
+			   r->account, rec->failures, rec->failures == 1 ? "" : "s", at,
+			   (long long)(rec->retry_after - now),
+			   rec->last_error ? rec->last_error : "-");
+}
+
+/* record_failure - count a failed refresh in rec and write it (tokens unchanged)
+ *	Called with the lock held; rec is the record read under the lock.
+ *	Adds "next attempt at ..." to err; a failed write becomes a warning. */
+static void
+record_failure(so2_cache *c, struct ref *r, so2_record *rec, long retry_after, time_t now,
+	       const char *nowrite, so2_token_info *info, so2_err *err)
+{
+	char at[SO2_CLOCK_MAX], note[128];
+	so2_err werr;
+	long delay;
+
+	if (rec->failures < 0 || rec->failures >= 1000000)
+		rec->failures = 0;
+	rec->failures++;
+	delay = backoff_delay(c->conf, rec->failures, retry_after);
+	rec->retry_after = delay > 0 ? now + delay : 0;
+	if (so2_record_set_str(&rec->last_error, err->msg) != SO2_OK)
+		return;
+	rec->last_error_at = now;
+	if (delay > 0) {
+		so2_format(note, sizeof(note),
+			   "; attempt %ld failed, next attempt at %s (in %ld s)",
+			   rec->failures, clock_text(rec->retry_after, at, sizeof(at)), delay);
+		append(err->msg, sizeof(err->msg), note);
+	}
+	if (save(r, rec, nowrite, &werr) != SO2_OK && info != NULL)
+		so2_format(info->warning, sizeof(info->warning),
+			   "account %s: cannot record the failure for the back-off: %s",
+			   r->account, werr.msg);
+}
+
+/* refresh_locked - refresh rec through the token endpoint and store it
+ *	Called with the record's lock held, or with nowrite set (the lock
+ *	could not be taken because the store cannot be written: then the
+ *	token is obtained and used but nothing is written). */
+static so2_status
+refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, const char *nowrite,
+	       so2_token_info *info, so2_err *err)
 {
 	so2_token_reply reply;
 	so2_oauth_error oerr;
@@ -289,28 +421,43 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_token_info *inf
 		so2_record_set_str(&rec->last_error, err->msg);
 		so2_record_set_str(&rec->state, SO2_STATE_NEEDS_LOGIN);
 		rec->last_error_at = now;
-		if (so2_store_write(r->st, r->name, rec, &werr) != SO2_OK
-		    && info != NULL)
+		if (save(r, rec, nowrite, &werr) != SO2_OK && info != NULL)
 			so2_format(info->warning, sizeof(info->warning), "%s", werr.msg);
 		return needs_login_error(r, rec, err);
 	}
 	if (result != SO2_OK) {
 		so2_err_prefix(err, "account %s: cannot refresh the access token", r->account);
+		if (result == SO2_ERR_TEMP || result == SO2_ERR_OAUTH)
+			record_failure(c, r, rec, oerr.retry_after, now, nowrite, info, err);
 		goto out;
 	}
 	if ((result = so2_record_apply_reply(rec, &reply, now, err)) != SO2_OK)
 		goto out;
 	if (info != NULL)
 		info->refreshed = 1;
-	if (so2_store_write(r->st, r->name, rec, &werr) != SO2_OK && info != NULL)
+	if (save(r, rec, nowrite, &werr) != SO2_OK && info != NULL)
 		so2_format(info->warning, sizeof(info->warning),
-			 "account %s: the access token was refreshed but %s%s", r->account,
-			 werr.msg, so2_secret_empty(&reply.refresh_token) ? ""
-			 : "; the server rotated the refresh token and the new one may be lost:"
-			 " fix the store and run sasl-oauth2 refresh");
+			 "account %s: the access token was refreshed and is used for this"
+			 " authentication, but the record was not saved: %s%s", r->account,
+			 werr.msg, so2_secret_empty(&reply.refresh_token)
+			 ? "; the next authentication refreshes again"
+			 : "; WARNING: the server rotated the refresh token and the new one is"
+			 " lost when this process ends: fix the store now and run"
+			 " sasl-oauth2 refresh");
 out:
 	so2_token_reply_clear(&reply);
 	return result;
+}
+
+/* wants_refresh - does rec need a refresh under opts at now? */
+static int
+wants_refresh(const so2_record *rec, const so2_get_opts *opts, long margin, time_t now)
+{
+	time_t last = rec->refreshed_at != 0 ? rec->refreshed_at : rec->obtained_at;
+
+	if (opts->force || so2_record_needs_refresh(rec, now, margin))
+		return 1;
+	return opts->stale_before != 0 && last < opts->stale_before;
 }
 
 /* so2_cache_get - a valid access token for ref */
@@ -318,13 +465,27 @@ so2_status
 so2_cache_get(so2_cache *c, const char *ref, int force, so2_secret *token,
 	      so2_token_info *info, so2_err *err)
 {
+	so2_get_opts opts;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.force = force;
+	opts.ignore_backoff = force;
+	opts.margin = -1;
+	return so2_cache_get_opts(c, ref, &opts, token, info, err);
+}
+
+/* so2_cache_get_opts - a valid access token for ref, refreshed per opts */
+so2_status
+so2_cache_get_opts(so2_cache *c, const char *ref, const so2_get_opts *opts, so2_secret *token,
+		   so2_token_info *info, so2_err *err)
+{
 	struct ref r;
 	so2_record *rec = NULL;
-	char warn[SO2_ERR_MSG_MAX];
+	char warn[SO2_ERR_MSG_MAX], nowrite[SO2_ERR_MSG_MAX] = "";
 	so2_status result;
 	int lockfd = -1;
-	time_t start = time(NULL), first_refreshed;
-	long margin = c->conf->refresh_margin;
+	time_t start = time(NULL), now, first_refreshed;
+	long margin = opts->margin >= 0 ? opts->margin : c->conf->refresh_margin;
 
 	if (info != NULL)
 		memset(info, 0, sizeof(*info));
@@ -338,15 +499,26 @@ so2_cache_get(so2_cache *c, const char *ref, int force, so2_secret *token,
 		result = needs_login_error(&r, rec, err);
 		goto out;
 	}
-	if (!force && !so2_record_needs_refresh(rec, start, margin))
+	if (!wants_refresh(rec, opts, margin, start))
 		goto use;
+	if (!opts->ignore_backoff && rec->retry_after > start) {
+		if ((result = during_backoff(&r, rec, start, info, err)) == SO2_OK)
+			goto use;
+		goto out;
+	}
 
 	/* Refresh under the lock, after reading the record again. */
 	first_refreshed = rec->refreshed_at;
 	result = so2_store_lock(r.st, r.name, c->conf->lock_timeout, &lockfd, err);
+	if (result == SO2_ERR_IO) {
+		/* The store cannot be written (read-only, permissions): nothing
+		 * could be saved anyway. Refresh without the lock so that this
+		 * authentication works, and write nothing (point 3). */
+		so2_format(nowrite, sizeof(nowrite), "%s", err->msg);
+		goto refresh;
+	}
 	if (result != SO2_OK) {
-		if (!so2_secret_empty(&rec->access_token) && rec->expires_at > time(NULL)
-		    && !so2_record_has_state(rec, SO2_STATE_STALE)) {
+		if (token_usable(rec, time(NULL))) {
 			/* Still valid, only inside the margin: use it. */
 			if (info != NULL)
 				so2_format(info->warning, sizeof(info->warning), "%s", err->msg);
@@ -355,6 +527,8 @@ so2_cache_get(so2_cache *c, const char *ref, int force, so2_secret *token,
 		so2_err_prefix(err, "account %s", r.account);
 		goto out;
 	}
+	/* A writer killed before its rename may have left a newer record. */
+	so2_store_recover(r.st, r.name, NULL);
 	so2_record_free(rec);
 	rec = NULL;
 	if ((result = read_record(&r, &rec, NULL, err)) != SO2_OK)
@@ -363,10 +537,30 @@ so2_cache_get(so2_cache *c, const char *ref, int force, so2_secret *token,
 		result = needs_login_error(&r, rec, err);
 		goto out;
 	}
-	if (force ? rec->refreshed_at > first_refreshed && rec->refreshed_at >= start
-		  : so2_record_needs_refresh(rec, time(NULL), margin) == 0)
+	now = time(NULL);
+	if (opts->force ? rec->refreshed_at > first_refreshed && rec->refreshed_at >= start
+			: !wants_refresh(rec, opts, margin, now))
 		goto use;	/* another process refreshed it meanwhile */
-	if ((result = refresh_locked(c, &r, rec, info, err)) != SO2_OK)
+	if (!opts->ignore_backoff && rec->retry_after > now) {
+		/* another process failed meanwhile and set a back-off */
+		if ((result = during_backoff(&r, rec, now, info, err)) == SO2_OK)
+			goto use;
+		goto out;
+	}
+refresh:
+	result = refresh_locked(c, &r, rec, nowrite[0] != '\0' ? nowrite : NULL, info, err);
+	if ((result == SO2_ERR_TEMP || result == SO2_ERR_OAUTH) && !opts->force
+	    && token_usable(rec, time(NULL))) {
+		/* Inside the margin the old token still works: use it this time. */
+		if (info != NULL) {
+			info->backing_off = 1;
+			so2_format(info->warning, sizeof(info->warning),
+				   "%s; the current access token is still valid and is used",
+				   err->msg);
+		}
+		goto use;
+	}
+	if (result != SO2_OK)
 		goto out;
 use:
 	if (so2_secret_set(token, rec->access_token.data, rec->access_token.len) != SO2_OK) {
@@ -397,6 +591,7 @@ so2_cache_mark_stale(so2_cache *c, const char *ref, const char *reason, so2_err 
 	result = so2_store_lock(r.st, r.name, c->conf->lock_timeout, &lockfd, err);
 	if (result != SO2_OK)
 		goto out;
+	so2_store_recover(r.st, r.name, NULL);
 	if ((result = read_record(&r, &rec, NULL, err)) != SO2_OK)
 		goto out;
 	if (so2_record_has_state(rec, SO2_STATE_OK)) {

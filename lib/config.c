@@ -109,6 +109,8 @@ static const struct conf_key conf_keys[] = {
 	GNUM(connect_timeout, TIMEOUT_MIN, TIMEOUT_MAX, "seconds"),
 	GNUM(http_timeout, TIMEOUT_MIN, TIMEOUT_MAX, "seconds"),
 	GNUM(lock_timeout, TIMEOUT_MIN, TIMEOUT_MAX, "seconds"),
+	GNUM(backoff_min, 0, MARGIN_MAX, "seconds"),
+	GNUM(backoff_max, 1, MARGIN_MAX, "seconds"),
 	GNUM(max_reply, REPLY_MIN, REPLY_MAX, "bytes"),
 	PWORD(provider, provider_words, "microsoft, google or generic"),
 	PSTR(client_id, KIND_STR),
@@ -235,6 +237,8 @@ so2_config_defaults(void)
 	conf->connect_timeout = SO2_DEFAULT_CONNECT_TIMEOUT;
 	conf->http_timeout = SO2_DEFAULT_HTTP_TIMEOUT;
 	conf->lock_timeout = SO2_DEFAULT_LOCK_TIMEOUT;
+	conf->backoff_min = SO2_DEFAULT_BACKOFF_MIN;
+	conf->backoff_max = SO2_DEFAULT_BACKOFF_MAX;
 	conf->max_reply = SO2_DEFAULT_MAX_REPLY;
 	return conf;
 }

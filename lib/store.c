@@ -205,6 +205,11 @@ so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return so2_err_set(err, SO2_ERR_NOTFOUND, "no token record %s", path);
+		if (errno == ELOOP)
+			return so2_err_set(err, SO2_ERR_IO, "token record %s is a symbolic"
+					   " link, which is never followed (a link could point"
+					   " the mail system at another file): put the record"
+					   " itself there", path);
 		return so2_err_set(err, SO2_ERR_IO, "cannot open token record %s: %s (uid %ld)",
 				   path, strerror(errno), (long)geteuid());
 	}
@@ -225,7 +230,8 @@ so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so
 	}
 	if (warn != NULL && (sb.st_mode & 077) != 0)
 		so2_format(warn, SO2_ERR_MSG_MAX,
-			 "token record %s is readable by others (mode %04o): run chmod 600 %s",
+			 "token record %s is readable by group or others (mode %04o): it holds"
+			 " bearer tokens; run chmod 600 %s",
 			 path, (unsigned)(sb.st_mode & 07777), path);
 	/* Sized by fstat, plus one byte to notice a file that grew meanwhile
 	 * (records are replaced, not rewritten, so that means a hand edit). */
@@ -259,6 +265,13 @@ out:
 		so2_wipe_free(buf, bufsize);
 	close(fd);
 	return result;
+}
+
+/* temp_prefix - ".NAME." as the temporary files of record name start */
+static void
+temp_prefix(const char *name, char *buf, size_t size)
+{
+	so2_format(buf, size, ".%.200s.", name);
 }
 
 /* write_all - write len bytes, retrying short writes and EINTR */
@@ -330,8 +343,10 @@ so2_store_write(so2_store *st, const char *name, const so2_record *rec, so2_err 
 					     "no random bytes for a temp file name");
 			goto out;
 		}
-		so2_format(tmp, sizeof(tmp), ".%.200s.%02x%02x%02x%02x%02x%02x.tmp", name,
-			 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+		temp_prefix(name, tmp, sizeof(tmp));
+		so2_format(tmp + strlen(tmp), sizeof(tmp) - strlen(tmp),
+			   "%02x%02x%02x%02x%02x%02x.tmp",
+			   rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
 		fd = openat(st->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			    0600);
 		if (fd >= 0 || errno != EEXIST)
@@ -384,6 +399,96 @@ out:
 	return result;
 }
 
+/* mtime_of - modification time of file name in the store, {0,0} if none */
+static struct timespec
+mtime_of(so2_store *st, const char *name)
+{
+	struct stat sb;
+	struct timespec zero = { 0, 0 };
+
+	if (fstatat(st->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+		return zero;
+	return sb.st_mtim;
+}
+
+/* is_newer - does candidate t (written at tm) replace cur (written at cm)?
+ *	Same account, not an older login, and a later refresh; within the
+ *	same second (times in records are whole seconds) the file written
+ *	last wins: the rename keeps the temp file's mtime. */
+static int
+is_newer(const so2_record *t, struct timespec tm, const so2_record *cur, struct timespec cm)
+{
+	if (cur == NULL)
+		return 1;
+	if (t->account != NULL && cur->account != NULL && strcmp(t->account, cur->account) != 0)
+		return 0;
+	if (t->obtained_at != cur->obtained_at)
+		return t->obtained_at > cur->obtained_at;
+	if (t->refreshed_at != cur->refreshed_at)
+		return t->refreshed_at > cur->refreshed_at;
+	return tm.tv_sec != cm.tv_sec ? tm.tv_sec > cm.tv_sec : tm.tv_nsec > cm.tv_nsec;
+}
+
+/* so2_store_recover - adopt a complete newer temp file, remove the others */
+int
+so2_store_recover(so2_store *st, const char *name, so2_err *err)
+{
+	char prefix[NAME_MAX + 1], best[NAME_MAX + 1] = "";
+	so2_record *cur = NULL, *t, *bestrec = NULL;
+	struct timespec curm, bestm = { 0, 0 }, tm;
+	struct dirent *de;
+	size_t plen, len;
+	so2_err e;
+	DIR *d;
+	int fd, adopted = 0;
+
+	temp_prefix(name, prefix, sizeof(prefix));
+	plen = strlen(prefix);
+	fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		so2_err_set(err, SO2_ERR_IO, "cannot list token store %s: %s", st->dir,
+			    strerror(errno));
+		return -1;
+	}
+	if (so2_store_read(st, name, &cur, NULL, &e) != SO2_OK)
+		cur = NULL;
+	curm = mtime_of(st, name);
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (strncmp(de->d_name, prefix, plen) != 0 || len < plen + 4
+		    || strcmp(de->d_name + len - 4, ".tmp") != 0)
+			continue;
+		/* Unparsable: killed before or during its write; drop it. */
+		if (so2_store_read(st, de->d_name, &t, NULL, &e) != SO2_OK)
+			t = NULL;
+		tm = mtime_of(st, de->d_name);
+		if (t != NULL && (bestrec != NULL ? is_newer(t, tm, bestrec, bestm)
+						  : is_newer(t, tm, cur, curm))) {
+			if (best[0] != '\0')
+				unlinkat(st->dirfd, best, 0);
+			so2_record_free(bestrec);
+			bestrec = t;
+			bestm = tm;
+			so2_format(best, sizeof(best), "%s", de->d_name);
+			continue;
+		}
+		so2_record_free(t);
+		unlinkat(st->dirfd, de->d_name, 0);
+	}
+	closedir(d);
+	if (best[0] != '\0' && renameat(st->dirfd, best, st->dirfd, name) == 0) {
+		fsync(st->dirfd);
+		adopted = 1;
+	} else if (best[0] != '\0') {
+		unlinkat(st->dirfd, best, 0);
+	}
+	so2_record_free(bestrec);
+	so2_record_free(cur);
+	return adopted;
+}
+
 /* so2_store_remove - delete a record and its lock file */
 so2_status
 so2_store_remove(so2_store *st, const char *name, so2_err *err)
@@ -417,8 +522,9 @@ so2_store_lock(so2_store *st, const char *name, long timeout, int *lockfd, so2_e
 		return so2_err_set(err, SO2_ERR_PARAM, "record name too long: %s", name);
 	fd = openat(st->dirfd, lk, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return so2_err_set(err, SO2_ERR_IO, "cannot open lock file %s/%s: %s (euid %ld)",
-				   st->dir, lk, strerror(errno), (long)geteuid());
+		return so2_err_set(err, SO2_ERR_IO, "cannot lock the token record: open lock file"
+				   " %s/%s failed: %s (euid %ld, egid %ld)", st->dir, lk,
+				   strerror(errno), (long)geteuid(), (long)getegid());
 	give_to_store_owner(st, fd);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {

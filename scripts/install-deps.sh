@@ -32,4 +32,5 @@ apt-get $apt_opts install -y -q --no-install-recommends \
 	msmtp \
 	neomutt \
 	mutt \
+	iproute2 \
 	python3 openssl curl ca-certificates valgrind binutils procps

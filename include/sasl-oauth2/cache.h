@@ -20,8 +20,14 @@
  *	Failures leave the record as it was, except: a dead grant marks it
  *	needs_login (later calls fail at once without a network request,
  *	naming the login command) and transient failures are counted for
- *	the back-off. A token obtained but not written (full disk) is still
- *	returned, with a warning.
+ *	the back-off (members failures, retry_after, last_error; the tokens
+ *	are written back unchanged). A token obtained but not written (full
+ *	disk) is still returned, with a warning naming the failed step.
+ *
+ *	A writer killed between writing its temporary file and renaming it
+ *	leaves a complete newer record behind; the next writer (under the
+ *	lock) adopts it instead of losing a rotated refresh token (see
+ *	so2_store_recover in store.h).
  *
  *	Thread safety: an so2_cache may be used by several threads at once;
  *	the per-record lock serialises refreshes between threads too.
@@ -49,6 +55,8 @@ typedef struct so2_token_info {
 	char path[1024];	/* record file path, for messages */
 	time_t expires_at;	/* of the returned access token */
 	int refreshed;		/* 1 when this call refreshed it */
+	int backing_off;	/* 1 when a back-off kept this call from
+				 * refreshing (the token is still valid) */
 	char warning[SO2_ERR_MSG_MAX];	/* non-fatal problem, or "" */
 } so2_token_info;
 
@@ -74,7 +82,9 @@ so2_store *so2_cache_store(so2_cache *c);
 /*
  * so2_cache_get - a valid access token for a record
  *	ref: an account name (record in the store) or an absolute path of
- *	a record file. force: refresh even when the token looks valid.
+ *	a record file. force: refresh even when the token looks valid
+ *	(and even during a back-off). The same as so2_cache_get_opts with
+ *	{ force, force, -1, 0 }.
  *	On SO2_OK *token holds the access token (caller clears it) and
  *	*info is filled. Errors: SO2_ERR_NOTFOUND, SO2_ERR_RECORD,
  *	SO2_ERR_IO, SO2_ERR_LOCK, SO2_ERR_TEMP, SO2_ERR_GRANT,
@@ -83,6 +93,36 @@ so2_store *so2_cache_store(so2_cache *c);
  */
 so2_status so2_cache_get(so2_cache *c, const char *ref, int force,
 			 so2_secret *token, so2_token_info *info, so2_err *err);
+
+/* so2_get_opts - when so2_cache_get_opts refreshes */
+typedef struct so2_get_opts {
+	int force;		/* refresh whatever the expiry */
+	int ignore_backoff;	/* ask the endpoint even while backing off */
+	long margin;		/* refresh when expiring within this many
+				 * seconds; -1: the configured
+				 * refresh_margin */
+	time_t stale_before;	/* refresh when the last refresh (or the
+				 * login) is older than this; 0: never.
+				 * For refresh --keepalive: refresh tokens
+				 * unused for 90 days die (Microsoft) */
+} so2_get_opts;
+
+/*
+ * so2_cache_get_opts - so2_cache_get with explicit refresh conditions
+ *	Back-off (sasl-oauth2-record(5) failures, retry_after): after a
+ *	transient failure of the token endpoint (SO2_ERR_TEMP) or an
+ *	OAuth error that does not kill the grant (SO2_ERR_OAUTH), no
+ *	request is sent before retry_after = now + max(Retry-After,
+ *	backoff_min * 2^(failures-1) capped at backoff_max). Until then a
+ *	token that is still valid is returned (with a warning) and an
+ *	expired one gives SO2_ERR_TEMP at once, naming the time of the
+ *	next attempt. The back-off is kept in the record (written under
+ *	its lock, tokens unchanged) so that every process shares it.
+ *	Returns as so2_cache_get.
+ */
+so2_status so2_cache_get_opts(so2_cache *c, const char *ref,
+			      const so2_get_opts *opts, so2_secret *token,
+			      so2_token_info *info, so2_err *err);
 
 /*
  * so2_cache_mark_stale - the server rejected the token of ref

@@ -10,12 +10,12 @@
  *	The format is documented in sasl-oauth2.conf(5).
  *
  *	Global keys: store_dir, ca_file, proxy, refresh_margin (seconds),
- *	connect_timeout, http_timeout, lock_timeout (seconds), max_reply
- *	(bytes). Profile keys: provider (microsoft, google, generic; default:
- *	the section name when it is one of those), client_id, tenant, cloud,
- *	authority, token_endpoint, device_authorization_endpoint,
- *	authorization_endpoint, scope, client_secret_file,
- *	private_key_file, certificate_file, assertion_alg.
+ *	connect_timeout, http_timeout, lock_timeout, backoff_min,
+ *	backoff_max (seconds), max_reply (bytes). Profile keys: provider
+ *	(microsoft, google, generic; default: the section name when it is
+ *	one of those), client_id, tenant, cloud, authority, token_endpoint,
+ *	device_authorization_endpoint, authorization_endpoint, scope,
+ *	client_secret_file, private_key_file, certificate_file, assertion_alg.
  *
  *	Errors name the file, the line and the column.
  * SEE ALSO
@@ -31,6 +31,8 @@
 #define SO2_DEFAULT_CONNECT_TIMEOUT	10
 #define SO2_DEFAULT_HTTP_TIMEOUT	30
 #define SO2_DEFAULT_LOCK_TIMEOUT	30
+#define SO2_DEFAULT_BACKOFF_MIN		30	/* first pause after a failure */
+#define SO2_DEFAULT_BACKOFF_MAX		900	/* longest pause (doubling) */
 #define SO2_DEFAULT_MAX_REPLY		(64 * 1024)	/* bytes */
 #define SO2_CONF_MAX_SIZE		(256 * 1024)	/* bytes */
 
@@ -66,6 +68,8 @@ typedef struct so2_config {
 	long connect_timeout;
 	long http_timeout;
 	long lock_timeout;
+	long backoff_min;	/* 0: no back-off (Retry-After still kept) */
+	long backoff_max;
 	long max_reply;
 	so2_profile *profiles;
 } so2_config;

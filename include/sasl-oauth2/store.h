@@ -105,6 +105,22 @@ so2_status so2_store_write(so2_store *st, const char *name,
 			   const so2_record *rec, so2_err *err);
 
 /*
+ * so2_store_recover - finish or discard the writes of dead writers
+ *	Call with the lock of record name held (no live writer then).
+ *	A writer killed by a signal between creating its temporary file
+ *	".NAME.RANDOM.tmp" and renaming it leaves the file behind. A
+ *	complete temporary record that is newer than NAME (same account)
+ *	replaces NAME: it may
+ *	hold a rotated refresh token (the server may refuse the old one).
+ *	Newer: not an older login (obtained_at), a later refreshed_at, or
+ *	in the same second a later file modification time. The other
+ *	temporary files are removed.
+ *	Returns 1 when a record was adopted, 0 when none was, -1 when the
+ *	directory could not be read (message in err; err may be NULL).
+ */
+int so2_store_recover(so2_store *st, const char *name, so2_err *err);
+
+/*
  * so2_store_remove - delete the record file name (and its lock file)
  *	Errors: SO2_ERR_NOTFOUND, SO2_ERR_IO.
  */
@@ -112,9 +128,12 @@ so2_status so2_store_remove(so2_store *st, const char *name, so2_err *err);
 
 /*
  * so2_store_lock - take the writer lock of record name
- *	Waits up to timeout seconds (polling), then gives SO2_ERR_LOCK.
+ *	Waits up to timeout seconds (polling every 20 ms), then gives
+ *	SO2_ERR_LOCK. The lock dies with its holder (even by SIGKILL).
  *	On success *lockfd is the lock file descriptor; release it with
- *	so2_store_unlock. Errors: SO2_ERR_LOCK, SO2_ERR_IO.
+ *	so2_store_unlock. Errors: SO2_ERR_LOCK (timeout), SO2_ERR_IO (the
+ *	lock file cannot be opened for writing: read-only file system,
+ *	permission denied; message naming path, errno text, euid/egid).
  */
 so2_status so2_store_lock(so2_store *st, const char *name, long timeout,
 			  int *lockfd, so2_err *err);

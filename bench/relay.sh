@@ -1,0 +1,71 @@
+#!/bin/bash
+# relay.sh BUILDDIR MECH [COUNT] - Postfix relaying COUNT messages (default 500)
+# through the private stack (tests/stack) with 10 parallel smtp processes,
+# authenticating with MECH (xoauth2: through the module with a cached token;
+# plain: Debian's PLAIN with a password). Prints one line:
+#   relay MECH COUNT messages in S s: R msg/s
+# Benchmark: asserts nothing. Messages are queued while smtp is deferred,
+# then released at once; connection caching is off so that every message
+# opens a TLS session and authenticates. The mx side checks XOAUTH2 tokens
+# by RFC 7662 introspection at the emulator (Dovecot), PLAIN by a static
+# password: that server-side difference is part of the figure.
+set -u
+B=$(cd "${1:?usage: relay.sh BUILDDIR MECH [COUNT]}" && pwd)
+MECH=${2:?mech}
+N=${3:-500}
+top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+top_builddir=$B
+export top_srcdir top_builddir
+. "$top_srcdir/tests/lib.sh"
+[ "$(id -u)" -eq 0 ] || t_skip "relay: needs root (private Postfix and Dovecot)"
+command -v postfix >/dev/null && command -v dovecot >/dev/null || t_skip "relay: postfix/dovecot missing"
+t_sanitized && t_skip "relay: sanitizer build"
+t_tmpdir
+t_plugin_env
+S=$T/stack
+mkdir -p "$S" "$T/store"
+chmod 755 "$S"
+chown postfix: "$T/store"
+chmod 700 "$T/store"
+t_on_exit '"$top_srcdir/tests/stack/stop.sh" "$S" >/dev/null 2>&1'
+RELAY_MECH=$MECH SASLO2_PLUGIN_DIR=$T/sasl2 "$top_srcdir/tests/stack/start.sh" "$S" \
+	>"$T/start.log" 2>&1 || { cat "$T/start.log" >&2; t_fail "relay: stack did not start"; }
+. "$S/env"
+if [ "$MECH" = xoauth2 ]; then
+	cat >"$SASL_OAUTH2_CONF" <<EOC
+store_dir = $T/store
+ca_file = $CA
+[microsoft]
+client_id = 11111111-2222-3333-4444-555555555555
+tenant = organizations
+authority = $IDP_URL
+EOC
+	"$SO2_CLI" login relay@example.com >"$T/login.log" 2>&1 \
+		|| { cat "$T/login.log" >&2; t_fail "relay: login"; }
+fi
+pc() { postconf -c "$RELAY_CONFIG_DIR" -e "$@" && postfix -c "$RELAY_CONFIG_DIR" reload >/dev/null 2>&1; }
+pc "defer_transports = smtp" "smtp_destination_concurrency_limit = 10" \
+	"default_destination_concurrency_limit = 10" "smtp_connection_cache_on_demand = no" \
+	"smtp_destination_rate_delay = 0s"
+sleep 1
+python3 - "$IN_PORT" "$N" <<'PY' || t_fail "relay: inject"
+import smtplib, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+with smtplib.SMTP("127.0.0.1", port) as s:
+    for i in range(n):
+        s.sendmail("relay@example.com", ["alice@example.net"],
+                   "Subject: bench %d\r\nFrom: relay@example.com\r\nTo: alice@example.net\r\n\r\n"
+                   "relay benchmark message %d\r\n" % (i, i))
+PY
+queued() { find "$RELAY_QUEUE_DIR/deferred" -type f 2>/dev/null | wc -l; }
+for _ in $(seq 1 600); do [ "$(queued)" -ge "$N" ] && break; sleep 0.1; done
+[ "$(queued)" -ge "$N" ] || t_fail "relay: only $(queued) of $N messages deferred"
+pc "defer_transports ="
+t0=$(date +%s%N)
+postqueue -c "$RELAY_CONFIG_DIR" -f
+delivered() { find "$MAILDIR_ALICE/new" -type f 2>/dev/null | wc -l; }
+for _ in $(seq 1 3000); do [ "$(delivered)" -ge "$N" ] && break; sleep 0.05; done
+t1=$(date +%s%N)
+[ "$(delivered)" -ge "$N" ] || { tail -5 "$RELAY_LOG" >&2; t_fail "relay: $(delivered) of $N delivered"; }
+awk -v m="$MECH" -v n="$N" -v ns="$((t1 - t0))" \
+	'BEGIN { s = ns / 1e9; printf "relay %s %d messages in %.1f s: %.1f msg/s\n", m, n, s, n / s }'
