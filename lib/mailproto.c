@@ -1112,24 +1112,6 @@ so2_mail_authenticate(so2_mail_conn *c, const char *mech, const char *resp,
 	return st;
 }
 
-/* flush_to - write all of buf to fd; 0 or -1 */
-static int
-flush_to(int fd, const char *buf, size_t len)
-{
-	ssize_t r;
-
-	while (len > 0) {
-		r = write(fd, buf, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		buf += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
 /*
  * relay_read - what the server has now, without waiting
  *	1: *n bytes (maybe 0: a TLS record without data, e.g. a session
@@ -1182,7 +1164,7 @@ so2_mail_relay(so2_mail_conn *c, int in_fd, int out_fd, so2_err *err)
 	int in_open = 1, k;
 
 	c->timeout = 0;		/* no timeout: a session may idle (IMAP IDLE) */
-	if (c->rlen > 0 && flush_to(out_fd, c->rbuf, c->rlen) != 0)
+	if (c->rlen > 0 && so2_write_all(out_fd, c->rbuf, c->rlen) != 0)
 		return so2_err_set(err, SO2_ERR_TEMP, "cannot write to the client: %s",
 				   strerror(errno));
 	c->rlen = 0;
@@ -1215,7 +1197,7 @@ so2_mail_relay(so2_mail_conn *c, int in_fd, int out_fd, so2_err *err)
 				return err->status;
 			if (got == 0)
 				return SO2_OK;		/* the server closed */
-			if (n > 0 && flush_to(out_fd, buf, n) != 0)
+			if (n > 0 && so2_write_all(out_fd, buf, n) != 0)
 				return SO2_OK;		/* the client went away */
 		}
 		if (p[0].revents != 0) {
