@@ -97,6 +97,18 @@ b64() { printf "$1" | base64 -w0; }
 # unb64 B64 - decoded bytes with ^A shown as "^A"
 unb64() { printf '%s' "$1" | base64 -d | sed 's/\x01/^A/g'; }
 
+# t_wait_port FILE PID LOG NAME - wait up to 10 s for the server PID (NAME in
+# messages) to write its port into FILE; fails with its LOG if it dies
+t_wait_port() {
+	local i
+	for i in $(seq 1 100); do
+		[ -s "$1" ] && return 0
+		kill -0 "$2" 2>/dev/null || { cat "$3" >&2; t_fail "$4 died"; }
+		sleep 0.1
+	done
+	t_fail "$4 did not start"
+}
+
 # t_start_idp [EMULATOR-ARGS...] - a test CA and the identity-provider
 # emulator on 127.0.0.1; sets CA, IDP_URL; stopped at exit.
 t_start_idp() {
@@ -109,14 +121,9 @@ t_start_idp() {
 	python3 "$top_srcdir/tests/idp/idp-emulator.py" --cert "$T/tls/server.pem" \
 		--key "$T/tls/server.key" --port 0 --port-file "$T/idp.port" \
 		--log "$T/idp.log" "$@" &
-	local pid=$! i
+	local pid=$!
 	t_on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-	for i in $(seq 1 100); do
-		[ -s "$T/idp.port" ] && break
-		kill -0 $pid 2>/dev/null || { cat "$T/idp.log" >&2; t_fail "emulator died"; }
-		sleep 0.1
-	done
-	[ -s "$T/idp.port" ] || t_fail "emulator did not start"
+	t_wait_port "$T/idp.port" $pid "$T/idp.log" emulator
 	IDP_URL=https://127.0.0.1:$(cat "$T/idp.port")
 	export CA IDP_URL
 }
