@@ -51,7 +51,8 @@ t_cleanup_hooks=()
 t_cleanup() {
 	local h
 	for h in "${t_cleanup_hooks[@]}"; do eval "$h" || true; done
-	[ -n "$T" ] && [ -z "${KEEP_TMP:-}" ] && rm -rf "$T"
+	# an if, not &&: a false test must not become the exit status (set -e)
+	if [ -n "$T" ] && [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; fi
 }
 trap t_cleanup EXIT
 
