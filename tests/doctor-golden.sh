@@ -150,6 +150,16 @@ good
 golden no-xoauth2 1 $U $(SMTP_ARGS)
 stop_scripted
 
+# 10b. STARTTLS not announced (SMTP, then IMAP): said as such, no AUTH tried.
+: > "$T/scripted.log"
+start_scripted smtp --scenario accept --no-starttls
+golden no-starttls 1 $U $(SMTP_ARGS)
+stop_scripted
+start_scripted imap --scenario accept --no-starttls
+golden imap-no-starttls 1 $U --no-postfix --user root --imap=127.0.0.1:$SCRIPTED_PORT
+stop_scripted
+t_not_contains "$(cat "$T/scripted.log")" "scenario=" "no AUTH without STARTTLS"
+
 # Every scripted IMAP answer reaches its row (a token with the IMAP scope).
 start_scripted imap --scenario-file "$T/scenario"
 while read -r scen want; do
