@@ -38,29 +38,6 @@ token_usage(FILE *fp)
 		CLI_PROG);
 }
 
-/* write_all - write(2) all of buf; 0 or -1 (errno set)
- *	Straight to the descriptor, so that no copy of the token is left
- *	in a stdio buffer. */
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* cmd_token - the token command */
 int
 cmd_token(cli_ctx *ctx, int argc, char **argv)
@@ -104,9 +81,9 @@ cmd_token(cli_ctx *ctx, int argc, char **argv)
 					sizeof(shown)),
 		    cli_local_time(info.expires_at, when, sizeof(when)),
 		    info.refreshed ? " (just refreshed)" : "");
-	if (fflush(stdout) != 0 || write_all(STDOUT_FILENO, token.data,
-					     token.len) != 0 ||
-	    write_all(STDOUT_FILENO, "\n", 1) != 0) {
+	if (fflush(stdout) != 0 || so2_write_all(STDOUT_FILENO, token.data,
+						 token.len) != 0 ||
+	    so2_write_all(STDOUT_FILENO, "\n", 1) != 0) {
 		so2_err_set(&err, SO2_ERR_IO, "cannot write the token to "
 			    "standard output: %s", strerror(errno));
 		code = cli_fail(account, &err);

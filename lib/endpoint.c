@@ -738,22 +738,29 @@ retry_note(so2_status result, long retry_after, so2_err *err)
 	err_append(err, note);
 }
 
-/* so2_token_request - POST a form to a token endpoint and parse the reply */
-so2_status
-so2_token_request(const so2_http_conf *hc, const char *url,
-		  const so2_form_field *form, so2_token_reply *out,
-		  so2_oauth_error *oerr, so2_err *err)
+/* reply_parser - turns one HTTP reply into out (a token or device reply) */
+typedef so2_status (*reply_parser)(long http_status, const char *body, size_t len,
+				   void *out, so2_oauth_error *oerr, so2_err *err);
+
+/*
+ * post_and_parse - POST form to url, parse the reply with parse
+ *	The one request path of the token and device endpoints: oerr gets
+ *	the HTTP status and Retry-After; a failure's message starts with
+ *	the URL and ends with the retry note. Returns what http_post or
+ *	parse returned.
+ */
+static so2_status
+post_and_parse(const so2_http_conf *hc, const char *url, const so2_form_field *form,
+	       reply_parser parse, void *out, so2_oauth_error *oerr, so2_err *err)
 {
 	struct http_result hr;
 	so2_status result;
 
-	memset(out, 0, sizeof(*out));
-	out->expires_in = -1;
-	memset(oerr, 0, sizeof(*oerr));
 	result = http_post(hc, url, form, &hr, err);
 	if (result != SO2_OK)
 		return result;
-	result = so2_token_reply_parse(hr.status, hr.body.data, hr.body.len, out, oerr, err);
+	result = parse(hr.status, hr.body.data, hr.body.len, out, oerr, err);
+	oerr->http_status = hr.status;
 	oerr->retry_after = hr.retry_after;
 	http_result_free(&hr);
 	if (result != SO2_OK) {
@@ -761,6 +768,26 @@ so2_token_request(const so2_http_conf *hc, const char *url,
 		retry_note(result, oerr->retry_after, err);
 	}
 	return result;
+}
+
+/* parse_token_reply - so2_token_reply_parse as a reply_parser */
+static so2_status
+parse_token_reply(long http_status, const char *body, size_t len, void *out,
+		  so2_oauth_error *oerr, so2_err *err)
+{
+	return so2_token_reply_parse(http_status, body, len, out, oerr, err);
+}
+
+/* so2_token_request - POST a form to a token endpoint and parse the reply */
+so2_status
+so2_token_request(const so2_http_conf *hc, const char *url,
+		  const so2_form_field *form, so2_token_reply *out,
+		  so2_oauth_error *oerr, so2_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->expires_in = -1;
+	memset(oerr, 0, sizeof(*oerr));
+	return post_and_parse(hc, url, form, parse_token_reply, out, oerr, err);
 }
 
 /* ---- grants ---------------------------------------------------------- */
@@ -972,11 +999,13 @@ has_control(const char *s)
 
 /* device_auth_parse - the device authorization response (RFC 8628 3.2)
  *	user_code and the URIs are shown on a terminal: control characters
- *	are refused. Google sends verification_url; it is accepted too. */
+ *	are refused. Google sends verification_url; it is accepted too.
+ *	A reply_parser: vout is an so2_device_auth. */
 static so2_status
 device_auth_parse(long http_status, const char *body, size_t len,
-		  so2_device_auth *out, so2_oauth_error *oerr, so2_err *err)
+		  void *vout, so2_oauth_error *oerr, so2_err *err)
 {
+	so2_device_auth *out = vout;
 	static const char *const shown[] = { "user_code", "verification_uri",
 	    "verification_url", "verification_uri_complete", "message", NULL };
 	json_t *root = NULL;
@@ -1052,10 +1081,8 @@ so2_device_authorize(const so2_http_conf *hc, const char *url,
 		     const char *client_id, const char *scope,
 		     so2_device_auth *out, so2_oauth_error *oerr, so2_err *err)
 {
-	struct http_result hr;
 	so2_form_field form[3];
 	int n = 0;
-	so2_status result;
 
 	memset(out, 0, sizeof(*out));
 	memset(oerr, 0, sizeof(*oerr));
@@ -1065,19 +1092,7 @@ so2_device_authorize(const so2_http_conf *hc, const char *url,
 	if (scope != NULL && *scope != '\0')
 		form[n++] = (so2_form_field){ "scope", scope, 0 };
 	form[n] = (so2_form_field){ NULL, NULL, 0 };
-
-	result = http_post(hc, url, form, &hr, err);
-	if (result != SO2_OK)
-		return result;
-	result = device_auth_parse(hr.status, hr.body.data, hr.body.len, out, oerr, err);
-	oerr->http_status = hr.status;
-	oerr->retry_after = hr.retry_after;
-	http_result_free(&hr);
-	if (result != SO2_OK) {
-		so2_err_prefix(err, "%s", url);
-		retry_note(result, oerr->retry_after, err);
-	}
-	return result;
+	return post_and_parse(hc, url, form, device_auth_parse, out, oerr, err);
 }
 
 /* so2_device_poll - one device access token request (RFC 8628 3.4) */

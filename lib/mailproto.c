@@ -51,6 +51,8 @@ struct so2_mail_conn {
 	char caps[SO2_MAIL_CAPS_MAX];
 	int sasl_ir;			/* IMAP SASL-IR announced */
 	unsigned tag;
+	char last[SO2_MAIL_REPLY_MAX];	/* the last reply, printable */
+	so2_mail_info *info;		/* during so2_mail_open_info, or NULL */
 };
 
 /* so2_mail_proto_name - the protocol's name for messages */
@@ -69,6 +71,8 @@ so2_mail_proto_name(so2_mail_proto proto)
 static so2_status
 fail(const so2_mail_conn *c, so2_err *err, so2_status st, const char *what)
 {
+	if (c->info != NULL)
+		so2_format(c->info->detail, sizeof(c->info->detail), "%s", what);
 	return so2_err_set(err, st, "%s: %s", c->where, what);
 }
 
@@ -77,6 +81,25 @@ static const char *
 printable(const char *in, char *buf, size_t size)
 {
 	return so2_printable(in, buf, size);
+}
+
+/* set_stage - record the step so2_mail_open_info is at */
+static void
+set_stage(so2_mail_conn *c, so2_mail_stage stage)
+{
+	if (c->info != NULL)
+		c->info->stage = stage;
+}
+
+/* note_reply - keep a reply line (printable); first starts a new reply */
+static void
+note_reply(so2_mail_conn *c, const char *line, int first)
+{
+	size_t used = first ? 0 : strlen(c->last);
+
+	if (used > 0 && used + 1 < sizeof(c->last))
+		c->last[used++] = '\n';
+	so2_printable(line, c->last + used, sizeof(c->last) - used);
 }
 
 /* wait_fd - poll the socket for events; SO2_OK or SO2_ERR_TEMP */
@@ -349,6 +372,7 @@ imap_command(so2_mail_conn *c, const char *cmd, int *ok, char *last, size_t lsiz
 		}
 	}
 	*ok = strncasecmp(line + tl + 1, "OK", 2) == 0;
+	note_reply(c, line, 1);
 	if (*ok)
 		imap_resp_caps(c, line);
 	printable(line, last, lsize);
@@ -376,6 +400,7 @@ smtp_reply(so2_mail_conn *c, int *code, int keep_caps, char *last, size_t lsize,
 				    "an SMTP reply");
 		if (first < 0)
 			first = (line[0] - '0') * 100 + (line[1] - '0') * 10 + line[2] - '0';
+		note_reply(c, line, n == 0);
 		if (keep_caps && n > 0)
 			caps_add(c, line + 4);
 		if (line[3] != '-')
@@ -483,6 +508,7 @@ start_tls(so2_mail_conn *c, const so2_mail_opts *o, so2_err *err)
 	long vr;
 	int r, e;
 
+	set_stage(c, SO2_MAIL_STAGE_TLS_SETUP);
 	c->ctx = SSL_CTX_new(TLS_client_method());
 	if (c->ctx == NULL)
 		return fail(c, err, SO2_ERR_NOMEM, "cannot create a TLS context");
@@ -513,6 +539,7 @@ start_tls(so2_mail_conn *c, const so2_mail_opts *o, so2_err *err)
 		    SSL_set_tlsext_host_name(c->ssl, o->host) != 1)
 			return fail(c, err, SO2_ERR_PARAM, "bad host name for TLS");
 	}
+	set_stage(c, SO2_MAIL_STAGE_TLS);
 	for (;;) {
 		ERR_clear_error();
 		r = SSL_connect(c->ssl);
@@ -527,16 +554,25 @@ start_tls(so2_mail_conn *c, const so2_mail_opts *o, so2_err *err)
 		}
 		vr = SSL_get_verify_result(c->ssl);
 		if (vr != X509_V_OK) {
+			if (c->info != NULL) {
+				c->info->tls_verify = vr;
+				so2_format(c->info->tls_error, sizeof(c->info->tls_error),
+					   "%s", X509_verify_cert_error_string(vr));
+			}
 			so2_format(msg, sizeof(msg), "the server's TLS certificate was "
 				   "refused: %s (check the host name, or give the CA "
 				   "with --server-ca)", X509_verify_cert_error_string(vr));
 			return fail(c, err, SO2_ERR_PROTO, msg);
 		}
-		so2_format(msg, sizeof(msg), "TLS handshake failed: %s",
-			   tls_error(why, sizeof(why), "the server closed the "
-				     "connection"));
+		tls_error(why, sizeof(why), "the server closed the connection");
+		if (c->info != NULL)
+			so2_format(c->info->tls_error, sizeof(c->info->tls_error), "%s", why);
+		so2_format(msg, sizeof(msg), "TLS handshake failed: %s", why);
 		return fail(c, err, SO2_ERR_TEMP, msg);
 	}
+	if (c->info != NULL)
+		so2_format(c->info->tls_version, sizeof(c->info->tls_version), "%s",
+			   SSL_get_version(c->ssl));
 	return SO2_OK;
 }
 
@@ -570,6 +606,7 @@ read_greeting(so2_mail_conn *c, so2_err *err)
 	}
 	if ((st = read_line(c, line, sizeof(line), err)) != SO2_OK)
 		return st;
+	note_reply(c, line, 1);
 	printable(line, c->greeting, sizeof(c->greeting));
 	if (c->proto == SO2_MAIL_POP3)
 		return expect_ok(c, strncmp(line, "+OK", 3) == 0, "greeting",
@@ -582,6 +619,51 @@ read_greeting(so2_mail_conn *c, so2_err *err)
 			 == 0 ? SO2_ERR_TEMP : SO2_ERR_PROTO, err);
 }
 
+/* cap_listed - 1 when a capability line starts with the word word */
+static int
+cap_listed(const so2_mail_conn *c, const char *word)
+{
+	const char *p = c->caps;
+	size_t n = strlen(word);
+
+	while (*p != '\0') {
+		if (strncasecmp(p, word, n) == 0 && strchr(" \n", p[n]) != NULL)
+			return 1;
+		p += strcspn(p, "\n");
+		p += *p == '\n';
+	}
+	return 0;
+}
+
+/* clear_caps - capabilities before STARTTLS, when asked to check them */
+static so2_status
+clear_caps(so2_mail_conn *c, const so2_mail_opts *o, so2_err *err)
+{
+	char show[SO2_MAIL_SHOW_MAX];
+	so2_status st = SO2_OK;
+	int ok;
+
+	if (c->proto == SO2_MAIL_IMAP && o->check_starttls && c->caps[0] == '\0') {
+		if ((st = imap_command(c, "CAPABILITY", &ok, show, sizeof(show), err))
+		    != SO2_OK)
+			return st;
+		st = expect_ok(c, ok, "CAPABILITY", show, SO2_ERR_PROTO, err);
+	} else if (c->proto == SO2_MAIL_POP3 && o->check_starttls) {
+		st = pop3_capa(c, err);
+	}
+	if (st != SO2_OK)
+		return st;
+	if (c->info != NULL)
+		so2_format(c->info->caps_clear, sizeof(c->info->caps_clear), "%s", c->caps);
+	if (!o->check_starttls)
+		return SO2_OK;
+	ok = cap_listed(c, c->proto == SO2_MAIL_POP3 ? "STLS" : "STARTTLS");
+	if (c->info != NULL)
+		c->info->starttls_offered = ok;
+	return ok ? SO2_OK : fail(c, err, SO2_ERR_PROTO, "the server does not offer "
+				  "STARTTLS");
+}
+
 /* starttls - ask for TLS in the protocol's way, then start it */
 static so2_status
 starttls(so2_mail_conn *c, const so2_mail_opts *o, so2_err *err)
@@ -591,6 +673,8 @@ starttls(so2_mail_conn *c, const so2_mail_opts *o, so2_err *err)
 	so2_status st;
 	int ok = 0, code;
 
+	if (c->proto != SO2_MAIL_SMTP && (st = clear_caps(c, o, err)) != SO2_OK)
+		return st;
 	switch (c->proto) {
 	case SO2_MAIL_IMAP:
 		st = imap_command(c, "STARTTLS", &ok, show, sizeof(show), err);
@@ -599,6 +683,7 @@ starttls(so2_mail_conn *c, const so2_mail_opts *o, so2_err *err)
 		if ((st = send_line(c, "STLS", err)) == SO2_OK &&
 		    (st = read_line(c, line, sizeof(line), err)) == SO2_OK) {
 			ok = strncmp(line, "+OK", 3) == 0;
+			note_reply(c, line, 1);
 			printable(line, show, sizeof(show));
 		}
 		break;
@@ -608,7 +693,7 @@ starttls(so2_mail_conn *c, const so2_mail_opts *o, so2_err *err)
 		    (st = smtp_reply(c, &code, 1, show, sizeof(show), err)) != SO2_OK)
 			return st;
 		if ((st = expect_ok(c, code == 250, "EHLO", show, SO2_ERR_PROTO, err))
-		    != SO2_OK)
+		    != SO2_OK || (st = clear_caps(c, o, err)) != SO2_OK)
 			return st;
 		if ((st = send_line(c, "STARTTLS", err)) == SO2_OK &&
 		    (st = smtp_reply(c, &code, 0, show, sizeof(show), err)) == SO2_OK)
@@ -664,12 +749,24 @@ read_caps(so2_mail_conn *c, const so2_mail_opts *o, so2_err *err)
 so2_status
 so2_mail_open(const so2_mail_opts *o, so2_mail_conn **out, so2_err *err)
 {
+	return so2_mail_open_info(o, out, NULL, err);
+}
+
+/* so2_mail_open_info - see mailproto.h */
+so2_status
+so2_mail_open_info(const so2_mail_opts *o, so2_mail_conn **out, so2_mail_info *info,
+		   so2_err *err)
+{
 	so2_mail_conn *c;
 	so2_mail_tls tls;
 	so2_status st;
 	unsigned port;
 
 	*out = NULL;
+	if (info != NULL) {
+		memset(info, 0, sizeof(*info));
+		info->starttls_offered = -1;
+	}
 	if (o == NULL || o->host == NULL || *o->host == '\0')
 		return so2_err_set(err, SO2_ERR_PARAM, "no mail server host given");
 	port = o->port;
@@ -683,17 +780,33 @@ so2_mail_open(const so2_mail_opts *o, so2_mail_conn **out, so2_err *err)
 		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
 	c->fd = -1;
 	c->proto = o->proto;
+	c->info = info;
 	c->timeout = o->timeout > 0 ? o->timeout : SO2_MAIL_TIMEOUT;
 	so2_format(c->where, sizeof(c->where), "%s %s:%u", so2_mail_proto_name(o->proto),
 		   o->host, port);
-	if ((st = tcp_connect(c, o->host, port, err)) != SO2_OK ||
-	    (tls == SO2_MAIL_TLS_IMPLICIT && (st = start_tls(c, o, err)) != SO2_OK) ||
-	    (st = read_greeting(c, err)) != SO2_OK ||
-	    (tls == SO2_MAIL_TLS_STARTTLS && (st = starttls(c, o, err)) != SO2_OK) ||
-	    (st = read_caps(c, o, err)) != SO2_OK) {
+	set_stage(c, SO2_MAIL_STAGE_CONNECT);
+	if ((st = tcp_connect(c, o->host, port, err)) == SO2_OK &&
+	    (tls != SO2_MAIL_TLS_IMPLICIT || (st = start_tls(c, o, err)) == SO2_OK)) {
+		set_stage(c, SO2_MAIL_STAGE_GREETING);
+		st = read_greeting(c, err);
+	}
+	if (st == SO2_OK && tls == SO2_MAIL_TLS_STARTTLS) {
+		set_stage(c, SO2_MAIL_STAGE_STARTTLS);
+		st = starttls(c, o, err);
+	}
+	if (st == SO2_OK) {
+		set_stage(c, SO2_MAIL_STAGE_CAPS);
+		st = read_caps(c, o, err);
+	}
+	if (info != NULL)
+		so2_format(info->reply, sizeof(info->reply), "%s", c->last);
+	c->info = NULL;
+	if (st != SO2_OK) {
 		so2_mail_close(c);
 		return st;
 	}
+	if (info != NULL)
+		info->stage = SO2_MAIL_STAGE_DONE;
 	*out = c;
 	return SO2_OK;
 }
@@ -841,6 +954,31 @@ reply_kind(so2_mail_conn *c, const char *line, const char *tag, const char **tex
 	return K_OTHER;
 }
 
+/* final_text - the whole final reply into res->text (IMAP: without our tag) */
+static void
+final_text(so2_mail_conn *c, const char *line, const char *tag, so2_mail_result *res)
+{
+	size_t tl = strlen(tag);
+
+	switch (c->proto) {
+	case SO2_MAIL_SMTP:
+		so2_format(res->text, sizeof(res->text), "%s", c->last);
+		if (strlen(line) >= 3 && line[1] >= '0' && line[1] <= '9' &&
+		    line[2] >= '0' && line[2] <= '9')
+			res->code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
+				    line[2] - '0';
+		break;
+	case SO2_MAIL_IMAP:
+		if (strncmp(line, tag, tl) == 0 && line[tl] == ' ')
+			line += tl + 1;
+		printable(line, res->text, sizeof(res->text));
+		break;
+	case SO2_MAIL_POP3:
+		printable(line, res->text, sizeof(res->text));
+		break;
+	}
+}
+
 /* auth_line - read the next line that matters during AUTH */
 static so2_status
 auth_line(so2_mail_conn *c, char *line, size_t size, so2_err *err)
@@ -853,6 +991,7 @@ auth_line(so2_mail_conn *c, char *line, size_t size, so2_err *err)
 		for (n = 0; n < 1000; n++) {
 			if ((st = read_line(c, line, size, err)) != SO2_OK)
 				return st;
+			note_reply(c, line, n == 0);
 			if (strlen(line) < 4 || line[3] != '-')
 				return SO2_OK;
 		}
@@ -922,6 +1061,7 @@ so2_mail_authenticate(so2_mail_conn *c, const char *mech, const char *resp,
 		}
 		if (k != K_CONT) {
 			printable(line, res->reply, sizeof(res->reply));
+			final_text(c, line, tag, res);
 			if (k == K_OK) {
 				if (c->proto == SO2_MAIL_IMAP)
 					imap_resp_caps(c, line);
@@ -970,24 +1110,6 @@ so2_mail_authenticate(so2_mail_conn *c, const char *mech, const char *resp,
 	so2_wipe_free_str(enc);
 	OPENSSL_cleanse(line, sizeof(line));
 	return st;
-}
-
-/* flush_to - write all of buf to fd; 0 or -1 */
-static int
-flush_to(int fd, const char *buf, size_t len)
-{
-	ssize_t r;
-
-	while (len > 0) {
-		r = write(fd, buf, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		buf += r;
-		len -= (size_t)r;
-	}
-	return 0;
 }
 
 /*
@@ -1042,7 +1164,7 @@ so2_mail_relay(so2_mail_conn *c, int in_fd, int out_fd, so2_err *err)
 	int in_open = 1, k;
 
 	c->timeout = 0;		/* no timeout: a session may idle (IMAP IDLE) */
-	if (c->rlen > 0 && flush_to(out_fd, c->rbuf, c->rlen) != 0)
+	if (c->rlen > 0 && so2_write_all(out_fd, c->rbuf, c->rlen) != 0)
 		return so2_err_set(err, SO2_ERR_TEMP, "cannot write to the client: %s",
 				   strerror(errno));
 	c->rlen = 0;
@@ -1075,7 +1197,7 @@ so2_mail_relay(so2_mail_conn *c, int in_fd, int out_fd, so2_err *err)
 				return err->status;
 			if (got == 0)
 				return SO2_OK;		/* the server closed */
-			if (n > 0 && flush_to(out_fd, buf, n) != 0)
+			if (n > 0 && so2_write_all(out_fd, buf, n) != 0)
 				return SO2_OK;		/* the client went away */
 		}
 		if (p[0].revents != 0) {

@@ -274,24 +274,6 @@ temp_prefix(const char *name, char *buf, size_t size)
 	so2_format(buf, size, ".%.200s.", name);
 }
 
-/* write_all - write len bytes, retrying short writes and EINTR */
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* write_failed - the one message shape for a failed write step */
 static so2_status
 write_failed(so2_store *st, const char *op, const char *file, int e, so2_err *err)
@@ -357,7 +339,7 @@ so2_store_write(so2_store *st, const char *name, const so2_record *rec, so2_err 
 		goto out;
 	}
 	give_to_store_owner(st, fd);
-	if (write_all(fd, json, jsonlen) != 0) {
+	if (so2_write_all(fd, json, jsonlen) != 0) {
 		result = write_failed(st, "write", tmp, errno, err);
 		goto unlink;
 	}

@@ -18,28 +18,18 @@ echo "== building in $top/build"
 B=$top/build
 
 echo "== starting the local stack in $D (emulator, Dovecot, Postfix mx and relay)"
-[ -d "$D" ] && "$top/tests/stack/stop.sh" "$D" >/dev/null 2>&1 || true
+[ -d "$D" ] && "$top/tests/stack/stop.sh" "$D/stack" >/dev/null 2>&1 || true
 rm -rf "$D"
-mkdir -p "$D/sasl2" "$D/store" "$D/stack"
-chmod 755 "$D" "$D/stack"
-chown postfix: "$D/store"
-chmod 700 "$D/store"
-ln -s "$B/.libs/libsasl-oauth2.so" "$D/sasl2/libsasl-oauth2.so"
-export SASL_OAUTH2_CORE=$B/.libs/sasl-oauth2-core.so
-export SASL_OAUTH2_CONF=$D/sasl-oauth2.conf
-SASLO2_PLUGIN_DIR=$D/sasl2 "$top/tests/stack/start.sh" "$D/stack" >"$D/start.log" 2>&1 \
-	|| { cat "$D/start.log" >&2; exit 1; }
-trap '"$top/tests/stack/stop.sh" "$D/stack" >/dev/null 2>&1 || true' EXIT
-. "$D/stack/env"
-cat >"$SASL_OAUTH2_CONF" <<EOC
-store_dir = $D/store
-ca_file = $CA
-
-[microsoft]
-client_id = 11111111-2222-3333-4444-555555555555
-tenant = organizations
-authority = $IDP_URL
-EOC
+mkdir -p "$D"
+chmod 755 "$D"
+# the tests' helpers (tests/lib.sh) with $D as their directory, kept at exit
+top_srcdir=$top top_builddir=$B
+. "$top/tests/lib.sh"
+T=$D KEEP_TMP=1
+t_plugin_env		# $D/sasl2 with the module, $D/sasl-oauth2.conf
+t_store postfix:
+t_start_stack		# $D/stack, stopped at exit
+t_conf
 
 echo "== sasl-oauth2 login $ACCOUNT (device code grant; the emulator approves it)"
 "$B/sasl-oauth2" login "$ACCOUNT" --provider microsoft

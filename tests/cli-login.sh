@@ -1,36 +1,21 @@
-#!/bin/sh
+#!/bin/bash
 # cli-login.sh - the sasl-oauth2 command against the identity-provider emulator
 #
-# Automake test: exit 0 pass, 1 fail, 77 skip (no python3 or openssl).
-# Makes a throwaway CA, starts tests/idp/idp-emulator.py on 127.0.0.1 with
-# --auto-approve and --interval 1, and drives login, token, status, refresh
+# Automake test: exit 0 pass, 1 fail, 77 skip (no python3, openssl or curl).
+# Makes a throwaway CA and starts tests/idp/idp-emulator.py on 127.0.0.1 with
+# --auto-approve and --interval 1 (t_start_idp, tests/lib.sh), and drives login, token, status, refresh
 # and logout through a temporary configuration file whose authority is the
 # emulator. Checks the record's mode, the token printed, the refresh count
 # seen by the emulator, that a placeholder client id fails before any request,
 # and the errors and exit codes for an unknown account. About 10 seconds.
 
-set -u
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-SO2=$top_builddir/sasl-oauth2
-EMU=$top_srcdir/tests/idp/idp-emulator.py
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+SO2=$SO2_CLI
 CLIENT=11111111-2222-3333-4444-555555555555
 ACCT=relay@example.com
 
-for tool in python3 openssl; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool not found"; exit 77; }
-done
 [ -x "$SO2" ] || { echo "FAIL: $SO2 not built"; exit 1; }
-[ -r "$EMU" ] || { echo "FAIL: $EMU not found"; exit 1; }
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/cli-login.XXXXXX") || exit 1
-pid=
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
+t_tmpdir
 trap 'exit 1' HUP INT TERM
 
 fails=0
@@ -54,35 +39,13 @@ run() {
 }
 dump() { echo "---- command log ----"; cat "$T/log"; echo "---- emulator log ----"; cat "$T/idp.log"; }
 
-# --- a throwaway CA and the emulator's certificate ---------------------------
-gen() { openssl "$@" >"$T/openssl.log" 2>&1 || { cat "$T/openssl.log"; echo "FAIL: openssl $1"; exit 1; }; }
-EC="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-# shellcheck disable=SC2086 # $EC is several words
-gen req -x509 $EC -keyout "$T/ca.key" -out "$T/ca.pem" -days 2 -subj /CN=cli-login-test-ca \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
-# shellcheck disable=SC2086
-gen req $EC -keyout "$T/srv.key" -out "$T/srv.csr" -subj /CN=127.0.0.1
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
-    >"$T/ext.cnf"
-gen x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
-    -out "$T/srv.pem" -days 2 -extfile "$T/ext.cnf"
-
-python3 "$EMU" --cert "$T/srv.pem" --key "$T/srv.key" --port 0 --port-file "$T/port" \
-    --auto-approve "$ACCT" --interval 1 --log "$T/idp.log" &
-pid=$!
-i=0
-while [ ! -s "$T/port" ]; do
-    i=$((i + 1))
-    if [ $i -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
-        echo "FAIL: emulator did not start"; cat "$T/idp.log" 2>/dev/null; exit 1
-    fi
-    sleep 0.1
-done
-BASE=https://127.0.0.1:$(cat "$T/port")
+# --- a throwaway CA and the emulator ------------------------------------------
+t_start_idp --auto-approve "$ACCT" --interval 1
+BASE=$IDP_URL
 
 # admin METHOD PATH EXPR [JSON]: ask the emulator; print EXPR over d = reply
 admin() {
-    python3 - "$BASE$2" "$1" "${4:-}" "$3" "$T/ca.pem" <<'PY'
+    python3 - "$BASE$2" "$1" "${4:-}" "$3" "$CA" <<'PY'
 import json, ssl, sys, urllib.request
 url, method, body, expr, ca = sys.argv[1:6]
 ctx = ssl.create_default_context(cafile=ca)
@@ -100,7 +63,7 @@ field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sy
 cat >"$T/conf" <<EOF
 # written by tests/cli-login.sh
 store_dir = $T/store
-ca_file = $T/ca.pem
+ca_file = $CA
 refresh_margin = 300
 
 [microsoft]

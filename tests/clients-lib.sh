@@ -25,30 +25,10 @@ c_need_stack() {
 
 c_start_stack() {
 	t_plugin_env
-	S=$T/stack
-	mkdir -p "$S" "$T/store"
-	chmod 755 "$S"
-	chmod 700 "$T/store"
-	[ -z "${C_STORE_OWNER:-}" ] || chown "$C_STORE_OWNER" "$T/store"
-	t_on_exit '"$top_srcdir/tests/stack/stop.sh" "$S" >/dev/null 2>&1'
-	env SASLO2_PLUGIN_DIR="$T/sasl2" "$@" \
-		"$top_srcdir/tests/stack/start.sh" "$S" > "$T/start.log" 2>&1 \
-		|| { cat "$T/start.log" >&2; t_fail "the test mail stack did not start"; }
-	# shellcheck disable=SC1091
-	. "$S/env"
-	[ -n "$IDP_URL" ] || t_fail "the emulator did not start (see $T/start.log)"
-	cat > "$SASL_OAUTH2_CONF" <<EOF
-store_dir = $T/store
-ca_file = $CA
-
-[microsoft]
-client_id = 11111111-2222-3333-4444-555555555555
-tenant = organizations
-authority = $IDP_URL
-EOF
-	"$SO2_CLI" login "$ACCOUNT" --provider microsoft > "$T/login.out" 2>&1 \
-		|| { cat "$T/login.out" >&2; t_fail "sasl-oauth2 login failed"; }
-	[ -s "$T/store/$ACCOUNT.json" ] || t_fail "no record after login"
+	t_store "${C_STORE_OWNER:-}"
+	t_start_stack "$@"
+	t_conf
+	t_login "$ACCOUNT" --provider microsoft
 }
 
 # c_deliver SUBJECT [RCPT] - deliver one message straight into Dovecot (LMTP)

@@ -28,7 +28,7 @@ claims_user() {
 
 # start_scripted PROTO [ARGS...] - PROTO smtp|smtps|imap|imaps
 start_scripted() {
-	local proto=$1 pid i
+	local proto=$1 pid
 	shift
 	rm -f "$T/scripted.port"
 	python3 "$top_srcdir/tests/scripted-server.py" --proto "$proto" \
@@ -37,12 +37,7 @@ start_scripted() {
 	pid=$!
 	t_on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
 	SCRIPTED_PID=$pid
-	for i in $(seq 1 100); do
-		[ -s "$T/scripted.port" ] && break
-		kill -0 $pid 2>/dev/null || { cat "$T/scripted.log" >&2; t_fail "scripted server died"; }
-		sleep 0.1
-	done
-	[ -s "$T/scripted.port" ] || t_fail "scripted server did not start"
+	t_wait_port "$T/scripted.port" $pid "$T/scripted.log" "scripted server"
 	SCRIPTED_PORT=$(cat "$T/scripted.port")
 }
 

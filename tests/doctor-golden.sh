@@ -111,17 +111,25 @@ golden gmail-challenge 1 $U $(SMTP_ARGS)
 # Every scripted reply reaches its row of the table over the wire
 # (good token, so the reply's own row decides; 5.7.3 refines to token-looks-right).
 good
-while read -r scen want; do
-	echo "$scen" > "$T/scenario"
-	t_record_jwt $U "$(claims_user $U $EXO "SMTP.Send")" 3600 RT-1
-	got=$("$SO2_CLI" doctor $U $(SMTP_ARGS) --json | python3 -c '
+# rows PROTO SCOPE - for each "SCENARIO ROW" line read: the scripted server
+# (already started, --scenario-file) plays SCENARIO to a token with SCOPE, and
+# doctor's probe.PROTO line must name ROW (PROTO-accepted for a pass)
+rows() {
+	local scen want got
+	while read -r scen want; do
+		echo "$scen" > "$T/scenario"
+		t_record_jwt $U "$(claims_user $U $EXO "$2")" 3600 RT-1
+		got=$("$SO2_CLI" doctor $U --no-postfix --user root \
+			--$1=127.0.0.1:$SCRIPTED_PORT --json | python3 -c '
 import json, re, sys
 for c in json.load(sys.stdin)["checks"]:
-    if c["id"] == "probe.smtp":
+    if c["id"] == "probe." + sys.argv[1]:
         m = re.search(r"\(([a-z0-9.-]+): ", c["text"])
-        print(m.group(1) if m else ("smtp-accepted" if c["status"] == "pass" else "?"))')
-	t_eq "$got" "$want" "scripted reply $scen classified"
-done <<'ROWS'
+        print(m.group(1) if m else (sys.argv[1] + "-accepted" if c["status"] == "pass" else "?"))' "$1")
+		t_eq "$got" "$want" "scripted $1 answer $scen classified"
+	done
+}
+rows smtp SMTP.Send <<'ROWS'
 accept smtp-accepted
 5.7.3 token-looks-right
 tenant smtp-auth-tenant
@@ -150,20 +158,19 @@ good
 golden no-xoauth2 1 $U $(SMTP_ARGS)
 stop_scripted
 
+# 10b. STARTTLS not announced (SMTP, then IMAP): said as such, no AUTH tried.
+: > "$T/scripted.log"
+start_scripted smtp --scenario accept --no-starttls
+golden no-starttls 1 $U $(SMTP_ARGS)
+stop_scripted
+start_scripted imap --scenario accept --no-starttls
+golden imap-no-starttls 1 $U --no-postfix --user root --imap=127.0.0.1:$SCRIPTED_PORT
+stop_scripted
+t_not_contains "$(cat "$T/scripted.log")" "scenario=" "no AUTH without STARTTLS"
+
 # Every scripted IMAP answer reaches its row (a token with the IMAP scope).
 start_scripted imap --scenario-file "$T/scenario"
-while read -r scen want; do
-	echo "$scen" > "$T/scenario"
-	t_record_jwt $U "$(claims_user $U $EXO "IMAP.AccessAsUser.All")" 3600 RT-1
-	got=$("$SO2_CLI" doctor $U --no-postfix --user root --imap=127.0.0.1:$SCRIPTED_PORT \
-		--json | python3 -c '
-import json, re, sys
-for c in json.load(sys.stdin)["checks"]:
-    if c["id"] == "probe.imap":
-        m = re.search(r"\(([a-z0-9.-]+): ", c["text"])
-        print(m.group(1) if m else ("imap-accepted" if c["status"] == "pass" else "?"))')
-	t_eq "$got" "$want" "scripted IMAP answer $scen classified"
-done <<'ROWS'
+rows imap IMAP.AccessAsUser.All <<'ROWS'
 accept imap-accepted
 failed token-looks-right
 not-connected imap-not-connected

@@ -30,12 +30,8 @@ ACCOUNT=relay@example.com
 
 t_tmpdir
 t_plugin_env
-S=$T/stack
-mkdir -p "$S" "$T/store"
-chmod 755 "$S"
 # The store belongs to the mail system's user, outside the chroot.
-chown postfix: "$T/store"
-chmod 700 "$T/store"
+t_store postfix:
 
 # stats JSON-PATH - a number from the emulator's request counters
 stats() {
@@ -62,27 +58,11 @@ send_batch() {
 	done
 }
 
-t_on_exit '"$top_srcdir/tests/stack/stop.sh" "$S" >/dev/null 2>&1'
-SASLO2_PLUGIN_DIR=$T/sasl2 IDP_TOKEN_LIFETIME=$LIFETIME \
-	"$top_srcdir/tests/stack/start.sh" "$S" > "$T/start.log" 2>&1 \
-	|| { cat "$T/start.log" >&2; t_fail "the test mail stack did not start"; }
-. "$S/env"
-[ -n "$IDP_URL" ] || t_fail "the emulator did not start (see $T/start.log)"
-
-cat > "$SASL_OAUTH2_CONF" <<EOF
-store_dir = $T/store
-ca_file = $CA
-refresh_margin = $MARGIN
-
-[microsoft]
-client_id = 11111111-2222-3333-4444-555555555555
-tenant = organizations
-authority = $IDP_URL
-EOF
+t_start_stack IDP_TOKEN_LIFETIME=$LIFETIME
+t_conf "refresh_margin = $MARGIN"
 
 # 1. The first tokens: device authorization grant (the emulator approves).
-"$SO2_CLI" login $ACCOUNT --provider microsoft > "$T/login.out" 2>&1 \
-	|| { cat "$T/login.out" >&2; t_fail "sasl-oauth2 login failed"; }
+t_login $ACCOUNT --provider microsoft
 t_contains "$(cat "$T/login.out")" "enter the code" "login shows the user code"
 t_eq "$(stat -c %a "$T/store/$ACCOUNT.json")" 600 "record mode"
 t_eq "$(stat -c %U "$T/store/$ACCOUNT.json")" postfix "record owner (store owner)"

@@ -14,16 +14,9 @@ t_tmpdir
 t_plugin_env
 t_start_idp --auto-approve relay@example.com --interval 1
 A=relay@example.com
-cat > "$SASL_OAUTH2_CONF" <<EOC
-store_dir = $T/store
-ca_file = $CA
-[microsoft]
-client_id = 11111111-2222-3333-4444-555555555555
-tenant = organizations
-authority = $IDP_URL
-EOC
-mkdir -p "$T/store" && chmod 700 "$T/store"
-"$SO2_CLI" login $A >"$T/login.log" 2>&1 || { cat "$T/login.log"; t_fail "login"; }
+t_conf
+t_store
+t_login $A
 
 run() {
 	out=$("$SO2_SASL_CLIENT" "$@" 2>"$T/stderr"); rc=$?

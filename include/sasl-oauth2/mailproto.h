@@ -32,8 +32,10 @@
  *	so2_printable(). The response (it holds the token) is wiped from
  *	every buffer that held it.
  *
- *	Reusable by the doctor command: open, look at the capabilities,
- *	authenticate, quit.
+ *	Also the doctor command's client: so2_mail_open_info() says how far
+ *	the opening got and what the server and the TLS layer said on the
+ *	way (so2_mail_info), so2_mail_result carries the whole final reply
+ *	for classification (diagnose.h).
  * DIAGNOSTICS
  *	so2_status with a message naming the server ("imap
  *	outlook.office365.com:993: ..."): SO2_ERR_TEMP (DNS, connect,
@@ -55,6 +57,7 @@
 #define SO2_MAIL_LINE_MAX	16384	/* bytes of one server line, CRLF incl. */
 #define SO2_MAIL_CAPS_MAX	4096	/* bytes of capabilities kept */
 #define SO2_MAIL_SHOW_MAX	512	/* bytes of server text kept for messages */
+#define SO2_MAIL_REPLY_MAX	2048	/* bytes of a whole (multi-line) reply kept */
 #define SO2_MAIL_TIMEOUT	30	/* default seconds per connect/reply */
 
 /* so2_mail_proto - the protocol spoken */
@@ -81,11 +84,49 @@ typedef struct so2_mail_opts {
 	const char *ca_file;	/* PEM bundle; NULL: OpenSSL's default paths */
 	const char *ehlo_name;	/* SMTP EHLO argument; NULL: "localhost" */
 	long timeout;		/* seconds; <= 0: SO2_MAIL_TIMEOUT */
+	int check_starttls;	/* 1: with STARTTLS, read the capabilities in
+				 * clear first (IMAP CAPABILITY unless the
+				 * greeting carried them, POP3 CAPA, SMTP EHLO)
+				 * and stop when STARTTLS (POP3: STLS) is not
+				 * announced (RFC 3207 4, RFC 3501 6.2.1) */
 } so2_mail_opts;
+
+/* so2_mail_stage - the steps of so2_mail_open, in order */
+typedef enum so2_mail_stage {
+	SO2_MAIL_STAGE_CONNECT,		/* DNS and TCP */
+	SO2_MAIL_STAGE_TLS_SETUP,	/* TLS context, CA bundle, host name */
+	SO2_MAIL_STAGE_TLS,		/* the handshake and its verification */
+	SO2_MAIL_STAGE_GREETING,
+	SO2_MAIL_STAGE_STARTTLS,	/* capabilities in clear, asking for TLS */
+	SO2_MAIL_STAGE_CAPS,		/* capabilities over TLS */
+	SO2_MAIL_STAGE_DONE
+} so2_mail_stage;
+
+/* so2_mail_info - what so2_mail_open_info saw, for a diagnosis */
+typedef struct so2_mail_info {
+	so2_mail_stage stage;		/* the step that failed; DONE on success */
+	char detail[SO2_ERR_MSG_MAX];	/* err's message without the leading
+					 * "imap host:port: "; "" on success */
+	char reply[SO2_MAIL_REPLY_MAX];	/* the server's last reply, printable,
+					 * lines joined by "\n"; "" if none */
+	char caps_clear[SO2_MAIL_CAPS_MAX]; /* capabilities announced before
+					 * STARTTLS, as so2_mail_caps; "" if none */
+	int starttls_offered;		/* check_starttls: 1 or 0; else -1 */
+	char tls_version[32];		/* "TLSv1.3" after the handshake, else "" */
+	long tls_verify;		/* X509_V_OK (0) or the X509_V_ERR_* code */
+	char tls_error[256];		/* X509_verify_cert_error_string() when
+					 * verification failed, else OpenSSL's
+					 * handshake error; "" on success */
+} so2_mail_info;
 
 /* so2_mail_result - what the server said to an authentication */
 typedef struct so2_mail_result {
 	char reply[SO2_MAIL_SHOW_MAX];	/* final reply line, printable */
+	char text[SO2_MAIL_REPLY_MAX];	/* the whole final reply, printable:
+					 * SMTP all lines joined by "\n", IMAP
+					 * the tagged line without our tag,
+					 * POP3 the line; "" when none came */
+	int code;			/* SMTP reply code of text; else 0 */
 	int challenged;			/* 1 when an error challenge came */
 	so2_challenge challenge;	/* parsed, when challenged */
 } so2_mail_result;
@@ -102,6 +143,19 @@ const char *so2_mail_proto_name(so2_mail_proto proto);
  */
 so2_status so2_mail_open(const so2_mail_opts *opts, so2_mail_conn **out,
 			 so2_err *err);
+
+/*
+ * so2_mail_open_info - so2_mail_open, telling how far it got
+ *	info (NULL: none) is filled in every case: the failed step, the
+ *	server's last reply, the capabilities seen in clear, the TLS
+ *	version or the verification error. Same returns as so2_mail_open;
+ *	a refused certificate is SO2_ERR_PROTO at SO2_MAIL_STAGE_TLS with
+ *	info->tls_verify != 0, an unreadable CA bundle SO2_ERR_PARAM at
+ *	SO2_MAIL_STAGE_TLS_SETUP, STARTTLS not announced (check_starttls)
+ *	SO2_ERR_PROTO at SO2_MAIL_STAGE_STARTTLS with starttls_offered 0.
+ */
+so2_status so2_mail_open_info(const so2_mail_opts *opts, so2_mail_conn **out,
+			      so2_mail_info *info, so2_err *err);
 
 /*
  * so2_mail_offers - 1 when the server announced SASL mechanism mech

@@ -52,6 +52,15 @@ int so2_secret_empty(const so2_secret *s);
 #define SO2_SECRET_SHOW 6
 char *so2_secret_describe(const char *value, size_t len, char *buf, size_t size);
 
+/*
+ * so2_write_all - write(2) all len bytes of buf to fd
+ *	Retries short writes and EINTR. Straight to the descriptor, so
+ *	that no copy of a secret is left in a stdio buffer (the token
+ *	command's output, token records). Returns 0, or -1 with errno set
+ *	(EIO when write(2) wrote nothing).
+ */
+int so2_write_all(int fd, const char *buf, size_t len);
+
 /* so2_wipe_free - OPENSSL_cleanse(p, len) then free(p); NULL ok */
 void so2_wipe_free(void *p, size_t len);
 
