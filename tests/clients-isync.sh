@@ -14,6 +14,7 @@
 # and, with no terminal, skips the account (documented).
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/clients-lib.sh"
+t_sanitized && t_skip "sanitizer build: mbsync cannot load an ASan-instrumented module"
 
 command -v mbsync >/dev/null || t_skip "isync not installed (mbsync; scripts/install-deps.sh)"
 c_need_stack

@@ -14,6 +14,7 @@
 #   - with "noplaintext" (Postfix's default smtp_sasl_security_options) or
 #     any demand for a security layer (min SSF 1) neither is.
 . "${top_srcdir:-.}/tests/lib.sh"
+t_sanitized && t_skip "sanitizer build: saslpluginviewer cannot load an ASan-instrumented module"
 
 VIEWER=$(command -v saslpluginviewer || true)
 [ -n "$VIEWER" ] || t_skip "saslpluginviewer not installed (Debian package sasl2-bin)"
