@@ -192,7 +192,7 @@ so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so
 	char path[PATH_MAX + 256];
 	char *buf = NULL;
 	size_t len = 0, bufsize = 0;
-	struct stat sb;
+	struct stat sb, dsb;
 	ssize_t n;
 	int fd;
 	so2_status result;
@@ -233,6 +233,11 @@ so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so
 			 "token record %s is readable by group or others (mode %04o): it holds"
 			 " bearer tokens; run chmod 600 %s",
 			 path, (unsigned)(sb.st_mode & 07777), path);
+	else if (warn != NULL && fstat(st->dirfd, &dsb) == 0 && (dsb.st_mode & S_IWOTH) != 0)
+		so2_format(warn, SO2_ERR_MSG_MAX,
+			 "token store %s is writable by every user (mode %04o): renewed tokens"
+			 " cannot be saved there; run chmod 700 %s", st->dir,
+			 (unsigned)(dsb.st_mode & 07777), st->dir);
 	/* Sized by fstat, plus one byte to notice a file that grew meanwhile
 	 * (records are replaced, not rewritten, so that means a hand edit). */
 	bufsize = (size_t)sb.st_size + 1;

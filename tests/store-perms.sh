@@ -36,6 +36,8 @@ t_contains "$all" "refusing to write into token store $T/store: it is writable b
 	"world-writable store: warning"
 t_contains "$all" "chmod 700 $T/store" "world-writable store: the fix"
 t_eq "$(sha256sum < "$R")" "$sum" "world-writable store: record unchanged"
+out=$("$SO2_CLI" status 2>&1)
+t_contains "$out" "token store $T/store is writable by every user" "status warns about the store"
 chmod 700 "$T/store"
 
 mv "$R" "$T/real.json"
