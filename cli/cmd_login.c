@@ -793,6 +793,21 @@ out:
 	return result;
 }
 
+/* scope_has - 1 when the space-separated scope list holds word */
+static int
+scope_has(const char *scope, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = scope;
+
+	while (p != NULL && (p = strstr(p, word)) != NULL) {
+		if ((p == scope || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
 /* parse_grant - --grant NAME */
 static int
 parse_grant(const char *name, enum grant *g)
@@ -1056,6 +1071,17 @@ cmd_login(cli_ctx *ctx, int argc, char **argv)
 	result = so2_provider_resolve(&prof, o.protocols, where, &plan, &err);
 	if (result != SO2_OK)
 		goto out;
+	if (o.grant != GRANT_CLIENT_CREDENTIALS && strcmp(plan.provider, "microsoft") == 0
+	    && !scope_has(plan.scope, "offline_access")) {
+		/* Checked before the user signs in: without it Microsoft sends no
+		 * refresh token and the record could never be renewed. */
+		result = so2_err_set(&err, SO2_ERR_CONFIG, "the scope \"%s\" lacks"
+				     " offline_access: Microsoft would return no refresh token"
+				     " and the account would need a new login every hour; add"
+				     " offline_access to the scope (%s, or --scope)",
+				     plan.scope ? plan.scope : "", where);
+		goto out;
+	}
 	if (o.grant == GRANT_CLIENT_CREDENTIALS) {
 		if (strcmp(plan.provider, "microsoft") == 0 &&
 		    !tenant_is_specific(prof.tenant)) {

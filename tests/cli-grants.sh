@@ -298,9 +298,15 @@ printf 'http://localhost/?error=access_denied&error_description=AADSTS65004%%3A+
 exec 3>&-; wait $lpid; rc=$?; err=$(cat "$T/cerr")
 check "$rc" 77 "paste access_denied: exit"
 like "$err" "*the sign-in failed: access_denied: AADSTS65004: User declined.*" "paste access_denied: message"
-paste_login paste2@example.com 's/x/x/' --scope https://outlook.office.com/SMTP.Send
-like "$rc" "[1-9]*" "code without offline_access: exit"
-like "$err" "*no refresh token*offline_access*" "code without offline_access: message"
+err=$("$SO2_CLI" login paste3@example.com --grant code --paste \
+	--scope https://outlook.office.com/SMTP.Send </dev/null 2>&1 >/dev/null); rc=$?
+check "$rc" 78 "code without offline_access: refused before sign-in"
+like "$err" "*lacks offline_access*" "code without offline_access: message"
+idp_admin POST /_admin/config '{"omit_refresh_token_on_grant": true}' >/dev/null
+paste_login paste2@example.com 's/x/x/'
+idp_admin POST /_admin/config '{"omit_refresh_token_on_grant": false}' >/dev/null
+like "$rc" "[1-9]*" "code reply without refresh token: exit"
+like "$err" "*no refresh token*offline_access*" "code reply without refresh token: message"
 [ ! -e "$T/store/paste2@example.com.json" ] || fail_dump "failed paste logins wrote a record"
 
 # Google: offline access with consent is asked for in the URL

@@ -158,8 +158,18 @@ check "unknown client: no record" "$(records)" "$ACCT.json"
 
 # --- a reply without refresh token writes nothing -------------------------------
 # (the emulator, like Microsoft, sends one only when offline_access was asked)
-run "login without refresh token" login norefresh@example.com \
+# A scope without offline_access is refused before the user signs in.
+before=$(admin GET /_admin/stats 'd["requests"].get("devicecode", 0)')
+run "login without offline_access" login norefresh@example.com \
     --scope https://outlook.office.com/SMTP.Send
+check "no offline_access: exit code (config)" "$rc" 78
+check_like "no offline_access: message" "$(cat "$T/err")" "*lacks offline_access*add offline_access*"
+after=$(admin GET /_admin/stats 'd["requests"].get("devicecode", 0)')
+check "no offline_access: no sign-in started" "$after" "$before"
+# A server that sends no refresh token anyway: nothing is written.
+admin POST /_admin/config '"ok"' '{"omit_refresh_token_on_grant": true}' >/dev/null
+run "login without refresh token" login norefresh@example.com
+admin POST /_admin/config '"ok"' '{"omit_refresh_token_on_grant": false}' >/dev/null
 check_like "no refresh token: exit code non-zero" "$rc" "[1-9]*"
 check_like "no refresh token: message" "$(cat "$T/err")" "*no refresh token*offline_access*"
 check "no refresh token: no record" "$(records)" "$ACCT.json"

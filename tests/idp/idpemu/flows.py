@@ -133,7 +133,8 @@ def grant_device_code(state, req, form):
         entry.status = "redeemed"
         grant = state.new_grant(entry.upn, client.id, entry.scope, ["pwd", "mfa"])
         req.note("user_code=%s" % entry.user_code)
-        return _issue_user_tokens(state, req, grant, grant.scope.names, client, appidacr, True)
+        return _issue_user_tokens(state, req, grant, grant.scope.names, client, appidacr,
+                                  not state.config.omit_refresh_token_on_grant)
 
 
 def grant_refresh_token(state, req, form):
@@ -196,7 +197,8 @@ def grant_authorization_code(state, req, form):
             raise errors.pkce_mismatch()
         entry.used = True
         grant = state.new_grant(entry.upn, client.id, entry.scope, ["pwd"])
-        return _issue_user_tokens(state, req, grant, grant.scope.names, client, appidacr, True)
+        return _issue_user_tokens(state, req, grant, grant.scope.names, client, appidacr,
+                                  not state.config.omit_refresh_token_on_grant)
 
 
 def grant_client_credentials(state, req, form):

@@ -33,6 +33,7 @@ class Config:
         "strict_rotation": (bool, False),
         "expires_in_as_string": (bool, False),
         "omit_refresh_token": (bool, False),
+        "omit_refresh_token_on_grant": (bool, False),
         "auto_approve": (str, None),
         "token_padding": (int, 0),
         "unknown_tenants": (list, []),
