@@ -888,6 +888,33 @@ client_auth_add(const so2_http_conf *hc, const so2_record *rec, so2_form_field *
 	    "none, secret or certificate", acct, how);
 }
 
+/* client_request - finish a token request of client rec and send it
+ *	form[0..n-1] holds the grant's own fields; appended here: client_id,
+ *	scope (when with_scope and the record has one), the client
+ *	authentication, the terminator (form has room for SO2_FORM_FIELDS).
+ *	The secret and assertion the form points to are wiped after the
+ *	request. Returns as so2_token_request. */
+#define SO2_FORM_FIELDS 12
+static so2_status
+client_request(const so2_http_conf *hc, const so2_record *rec, so2_form_field *form, int n,
+	       int with_scope, so2_token_reply *out, so2_oauth_error *oerr, so2_err *err)
+{
+	so2_secret client_secret = SO2_SECRET_INIT, assertion = SO2_SECRET_INIT;
+	so2_status result;
+
+	form[n++] = (so2_form_field){ "client_id", rec->client_id, 0 };
+	if (with_scope && rec->scope != NULL && *rec->scope != '\0')
+		form[n++] = (so2_form_field){ "scope", rec->scope, 0 };
+	result = client_auth_add(hc, rec, form, &n, &client_secret, &assertion, err);
+	if (result == SO2_OK) {
+		form[n] = (so2_form_field){ NULL, NULL, 0 };
+		result = so2_token_request(hc, rec->token_endpoint, form, out, oerr, err);
+	}
+	so2_secret_clear(&client_secret);
+	so2_secret_clear(&assertion);
+	return result;
+}
+
 /* so2_grant_refresh - refresh grant (RFC 6749 section 6) for a record
  *	A client_credentials record has no refresh token (RFC 6749 4.4.3):
  *	it is renewed by asking again with the client's credentials. */
@@ -895,8 +922,7 @@ so2_status
 so2_grant_refresh(const so2_http_conf *hc, const so2_record *rec,
 		  so2_token_reply *out, so2_oauth_error *oerr, so2_err *err)
 {
-	so2_secret client_secret = SO2_SECRET_INIT, assertion = SO2_SECRET_INIT;
-	so2_form_field form[8];
+	so2_form_field form[SO2_FORM_FIELDS];
 	int n = 0, client_creds, confidential;
 	so2_status result;
 
@@ -932,20 +958,10 @@ so2_grant_refresh(const so2_http_conf *hc, const so2_record *rec,
 		form[n++] = (so2_form_field){ "grant_type", "refresh_token", 0 };
 		form[n++] = (so2_form_field){ "refresh_token", rec->refresh_token.data, 1 };
 	}
-	form[n++] = (so2_form_field){ "client_id", rec->client_id, 0 };
-	if (rec->scope != NULL && *rec->scope != '\0')
-		form[n++] = (so2_form_field){ "scope", rec->scope, 0 };
-	result = client_auth_add(hc, rec, form, &n, &client_secret, &assertion, err);
-	if (result != SO2_OK)
-		goto out;
-	form[n] = (so2_form_field){ NULL, NULL, 0 };
-
-	result = so2_token_request(hc, rec->token_endpoint, form, out, oerr, err);
+	result = client_request(hc, rec, form, n, 1, out, oerr, err);
 	if (result != SO2_OK && err != NULL && rec->account != NULL)
 		so2_diag_fill(err->msg, sizeof(err->msg), "ACCOUNT", rec->account);
 out:
-	so2_secret_clear(&client_secret);
-	so2_secret_clear(&assertion);
 	return result;
 }
 
@@ -957,10 +973,8 @@ so2_grant_authorization_code(const so2_http_conf *hc, const so2_record *rec,
 			     const char *code_verifier, so2_token_reply *out,
 			     so2_oauth_error *oerr, so2_err *err)
 {
-	so2_secret client_secret = SO2_SECRET_INIT, assertion = SO2_SECRET_INIT;
-	so2_form_field form[10];
+	so2_form_field form[SO2_FORM_FIELDS];
 	int n = 0;
-	so2_status result;
 
 	memset(out, 0, sizeof(*out));
 	out->expires_in = -1;
@@ -973,18 +987,7 @@ so2_grant_authorization_code(const so2_http_conf *hc, const so2_record *rec,
 	form[n++] = (so2_form_field){ "code", code, 1 };
 	form[n++] = (so2_form_field){ "redirect_uri", redirect_uri, 0 };
 	form[n++] = (so2_form_field){ "code_verifier", code_verifier, 1 };
-	form[n++] = (so2_form_field){ "client_id", rec->client_id, 0 };
-	if (rec->scope != NULL && *rec->scope != '\0')
-		form[n++] = (so2_form_field){ "scope", rec->scope, 0 };
-	result = client_auth_add(hc, rec, form, &n, &client_secret, &assertion, err);
-	if (result != SO2_OK)
-		goto out;
-	form[n] = (so2_form_field){ NULL, NULL, 0 };
-	result = so2_token_request(hc, rec->token_endpoint, form, out, oerr, err);
-out:
-	so2_secret_clear(&client_secret);
-	so2_secret_clear(&assertion);
-	return result;
+	return client_request(hc, rec, form, n, 1, out, oerr, err);
 }
 
 /* has_control - 1 when s holds a control character */
@@ -1101,9 +1104,8 @@ so2_device_poll(const so2_http_conf *hc, const so2_record *client,
 		const so2_secret *device_code, so2_token_reply *out,
 		so2_oauth_error *oerr, so2_err *err)
 {
-	so2_secret client_secret = SO2_SECRET_INIT, assertion = SO2_SECRET_INIT;
 	const char *token_url = client->token_endpoint;
-	so2_form_field form[8];
+	so2_form_field form[SO2_FORM_FIELDS];
 	int n = 0;
 	so2_status result;
 
@@ -1116,15 +1118,9 @@ so2_device_poll(const so2_http_conf *hc, const so2_record *client,
 		    ? "token endpoint" : "device code");
 	form[n++] = (so2_form_field){ "grant_type", SO2_GRANT_DEVICE_CODE, 0 };
 	form[n++] = (so2_form_field){ "device_code", device_code->data, 1 };
-	form[n++] = (so2_form_field){ "client_id", client->client_id, 0 };
 	/* Google's "TVs and Limited Input devices" clients send their
 	 * secret here (RFC 8628 3.4: client authentication as 6749 3.2.1). */
-	result = client_auth_add(hc, client, form, &n, &client_secret, &assertion, err);
-	if (result != SO2_OK)
-		goto out;
-	form[n] = (so2_form_field){ NULL, NULL, 0 };
-
-	result = so2_token_request(hc, token_url, form, out, oerr, err);
+	result = client_request(hc, client, form, n, 0, out, oerr, err);
 	/* RFC 8628 3.5: expired_token and access_denied end the flow. */
 	if (strcmp(oerr->error, "expired_token") == 0)
 		result = so2_err_set(err, SO2_ERR_GRANT, "the device code expired before the "
@@ -1132,9 +1128,6 @@ so2_device_poll(const so2_http_conf *hc, const so2_record *client,
 	else if (strcmp(oerr->error, "access_denied") == 0
 	    || strcmp(oerr->error, "authorization_declined") == 0)
 		result = so2_err_set(err, SO2_ERR_GRANT, "the sign-in was declined");
-out:
-	so2_secret_clear(&client_secret);
-	so2_secret_clear(&assertion);
 	return result;
 }
 
