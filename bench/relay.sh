@@ -22,26 +22,11 @@ command -v postfix >/dev/null && command -v dovecot >/dev/null || t_skip "relay:
 t_sanitized && t_skip "relay: sanitizer build"
 t_tmpdir
 t_plugin_env
-S=$T/stack
-mkdir -p "$S" "$T/store"
-chmod 755 "$S"
-chown postfix: "$T/store"
-chmod 700 "$T/store"
-t_on_exit '"$top_srcdir/tests/stack/stop.sh" "$S" >/dev/null 2>&1'
-RELAY_MECH=$MECH SASLO2_PLUGIN_DIR=$T/sasl2 "$top_srcdir/tests/stack/start.sh" "$S" \
-	>"$T/start.log" 2>&1 || { cat "$T/start.log" >&2; t_fail "relay: stack did not start"; }
-. "$S/env"
+t_store postfix:
+t_start_stack RELAY_MECH="$MECH"
 if [ "$MECH" = xoauth2 ]; then
-	cat >"$SASL_OAUTH2_CONF" <<EOC
-store_dir = $T/store
-ca_file = $CA
-[microsoft]
-client_id = 11111111-2222-3333-4444-555555555555
-tenant = organizations
-authority = $IDP_URL
-EOC
-	"$SO2_CLI" login relay@example.com >"$T/login.log" 2>&1 \
-		|| { cat "$T/login.log" >&2; t_fail "relay: login"; }
+	t_conf
+	t_login relay@example.com
 fi
 pc() { postconf -c "$RELAY_CONFIG_DIR" -e "$@" && postfix -c "$RELAY_CONFIG_DIR" reload >/dev/null 2>&1; }
 pc "defer_transports = smtp" "smtp_destination_concurrency_limit = 10" \

@@ -24,17 +24,8 @@ SECRET='Qx8~app-secret-Value'
 
 t_tmpdir
 t_plugin_env
-S=$T/stack
-mkdir -p "$S" "$T/store"
-chmod 755 "$S"
-chown postfix: "$T/store"
-chmod 700 "$T/store"
-t_on_exit '"$top_srcdir/tests/stack/stop.sh" "$S" >/dev/null 2>&1'
-SASLO2_PLUGIN_DIR=$T/sasl2 IDP_EXTRA_ARGS="--client $CC:$SECRET" \
-	"$top_srcdir/tests/stack/start.sh" "$S" > "$T/start.log" 2>&1 \
-	|| { cat "$T/start.log" >&2; t_fail "the test mail stack did not start"; }
-. "$S/env"
-[ -n "$IDP_URL" ] || t_fail "the emulator did not start (see $T/start.log)"
+t_store postfix:
+t_start_stack IDP_EXTRA_ARGS="--client $CC:$SECRET"
 printf '%s\n' "store_dir = $T/store" "ca_file = $CA" "[microsoft]" \
 	"client_id = $CC" "tenant = contoso.onmicrosoft.com" \
 	"authority = $IDP_URL" > "$SASL_OAUTH2_CONF"
