@@ -25,12 +25,12 @@
 #include <stdio.h>
 #include <time.h>
 
-#include <sasl-oauth2/config.h>
-#include <sasl-oauth2/endpoint.h>
-#include <sasl-oauth2/error.h>
-#include <sasl-oauth2/jwt.h>
-#include <sasl-oauth2/provider.h>
-#include <sasl-oauth2/record.h>
+#include "token/conf.h"
+#include "token/endpoint.h"
+#include "base/error.h"
+#include "token/jwt.h"
+#include "login/provider.h"
+#include "token/record.h"
 
 #define CLI_PROG		"sasl-oauth2"
 #define CLI_EXIT_INTERRUPTED	130	/* 128 + SIGINT, as a shell shows it */

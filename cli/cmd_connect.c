@@ -41,10 +41,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include <sasl-oauth2/cache.h>
-#include <sasl-oauth2/mailproto.h>
-#include <sasl-oauth2/mechanism.h>
-#include <sasl-oauth2/secret.h>
+#include "token/cache.h"
+#include "mail/mailproto.h"
+#include "token/mechanism.h"
+#include "base/secret.h"
 
 #include "cli.h"
 

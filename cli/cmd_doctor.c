@@ -47,7 +47,7 @@
 #include <jansson.h>
 #include <openssl/x509.h>
 
-#include <sasl-oauth2/store.h>
+#include "token/store.h"
 
 #include "doctor.h"
 

@@ -36,8 +36,8 @@
 
 #include <jansson.h>
 
-#include <sasl-oauth2/jwt.h>
-#include <sasl-oauth2/store.h>
+#include "token/jwt.h"
+#include "token/store.h"
 
 #include "cli.h"
 

@@ -73,12 +73,12 @@
 
 #include <openssl/crypto.h>
 
-#include <sasl-oauth2/assertion.h>
-#include <sasl-oauth2/cache.h>
-#include <sasl-oauth2/endpoint.h>
-#include <sasl-oauth2/provider.h>
-#include <sasl-oauth2/record.h>
-#include <sasl-oauth2/store.h>
+#include "token/assertion.h"
+#include "token/cache.h"
+#include "token/endpoint.h"
+#include "login/provider.h"
+#include "token/record.h"
+#include "token/store.h"
 
 #include "cli.h"
 

@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include <sasl-oauth2/store.h>
+#include "token/store.h"
 
 #include "cli.h"
 

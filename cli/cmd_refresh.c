@@ -27,9 +27,9 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include <sasl-oauth2/cache.h>
-#include <sasl-oauth2/secret.h>
-#include <sasl-oauth2/store.h>
+#include "token/cache.h"
+#include "base/secret.h"
+#include "token/store.h"
 
 #include "cli.h"
 

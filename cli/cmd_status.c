@@ -32,8 +32,8 @@
 
 #include <jansson.h>
 
-#include <sasl-oauth2/record.h>
-#include <sasl-oauth2/store.h>
+#include "token/record.h"
+#include "token/store.h"
 
 #include "cli.h"
 

@@ -21,8 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sasl-oauth2/cache.h>
-#include <sasl-oauth2/secret.h>
+#include "token/cache.h"
+#include "base/secret.h"
 
 #include "cli.h"
 

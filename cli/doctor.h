@@ -20,11 +20,11 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include <sasl-oauth2/cache.h>
-#include <sasl-oauth2/diagnose.h>
-#include <sasl-oauth2/jwt.h>
-#include <sasl-oauth2/record.h>
-#include <sasl-oauth2/secret.h>
+#include "token/cache.h"
+#include "token/diagnose.h"
+#include "token/jwt.h"
+#include "token/record.h"
+#include "base/secret.h"
 
 #include "cli.h"
 

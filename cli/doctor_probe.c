@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	doc_probe(d, "smtp" | "imap", "HOST[:PORT]")
  * DESCRIPTION
- *	The dialogue is lib/mailproto.c's (mailproto.h), the same client
+ *	The dialogue is mail/mailproto.c's (mailproto.h), the same client
  *	as "sasl-oauth2 connect": TCP, TLS (implicit on 465 and 993, else
  *	STARTTLS, which must be announced: check_starttls), the greeting,
  *	the capabilities over TLS, AUTHENTICATE/AUTH XOAUTH2 with the
@@ -30,8 +30,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <sasl-oauth2/mailproto.h>
-#include <sasl-oauth2/mechanism.h>
+#include "mail/mailproto.h"
+#include "token/mechanism.h"
 
 #include "doctor.h"
 

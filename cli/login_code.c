@@ -51,7 +51,7 @@
 
 #include <openssl/crypto.h>
 
-#include <sasl-oauth2/pkce.h>
+#include "login/pkce.h"
 
 #include "cli.h"
 

@@ -53,12 +53,12 @@
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
 
-#include <sasl-oauth2/cache.h>
-#include <sasl-oauth2/config.h>
-#include <sasl-oauth2/diagnose.h>
-#include <sasl-oauth2/jwt.h>
-#include <sasl-oauth2/mechanism.h>
-#include <sasl-oauth2/secret.h>
+#include "token/cache.h"
+#include "token/conf.h"
+#include "token/diagnose.h"
+#include "token/jwt.h"
+#include "token/mechanism.h"
+#include "base/secret.h"
 
 #include "core.h"
 

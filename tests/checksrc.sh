@@ -13,7 +13,7 @@ cd "$top_srcdir"
 if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ]; then
 	files=$(git ls-files '*.c' '*.h')
 else
-	files=$(find include lib plugin cli tests bench -name '*.[ch]' | sort)
+	files=$(find base token login mail plugin cli tests bench -name '*.[ch]' | sort)
 fi
 [ -n "$files" ] || t_fail "no C files found"
 bad=0

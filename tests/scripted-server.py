@@ -5,7 +5,7 @@ Test tool for sasl-oauth2 (Python standard library only). Listens on 127.0.0.1,
 speaks enough SMTP (RFC 5321, STARTTLS RFC 3207, AUTH RFC 4954) or IMAP
 (RFC 9051, STARTTLS, AUTHENTICATE with SASL-IR RFC 4959) to take one XOAUTH2
 login, and answers it with the reply of a scenario: one row of the
-classification table (lib/diagnose.c). Texts are the ones Exchange Online and
+classification table (token/diagnose.c). Texts are the ones Exchange Online and
 Gmail send (/work/shared/reference/m365.md section 5.4).
 
   scripted-server.py --proto smtp|imap --cert C --key K [--port N]

@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <sasl-oauth2/mechanism.h>
+#include "token/mechanism.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sasl-oauth2/record.h>
+#include "token/record.h"
 
 #define ORIGIN "fuzz.json"
 

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <sasl-oauth2/pkce.h>
+#include "login/pkce.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sasl-oauth2/diagnose.h>
+#include "token/diagnose.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sasl-oauth2/endpoint.h>
+#include "token/endpoint.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

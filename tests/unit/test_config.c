@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sasl-oauth2/config.h>
-#include <sasl-oauth2/provider.h>
+#include "token/conf.h"
+#include "login/provider.h"
 
 #include "tests.h"
 

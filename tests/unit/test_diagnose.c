@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sasl-oauth2/diagnose.h>
-#include <sasl-oauth2/endpoint.h>
+#include "token/diagnose.h"
+#include "token/endpoint.h"
 
 #include "tests.h"
 

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	test_endpoint.c - unit tests of endpoint.c and json_util.c
+ *	test_endpoint.c - unit tests of endpoint.c and base/json.c
  * DESCRIPTION
  *	Table-driven tests of the pure parts: so2_token_reply_parse() on
  *	real-shaped Microsoft and Google replies, so2_record_apply_reply(),
@@ -22,9 +22,9 @@
 
 #include <curl/curl.h>
 
-#include <sasl-oauth2/endpoint.h>
+#include "token/endpoint.h"
 
-#include "../../lib/json_util.h"
+#include "base/json.h"
 #include "tests.h"
 
 #define RT	"0.AAAA-refresh-SECRET-rt"

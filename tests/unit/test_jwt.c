@@ -8,7 +8,7 @@
 
 #include <openssl/evp.h>
 
-#include <sasl-oauth2/jwt.h>
+#include "token/jwt.h"
 
 #include "tests.h"
 

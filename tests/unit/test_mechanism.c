@@ -17,8 +17,8 @@
 
 #include <openssl/evp.h>
 
-#include <sasl-oauth2/mechanism.h>
-#include <sasl-oauth2/secret.h>
+#include "token/mechanism.h"
+#include "base/secret.h"
 
 #include "tests.h"
 

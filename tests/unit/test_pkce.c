@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <sasl-oauth2/assertion.h>
-#include <sasl-oauth2/pkce.h>
+#include "token/assertion.h"
+#include "login/pkce.h"
 
 #include "tests.h"
 

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <sasl-oauth2/record.h>
+#include "token/record.h"
 
 #include "tests.h"
 

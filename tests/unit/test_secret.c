@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sasl-oauth2/secret.h>
+#include "base/secret.h"
 
 #include "tests.h"
 

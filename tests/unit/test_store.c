@@ -28,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sasl-oauth2/record.h>
-#include <sasl-oauth2/store.h>
+#include "token/record.h"
+#include "token/store.h"
 
 #include "tests.h"
 

@@ -1,0 +1,626 @@
+/*
+ * NAME
+ *	cache.c - a valid access token for an account (see cache.h)
+ * DESCRIPTION
+ *	The refresh protocol (DESIGN, "the flow of one authentication"):
+ *	read without lock; if the access token is usable, done. Else lock,
+ *	read again, refresh only if still needed, write, unlock. So when
+ *	N processes find the same expired token at once, the first one to
+ *	get the lock refreshes and the others find the new token on their
+ *	second read: one token endpoint request per expiry.
+ *
+ *	Failure policy:
+ *	- transient (SO2_ERR_TEMP) or an OAuth error that leaves the grant
+ *	  alive (SO2_ERR_OAUTH): the tokens are not touched; the failure is
+ *	  counted in the record (failures, retry_after, last_error, written
+ *	  under the lock from the copy read under the lock) and later calls
+ *	  send no request before retry_after: a still-valid token is used,
+ *	  an expired one fails at once with a temporary failure naming the
+ *	  time of the next attempt.
+ *
+ *	  Why the back-off lives in the record and not beside it: every
+ *	  process (Postfix smtp, the timer, the command) must see it, and
+ *	  the record is the one file they all read; a new login resets it
+ *	  by replacing the record; status shows it without a second file;
+ *	  and it is written only under the lock from the record read under
+ *	  the lock, so it can never put back an older refresh token.
+ *	- dead grant (SO2_ERR_GRANT): the record is kept, marked
+ *	  needs_login with the error; later calls fail at once, without a
+ *	  network request, naming the login command.
+ *	- write failure after a successful refresh: the new access token is
+ *	  still returned (with a warning) so this authentication succeeds.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "token/cache.h"
+
+#define SO2_CLOCK_MAX	32	/* bytes of a formatted time of day */
+
+struct so2_cache {
+	const so2_config *conf;
+	so2_store *store;	/* NULL when it could not be opened */
+	so2_err store_err;	/* why, reported at each use */
+	char *ca_blob;		/* CA bundle read at open (chroot) */
+	size_t ca_blob_len;
+	so2_err ca_err;		/* CA bundle problem, reported at refresh */
+	so2_http_conf http;
+};
+
+/* read_small_file - read a whole file of at most max bytes */
+static so2_status
+read_small_file(const char *path, size_t max, char **out, size_t *outlen, so2_err *err)
+{
+	struct stat sb;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	*out = NULL;
+	*outlen = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return so2_err_set(err, SO2_ERR_IO, "cannot open CA bundle %s: %s", path,
+				   strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size > max) {
+		close(fd);
+		return so2_err_set(err, SO2_ERR_IO,
+				   "CA bundle %s is not a regular file of at most %zu bytes",
+				   path, max);
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	if (buf == NULL) {
+		close(fd);
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	}
+	while (len < (size_t)sb.st_size) {
+		n = read(fd, buf + len, (size_t)sb.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return SO2_OK;
+}
+
+/* default_ca_file - libcurl's built-in CA bundle path, or a Debian default */
+static const char *
+default_ca_file(void)
+{
+	const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
+
+	if (vi != NULL && vi->age >= CURLVERSION_SEVENTH && vi->cainfo != NULL)
+		return vi->cainfo;
+	return "/etc/ssl/certs/ca-certificates.crt";
+}
+
+/* so2_cache_open - open the store and read the CA bundle */
+so2_status
+so2_cache_open(const so2_config *conf, so2_cache **out, so2_err *err)
+{
+	so2_cache *c;
+	const char *ca;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	c->conf = conf;
+	so2_err_clear(&c->store_err);
+	so2_err_clear(&c->ca_err);
+	if (so2_store_open(conf->store_dir, &c->store, &c->store_err) != SO2_OK)
+		c->store = NULL;
+	ca = conf->ca_file ? conf->ca_file : default_ca_file();
+	if (read_small_file(ca, SO2_CA_MAX, &c->ca_blob, &c->ca_blob_len, &c->ca_err) != SO2_OK)
+		c->ca_blob = NULL;
+	c->http.ca_file = ca;
+	c->http.ca_blob = c->ca_blob;
+	c->http.ca_blob_len = c->ca_blob_len;
+	c->http.proxy = conf->proxy;
+	c->http.connect_timeout = conf->connect_timeout;
+	c->http.total_timeout = conf->http_timeout;
+	c->http.max_reply = conf->max_reply;
+	*out = c;
+	return SO2_OK;
+}
+
+/* so2_cache_close - free */
+void
+so2_cache_close(so2_cache *c)
+{
+	if (c == NULL)
+		return;
+	so2_store_close(c->store);
+	free(c->ca_blob);
+	free(c);
+}
+
+/* so2_cache_http - HTTP settings */
+const so2_http_conf *
+so2_cache_http(const so2_cache *c)
+{
+	return &c->http;
+}
+
+/* so2_cache_store - the store or NULL */
+so2_store *
+so2_cache_store(so2_cache *c)
+{
+	return c->store;
+}
+
+/* so2_login_command - the command that gets a new grant */
+void
+so2_login_command(const so2_record *rec, const char *account, char *buf, size_t size)
+{
+	const char *grant = rec == NULL || rec->grant_type == NULL ? "" :
+	    strcmp(rec->grant_type, "client_credentials") == 0 ? " --grant client-credentials" :
+	    strcmp(rec->grant_type, "authorization_code") == 0 ? " --grant code" : "";
+
+	if (rec != NULL && rec->provider != NULL)
+		so2_format(buf, size, "sasl-oauth2 login %s --provider %s%s", account,
+			   rec->provider, grant);
+	else
+		so2_format(buf, size, "sasl-oauth2 login %s%s", account, grant);
+}
+
+/* A resolved reference: the store to use and the record's file name. */
+struct ref {
+	so2_store *st;		/* c->store or owned (path form) */
+	int owned;
+	char name[NAME_MAX + 1];
+	char account[SO2_ACCOUNT_MAX + 1];
+};
+
+/* resolve - account name or /path to (store, file name) */
+static so2_status
+resolve(so2_cache *c, const char *ref, struct ref *r, so2_token_info *info, so2_err *err)
+{
+	so2_status result;
+
+	memset(r, 0, sizeof(*r));
+	if (ref == NULL || *ref == '\0')
+		return so2_err_set(err, SO2_ERR_PARAM, "no account given");
+	if (ref[0] == '/') {
+		char *name = NULL;
+
+		result = so2_store_open_file(ref, &r->st, &name, err);
+		if (result != SO2_OK)
+			return result;
+		r->owned = 1;
+		so2_format(r->name, sizeof(r->name), "%s", name);
+		so2_format(r->account, sizeof(r->account), "%s", ref);
+		free(name);
+	} else {
+		if ((result = so2_store_file_name(ref, r->name, sizeof(r->name), err)) != SO2_OK)
+			return result;
+		so2_format(r->account, sizeof(r->account), "%s", ref);
+		if (c->store == NULL) {
+			so2_err_set(err, c->store_err.status, "%s", c->store_err.msg);
+			return so2_err_prefix(err, "account %s", ref);
+		}
+		r->st = c->store;
+	}
+	if (info != NULL) {
+		so2_format(info->account, sizeof(info->account), "%s", r->account);
+		so2_format(info->path, sizeof(info->path), "%s/%s", so2_store_dir(r->st), r->name);
+	}
+	return SO2_OK;
+}
+
+/* release - free what resolve() opened */
+static void
+release(struct ref *r)
+{
+	if (r->owned)
+		so2_store_close(r->st);
+	r->st = NULL;
+}
+
+/* read_record - read a record, with the user-facing wording of failures */
+static so2_status
+read_record(struct ref *r, so2_record **rec, char *warn, so2_err *err)
+{
+	so2_status result = so2_store_read(r->st, r->name, rec, warn, err);
+
+	if (result == SO2_ERR_NOTFOUND)
+		so2_err_set(err, result, "account %s: no token record %s/%s; create it with:"
+			    " sasl-oauth2 login %s", r->account, so2_store_dir(r->st), r->name,
+			    r->account);
+	else if (result != SO2_OK)
+		so2_err_prefix(err, "account %s", r->account);
+	return result;
+}
+
+/* needs_login_error - the fail-fast message of a dead grant */
+static so2_status
+needs_login_error(const struct ref *r, const so2_record *rec, so2_err *err)
+{
+	char cmd[512];
+
+	so2_login_command(rec, r->account, cmd, sizeof(cmd));
+	return so2_err_set(err, SO2_ERR_GRANT,
+			   "account %s needs a new login: %s; run: %s", r->account,
+			   rec->last_error ? rec->last_error
+					   : "the refresh token was rejected", cmd);
+}
+
+/* save - write rec, unless nowrite says why it must not be written */
+static so2_status
+save(struct ref *r, const so2_record *rec, const char *nowrite, so2_err *werr)
+{
+	if (nowrite != NULL)
+		return so2_err_set(werr, SO2_ERR_IO, "%s", nowrite);
+	return so2_store_write(r->st, r->name, rec, werr);
+}
+
+/* backoff_delay - seconds without a request after the n-th failure in a row
+ *	backoff_min doubled per failure, capped at backoff_max; a longer
+ *	Retry-After from the server wins (RFC 9110 section 10.2.3). */
+static long
+backoff_delay(const so2_config *conf, long failures, long retry_after)
+{
+	long d = conf->backoff_min, i;
+
+	for (i = 1; i < failures && d < conf->backoff_max; i++)
+		d *= 2;
+	if (d > conf->backoff_max)
+		d = conf->backoff_max;
+	return retry_after > d ? retry_after : d;
+}
+
+/* clock_text - a time of day for messages, "HH:MM:SS" (local time) */
+static char *
+clock_text(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL || strftime(buf, size, "%H:%M:%S", &tm) == 0)
+		so2_format(buf, size, "%lld", (long long)t);
+	return buf;
+}
+
+/* token_usable - the stored access token may still be sent at now */
+static int
+token_usable(const so2_record *rec, time_t now)
+{
+	return !so2_secret_empty(&rec->access_token) && rec->expires_at > now
+	       && !so2_record_has_state(rec, SO2_STATE_STALE);
+}
+
+/* append - add text to the end of a message (truncating) */
+static void
+append(char *msg, size_t size, const char *text)
+{
+	size_t n = strlen(msg);
+
+	if (n + 1 < size)
+		so2_format(msg + n, size - n, "%s", text);
+}
+
+/* during_backoff - no request allowed before rec->retry_after
+ *	SO2_OK when the current token can still be used (warning in info),
+ *	else SO2_ERR_TEMP naming when the next attempt happens. */
+static so2_status
+during_backoff(const struct ref *r, const so2_record *rec, time_t now, so2_token_info *info,
+	       so2_err *err)
+{
+	char at[SO2_CLOCK_MAX];
+
+	clock_text(rec->retry_after, at, sizeof(at));
+	if (token_usable(rec, now)) {
+		if (info != NULL) {
+			info->backing_off = 1;
+			so2_format(info->warning, sizeof(info->warning),
+				   "account %s: the access token expires in %lld s but refreshing"
+				   " it failed %ld time%s in a row; using it, next refresh attempt"
+				   " at %s; last error: %s", r->account,
+				   (long long)(rec->expires_at - now), rec->failures,
+				   rec->failures == 1 ? "" : "s", at,
+				   rec->last_error ? rec->last_error : "-");
+		}
+		return SO2_OK;
+	}
+	return so2_err_set(err, SO2_ERR_TEMP,
+			   "account %s: temporary failure: refreshing the access token failed"
+			   " %ld time%s in a row; no new request to the token endpoint before %s"
+			   " (in %lld s), the mail stays queued until then; last error: %s",
+			   r->account, rec->failures, rec->failures == 1 ? "" : "s", at,
+			   (long long)(rec->retry_after - now),
+			   rec->last_error ? rec->last_error : "-");
+}
+
+/* record_failure - count a failed refresh in rec and write it (tokens unchanged)
+ *	Called with the lock held; rec is the record read under the lock.
+ *	Adds "next attempt at ..." to err; a failed write becomes a warning. */
+static void
+record_failure(so2_cache *c, struct ref *r, so2_record *rec, long retry_after, time_t now,
+	       const char *nowrite, so2_token_info *info, so2_err *err)
+{
+	char at[SO2_CLOCK_MAX], note[128];
+	so2_err werr;
+	long delay;
+
+	if (rec->failures < 0 || rec->failures >= 1000000)
+		rec->failures = 0;
+	rec->failures++;
+	delay = backoff_delay(c->conf, rec->failures, retry_after);
+	rec->retry_after = delay > 0 ? now + delay : 0;
+	if (so2_record_set_str(&rec->last_error, err->msg) != SO2_OK)
+		return;
+	rec->last_error_at = now;
+	if (delay > 0) {
+		so2_format(note, sizeof(note),
+			   "; attempt %ld failed, next attempt at %s (in %ld s)",
+			   rec->failures, clock_text(rec->retry_after, at, sizeof(at)), delay);
+		append(err->msg, sizeof(err->msg), note);
+	}
+	if (save(r, rec, nowrite, &werr) != SO2_OK && info != NULL)
+		so2_format(info->warning, sizeof(info->warning),
+			   "account %s: cannot record the failure for the back-off: %s",
+			   r->account, werr.msg);
+}
+
+/* refresh_locked - refresh rec through the token endpoint and store it
+ *	Called with the record's lock held, or with nowrite set (the lock
+ *	could not be taken because the store cannot be written: then the
+ *	token is obtained and used but nothing is written). */
+static so2_status
+refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, const char *nowrite,
+	       so2_token_info *info, so2_err *err)
+{
+	so2_token_reply reply;
+	so2_oauth_error oerr;
+	so2_http_conf hc;
+	so2_err werr;
+	so2_status result;
+	time_t now;
+
+	memset(&reply, 0, sizeof(reply));
+	memset(&oerr, 0, sizeof(oerr));
+	/* A client_credentials record has no refresh token (RFC 6749
+	 * 4.4.3): so2_grant_refresh asks again with the client's
+	 * credentials, here under the same lock as a refresh. */
+	if (so2_secret_empty(&rec->refresh_token)
+	    && (rec->grant_type == NULL || strcmp(rec->grant_type, "client_credentials") != 0)) {
+		char cmd[512];
+
+		so2_login_command(rec, r->account, cmd, sizeof(cmd));
+		return so2_err_set(err, SO2_ERR_GRANT,
+				   "account %s: the access token expired and the record holds no"
+				   " refresh token; run: %s", r->account, cmd);
+	}
+	if (c->ca_blob == NULL && c->ca_err.status != SO2_OK)
+		return so2_err_set(err, SO2_ERR_CONFIG, "account %s: cannot refresh: %s",
+				   r->account, c->ca_err.msg);
+	/* Relative credential paths name files in the record's store,
+	 * reached through its descriptor even after a chroot. */
+	hc = c->http;
+	hc.cred_dir_set = 1;
+	hc.cred_dirfd = so2_store_dirfd(r->st);
+	result = so2_grant_refresh(&hc, rec, &reply, &oerr, err);
+	now = time(NULL);
+	if (result == SO2_ERR_GRANT) {
+		/* The grant is dead: keep the record, mark it, fail fast from now on. */
+		so2_record_set_str(&rec->last_error, err->msg);
+		so2_record_set_str(&rec->state, SO2_STATE_NEEDS_LOGIN);
+		rec->last_error_at = now;
+		if (save(r, rec, nowrite, &werr) != SO2_OK && info != NULL)
+			so2_format(info->warning, sizeof(info->warning), "%s", werr.msg);
+		return needs_login_error(r, rec, err);
+	}
+	if (result != SO2_OK) {
+		so2_err_prefix(err, "account %s: cannot refresh the access token", r->account);
+		if (result == SO2_ERR_TEMP || result == SO2_ERR_OAUTH)
+			record_failure(c, r, rec, oerr.retry_after, now, nowrite, info, err);
+		goto out;
+	}
+	if ((result = so2_record_apply_reply(rec, &reply, now, err)) != SO2_OK)
+		goto out;
+	if (info != NULL)
+		info->refreshed = 1;
+	if (save(r, rec, nowrite, &werr) != SO2_OK && info != NULL)
+		so2_format(info->warning, sizeof(info->warning),
+			 "account %s: the access token was refreshed and is used for this"
+			 " authentication, but the record was not saved: %s%s", r->account,
+			 werr.msg, so2_secret_empty(&reply.refresh_token)
+			 ? "; the next authentication refreshes again"
+			 : "; WARNING: the server rotated the refresh token and the new one is"
+			 " lost when this process ends: fix the store now and run"
+			 " sasl-oauth2 refresh");
+out:
+	so2_token_reply_clear(&reply);
+	return result;
+}
+
+/* wants_refresh - does rec need a refresh under opts at now? */
+static int
+wants_refresh(const so2_record *rec, const so2_get_opts *opts, long margin, time_t now)
+{
+	time_t last = rec->refreshed_at != 0 ? rec->refreshed_at : rec->obtained_at;
+
+	if (opts->force || so2_record_needs_refresh(rec, now, margin))
+		return 1;
+	return opts->stale_before != 0 && last < opts->stale_before;
+}
+
+/* so2_cache_get - a valid access token for ref */
+so2_status
+so2_cache_get(so2_cache *c, const char *ref, int force, so2_secret *token,
+	      so2_token_info *info, so2_err *err)
+{
+	so2_get_opts opts;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.force = force;
+	opts.ignore_backoff = force;
+	opts.margin = -1;
+	return so2_cache_get_opts(c, ref, &opts, token, info, err);
+}
+
+/* so2_cache_get_opts - a valid access token for ref, refreshed per opts */
+so2_status
+so2_cache_get_opts(so2_cache *c, const char *ref, const so2_get_opts *opts, so2_secret *token,
+		   so2_token_info *info, so2_err *err)
+{
+	struct ref r;
+	so2_record *rec = NULL;
+	char warn[SO2_ERR_MSG_MAX], nowrite[SO2_ERR_MSG_MAX] = "";
+	so2_status result;
+	int lockfd = -1;
+	time_t start = time(NULL), now, first_refreshed;
+	long margin = opts->margin >= 0 ? opts->margin : c->conf->refresh_margin;
+
+	if (info != NULL)
+		memset(info, 0, sizeof(*info));
+	if ((result = resolve(c, ref, &r, info, err)) != SO2_OK)
+		return result;
+	if ((result = read_record(&r, &rec, warn, err)) != SO2_OK)
+		goto out;
+	if (info != NULL && warn[0] != '\0')
+		so2_format(info->warning, sizeof(info->warning), "%s", warn);
+	if (so2_record_has_state(rec, SO2_STATE_NEEDS_LOGIN)) {
+		result = needs_login_error(&r, rec, err);
+		goto out;
+	}
+	if (!wants_refresh(rec, opts, margin, start))
+		goto use;
+	if (!opts->ignore_backoff && rec->retry_after > start) {
+		if ((result = during_backoff(&r, rec, start, info, err)) == SO2_OK)
+			goto use;
+		goto out;
+	}
+
+	/* Refresh under the lock, after reading the record again. */
+	first_refreshed = rec->refreshed_at;
+	result = so2_store_lock(r.st, r.name, c->conf->lock_timeout, &lockfd, err);
+	if (result == SO2_ERR_IO) {
+		/* The store cannot be written (read-only, permissions): nothing
+		 * could be saved anyway. Refresh without the lock so that this
+		 * authentication works, and write nothing (point 3). */
+		so2_format(nowrite, sizeof(nowrite), "%s", err->msg);
+		goto refresh;
+	}
+	if (result != SO2_OK) {
+		if (token_usable(rec, time(NULL))) {
+			/* Still valid, only inside the margin: use it. */
+			if (info != NULL)
+				so2_format(info->warning, sizeof(info->warning), "%s", err->msg);
+			goto use;
+		}
+		so2_err_prefix(err, "account %s", r.account);
+		goto out;
+	}
+	/* A writer killed before its rename may have left a newer record. */
+	so2_store_recover(r.st, r.name, NULL);
+	so2_record_free(rec);
+	rec = NULL;
+	if ((result = read_record(&r, &rec, NULL, err)) != SO2_OK)
+		goto out;
+	if (so2_record_has_state(rec, SO2_STATE_NEEDS_LOGIN)) {
+		result = needs_login_error(&r, rec, err);
+		goto out;
+	}
+	now = time(NULL);
+	if (opts->force ? rec->refreshed_at > first_refreshed && rec->refreshed_at >= start
+			: !wants_refresh(rec, opts, margin, now))
+		goto use;	/* another process refreshed it meanwhile */
+	if (!opts->ignore_backoff && rec->retry_after > now) {
+		/* another process failed meanwhile and set a back-off */
+		if ((result = during_backoff(&r, rec, now, info, err)) == SO2_OK)
+			goto use;
+		goto out;
+	}
+refresh:
+	result = refresh_locked(c, &r, rec, nowrite[0] != '\0' ? nowrite : NULL, info, err);
+	if ((result == SO2_ERR_TEMP || result == SO2_ERR_OAUTH) && !opts->force
+	    && token_usable(rec, time(NULL))) {
+		/* Inside the margin the old token still works: use it this time. */
+		if (info != NULL) {
+			info->backing_off = 1;
+			so2_format(info->warning, sizeof(info->warning),
+				   "%s; the current access token is still valid and is used",
+				   err->msg);
+		}
+		goto use;
+	}
+	if (result != SO2_OK)
+		goto out;
+use:
+	if (so2_secret_set(token, rec->access_token.data, rec->access_token.len) != SO2_OK) {
+		result = so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (info != NULL)
+		info->expires_at = rec->expires_at;
+	result = SO2_OK;
+out:
+	so2_store_unlock(lockfd);
+	so2_record_free(rec);
+	release(&r);
+	return result;
+}
+
+/* so2_cache_mark_stale - the server refused the token: refresh next time */
+so2_status
+so2_cache_mark_stale(so2_cache *c, const char *ref, const char *reason, so2_err *err)
+{
+	struct ref r;
+	so2_record *rec = NULL;
+	so2_status result;
+	int lockfd = -1;
+
+	if ((result = resolve(c, ref, &r, NULL, err)) != SO2_OK)
+		return result;
+	result = so2_store_lock(r.st, r.name, c->conf->lock_timeout, &lockfd, err);
+	if (result != SO2_OK)
+		goto out;
+	so2_store_recover(r.st, r.name, NULL);
+	if ((result = read_record(&r, &rec, NULL, err)) != SO2_OK)
+		goto out;
+	if (so2_record_has_state(rec, SO2_STATE_OK)) {
+		if (so2_record_set_str(&rec->state, SO2_STATE_STALE) != SO2_OK
+		    || so2_record_set_str(&rec->last_error, reason) != SO2_OK) {
+			result = so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		rec->last_error_at = time(NULL);
+		result = so2_store_write(r.st, r.name, rec, err);
+	}
+out:
+	so2_store_unlock(lockfd);
+	so2_record_free(rec);
+	release(&r);
+	return result;
+}
+
+/* so2_cache_ref_exists - does ref name an existing record? */
+int
+so2_cache_ref_exists(so2_cache *c, const char *ref)
+{
+	struct ref r;
+	so2_err err;
+	int exists;
+
+	if (resolve(c, ref, &r, NULL, &err) != SO2_OK)
+		return 0;
+	exists = so2_store_exists(r.st, r.name);
+	release(&r);
+	return exists;
+}

@@ -1,0 +1,146 @@
+/*
+ * NAME
+ *	cache.h - a valid access token for an account, refreshed as needed
+ * SYNOPSIS
+ *	#include "token/cache.h"
+ * DESCRIPTION
+ *	The token cache ties the store and the token endpoint together.
+ *	so2_cache_get() reads the record without a lock; when the access
+ *	token is missing, stale or expires within the refresh margin it
+ *	takes the record's lock, reads the record again (another process
+ *	may have refreshed it meanwhile), refreshes through the token
+ *	endpoint only if still needed, writes the new record and releases
+ *	the lock: one token endpoint request per expiry, however many
+ *	processes race.
+ *
+ *	What is opened here is opened once, at so2_cache_open(): the store
+ *	directory and the CA bundle (read into memory), so that a process
+ *	that chroot()s afterwards keeps working.
+ *
+ *	Failures leave the record as it was, except: a dead grant marks it
+ *	needs_login (later calls fail at once without a network request,
+ *	naming the login command) and transient failures are counted for
+ *	the back-off (members failures, retry_after, last_error; the tokens
+ *	are written back unchanged). A token obtained but not written (full
+ *	disk) is still returned, with a warning naming the failed step.
+ *
+ *	A writer killed between writing its temporary file and renaming it
+ *	leaves a complete newer record behind; the next writer (under the
+ *	lock) adopts it instead of losing a rotated refresh token (see
+ *	so2_store_recover in store.h).
+ *
+ *	Thread safety: an so2_cache may be used by several threads at once;
+ *	the per-record lock serialises refreshes between threads too.
+ * SEE ALSO
+ *	store.h, endpoint.h, sasl-oauth2-record(5)
+ */
+#ifndef SO2_CACHE_H
+#define SO2_CACHE_H
+
+#include <time.h>
+#include "token/conf.h"
+#include "token/endpoint.h"
+#include "base/error.h"
+#include "token/record.h"
+#include "base/secret.h"
+#include "token/store.h"
+
+#define SO2_CA_MAX (4 * 1024 * 1024)	/* bytes of CA bundle read */
+
+typedef struct so2_cache so2_cache;
+
+/* so2_token_info - what the caller may show about the token it got */
+typedef struct so2_token_info {
+	char account[SO2_ACCOUNT_MAX + 1];
+	char path[1024];	/* record file path, for messages */
+	time_t expires_at;	/* of the returned access token */
+	int refreshed;		/* 1 when this call refreshed it */
+	int backing_off;	/* 1 when a back-off kept this call from
+				 * refreshing (the token is still valid) */
+	char warning[SO2_ERR_MSG_MAX];	/* non-fatal problem, or "" */
+} so2_token_info;
+
+/*
+ * so2_cache_open - prepare a cache from a configuration
+ *	conf is borrowed and must outlive the cache. Opens the store
+ *	directory and reads the CA bundle into memory.
+ *	Errors: SO2_ERR_IO (store or CA file), SO2_ERR_NOMEM. A store that
+ *	does not exist yet is not an error here (it is reported at use).
+ */
+so2_status so2_cache_open(const so2_config *conf, so2_cache **out,
+			  so2_err *err);
+
+/* so2_cache_close - free; NULL ok */
+void so2_cache_close(so2_cache *c);
+
+/* so2_cache_http - the HTTP settings the cache uses (CA blob, timeouts) */
+const so2_http_conf *so2_cache_http(const so2_cache *c);
+
+/* so2_cache_store - the store, or NULL when it could not be opened */
+so2_store *so2_cache_store(so2_cache *c);
+
+/*
+ * so2_cache_get - a valid access token for a record
+ *	ref: an account name (record in the store) or an absolute path of
+ *	a record file. force: refresh even when the token looks valid
+ *	(and even during a back-off). The same as so2_cache_get_opts with
+ *	{ force, force, -1, 0 }.
+ *	On SO2_OK *token holds the access token (caller clears it) and
+ *	*info is filled. Errors: SO2_ERR_NOTFOUND, SO2_ERR_RECORD,
+ *	SO2_ERR_IO, SO2_ERR_LOCK, SO2_ERR_TEMP, SO2_ERR_GRANT,
+ *	SO2_ERR_OAUTH, SO2_ERR_PARAM (bad account name), SO2_ERR_NOMEM;
+ *	each message names the account and the next step.
+ */
+so2_status so2_cache_get(so2_cache *c, const char *ref, int force,
+			 so2_secret *token, so2_token_info *info, so2_err *err);
+
+/* so2_get_opts - when so2_cache_get_opts refreshes */
+typedef struct so2_get_opts {
+	int force;		/* refresh whatever the expiry */
+	int ignore_backoff;	/* ask the endpoint even while backing off */
+	long margin;		/* refresh when expiring within this many
+				 * seconds; -1: the configured
+				 * refresh_margin */
+	time_t stale_before;	/* refresh when the last refresh (or the
+				 * login) is older than this; 0: never.
+				 * For refresh --keepalive: refresh tokens
+				 * unused for 90 days die (Microsoft) */
+} so2_get_opts;
+
+/*
+ * so2_cache_get_opts - so2_cache_get with explicit refresh conditions
+ *	Back-off (sasl-oauth2-record(5) failures, retry_after): after a
+ *	transient failure of the token endpoint (SO2_ERR_TEMP) or an
+ *	OAuth error that does not kill the grant (SO2_ERR_OAUTH), no
+ *	request is sent before retry_after = now + max(Retry-After,
+ *	backoff_min * 2^(failures-1) capped at backoff_max). Until then a
+ *	token that is still valid is returned (with a warning) and an
+ *	expired one gives SO2_ERR_TEMP at once, naming the time of the
+ *	next attempt. The back-off is kept in the record (written under
+ *	its lock, tokens unchanged) so that every process shares it.
+ *	Returns as so2_cache_get.
+ */
+so2_status so2_cache_get_opts(so2_cache *c, const char *ref,
+			      const so2_get_opts *opts, so2_secret *token,
+			      so2_token_info *info, so2_err *err);
+
+/*
+ * so2_cache_mark_stale - the server rejected the token of ref
+ *	Marks the record stale (under its lock) so the next so2_cache_get
+ *	refreshes first. reason is kept as last_error. Errors as
+ *	so2_cache_get (no network).
+ */
+so2_status so2_cache_mark_stale(so2_cache *c, const char *ref,
+				const char *reason, so2_err *err);
+
+/*
+ * so2_cache_ref_exists - 1 when ref names an existing record
+ *	(account in the store, or a record file path).
+ */
+int so2_cache_ref_exists(so2_cache *c, const char *ref);
+
+/* so2_login_command - the command a user must run to log ref in again */
+void so2_login_command(const so2_record *rec, const char *account,
+		       char *buf, size_t size);
+
+#endif

@@ -1,0 +1,812 @@
+/*
+ * NAME
+ *	diagnose.c - the classification table: replies and errors -> cause, fix
+ * SYNOPSIS
+ *	See token/diagnose.h.
+ * DESCRIPTION
+ *	One static table, searched in order (specific rows before the
+ *	generic row of their class). Sources, per row group:
+ *	- Exchange Online SMTP replies: Microsoft Learn "Authenticated client
+ *	  SMTP submission", "Fix issues with printers, scanners, and LOB
+ *	  applications that send email using Microsoft 365", "Non-delivery
+ *	  reports in Exchange Online", MC786329 (Basic authentication
+ *	  retirement), "Opt in to the Exchange Online endpoint for legacy
+ *	  TLS clients", Exchange Team blog 2018-04-20 (3 connections);
+ *	  observed texts quoted in /work/shared/reference/m365.md section 5.
+ *	- Gmail: Google "OAuth 2.0 Mechanism" (XOAUTH2 error challenge).
+ *	- AADSTS: Microsoft identity platform "Error codes" reference.
+ *	- OAuth errors: RFC 6749 5.2, RFC 8628 3.5, OpenID Connect Core
+ *	  3.1.2.6, RFC 6750 3.1.
+ *	The admin settings are named as Microsoft names them: "Authenticated
+ *	SMTP" (Microsoft 365 admin center: Users, Active users, Mail, Manage
+ *	email apps; Set-CASMailbox -SmtpClientAuthenticationDisabled), the
+ *	tenant switch (Set-TransportConfig -SmtpClientAuthenticationDisabled),
+ *	Security Defaults and Conditional Access (they block basic
+ *	authentication, not OAuth; they govern how the token is obtained).
+ * DIAGNOSTICS
+ *	None: pure functions; unknown input gets a generic row.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "token/diagnose.h"
+
+#define TEXT_MAX	1024	/* bytes of reply text examined */
+
+/* The settings, named once. */
+#define MAILBOX_SETTING "turn on \"Authenticated SMTP\" for the mailbox: Microsoft 365 admin " \
+	"center, Users, Active users, the user, Mail, Manage email apps; or " \
+	"Set-CASMailbox -Identity MAILBOX -SmtpClientAuthenticationDisabled $false " \
+	"(allow up to an hour)"
+#define TENANT_SETTING "turn SMTP AUTH on for the organisation: " \
+	"Set-TransportConfig -SmtpClientAuthenticationDisabled $false (Exchange admin " \
+	"center: Settings, Mail flow, untick \"Turn off SMTP AUTH protocol for your " \
+	"organization\"), or for this mailbox only: " MAILBOX_SETTING
+#define USE_OAUTH "use XOAUTH2 with a token instead of a password (Postfix: " \
+	"smtp_sasl_mechanism_filter = xoauth2 and an empty password in " \
+	"smtp_sasl_password_maps; others: sasl-oauth2 token ACCOUNT)"
+#define RUN_DOCTOR "run \"sasl-oauth2 doctor ACCOUNT --smtp\": it decodes the token and " \
+	"names which"
+
+#define R(kind, id, code, enh, match, action, vague, cause, fix) \
+	{ kind, id, code, enh, match, action, cause, fix, vague }
+#define SMTP(id, code, enh, match, action, vague, cause, fix) \
+	R(SO2_DIAG_SMTP, id, code, enh, match, action, vague, cause, fix)
+#define IMAP(id, status, match, action, vague, cause, fix) \
+	R(SO2_DIAG_IMAP, id, 0, status, match, action, vague, cause, fix)
+#define CHAL(id, status, action, vague, cause, fix) \
+	R(SO2_DIAG_CHALLENGE, id, 0, NULL, status, action, vague, cause, fix)
+#define AAD(code, error, action, cause, fix) \
+	R(SO2_DIAG_AADSTS, "AADSTS" #code, code, NULL, error, action, 0, cause, fix)
+#define OAUTH(error, action, cause, fix) \
+	R(SO2_DIAG_OAUTH, "oauth-" error, 0, NULL, error, action, 0, cause, fix)
+
+#define OK	SO2_DIAG_SUCCESS
+#define KEEP	SO2_DIAG_KEEP
+#define REFRESH	SO2_DIAG_REFRESH
+#define REAUTH	SO2_DIAG_REAUTH
+#define RETRY	SO2_DIAG_RETRY
+
+static const so2_diag_row table[] = {
+	/* --- SMTP ---------------------------------------------------- */
+	SMTP("smtp-accepted", 235, NULL, NULL, OK, 0,
+	     "the server accepted the token", "nothing to do"),
+	SMTP("smtp-auth-tenant", 535, "5.7.139", "disabled for the tenant", KEEP, 0,
+	     "SMTP AUTH is turned off for the whole organisation (the tenant switch), "
+	     "which refuses OAuth too", TENANT_SETTING),
+	SMTP("smtp-auth-mailbox", 535, "5.7.139", "disabled for the mailbox", KEEP, 0,
+	     "\"Authenticated SMTP\" is turned off for this mailbox (the usual state of "
+	     "consumer outlook.com mailboxes), which refuses OAuth too", MAILBOX_SETTING),
+	SMTP("smtp-basic-disabled", 535, "5.7.139", "basic authentication is disabled", KEEP, 0,
+	     "the client sent a password (AUTH LOGIN or PLAIN) and basic authentication is "
+	     "disabled for this account", USE_OAUTH),
+	SMTP("smtp-security-defaults", 535, "5.7.139", "security defaults", KEEP, 0,
+	     "Microsoft Entra Security Defaults block password (basic) sign-in to SMTP; "
+	     "they do not block OAuth, they require MFA when the token is obtained",
+	     USE_OAUTH " and sign in with MFA: sasl-oauth2 login ACCOUNT; or an admin "
+	     "replaces Security Defaults by Conditional Access policies"),
+	SMTP("smtp-policy-criteria", 535, "5.7.139", "did not meet the criteria", KEEP, 0,
+	     "the sign-in was refused by policy, most often Conditional Access blocking "
+	     "legacy (basic) authentication for a password attempt",
+	     "look the sign-in up in the Microsoft Entra admin center, Monitoring & health, "
+	     "Sign-in logs (client app \"Authenticated SMTP\"), and " USE_OAUTH),
+	SMTP("smtp-auth-setting", 535, "5.7.139", NULL, KEEP, 0,
+	     "Exchange Online refused SMTP AUTH because of a tenant or mailbox setting",
+	     TENANT_SETTING),
+	SMTP("smtp-535-5.7.3", 535, "5.7.3", NULL, REFRESH, 1,
+	     "Exchange Online did not accept the token for this mailbox; its reply never "
+	     "says why: token expired, for the wrong audience or scope, for another user, "
+	     "app-only without the Exchange service principal or mailbox permission, or "
+	     "\"Authenticated SMTP\" off for the mailbox", RUN_DOCTOR),
+	SMTP("gmail-535-5.7.8", 535, "5.7.8", NULL, REFRESH, 1,
+	     "Gmail refused the user or the token (\"Username and Password not accepted\")",
+	     "the token is refreshed before the next attempt; if it keeps failing check that "
+	     "the token was granted https://mail.google.com/ for this very user and log in "
+	     "again: sasl-oauth2 login ACCOUNT --provider google (apps in \"Testing\" get "
+	     "refresh tokens that die after 7 days)"),
+	SMTP("smtp-not-authenticated", 530, "5.7.57", NULL, KEEP, 0,
+	     "the client sent mail without authenticating: no credentials were configured "
+	     "for this server, or AUTH failed and the client went on",
+	     "Postfix: smtp_sasl_auth_enable = yes and a smtp_sasl_password_maps entry whose "
+	     "key is exactly the relayhost (check with postmap -q); direct send without AUTH "
+	     "goes to the MX host *.mail.protection.outlook.com instead"),
+	SMTP("smtp-basic-retired", 550, "5.7.30", NULL, KEEP, 0,
+	     "basic authentication (passwords) is retired for SMTP client submission in "
+	     "this tenant (Microsoft MC786329)", USE_OAUTH),
+	SMTP("smtp-send-as-denied", 550, "5.7.60", NULL, KEEP, 0,
+	     "the sender address (From or MAIL FROM) is not the authenticated mailbox, "
+	     "and the mailbox has no Send As permission for it",
+	     "send as the authenticated mailbox, or grant Send As: Exchange admin center, "
+	     "Recipients, Mailboxes, the sender, Delegation, Send as; or "
+	     "Add-RecipientPermission -Identity SENDER -Trustee MAILBOX -AccessRights SendAs"),
+	SMTP("smtp-send-as-denied-submit", 554, "5.2.252", NULL, KEEP, 0,
+	     "SendAsDenied: the authenticated mailbox (or app) may not send as the From "
+	     "address",
+	     "grant Send As: Add-RecipientPermission -Identity SENDER -Trustee MAILBOX "
+	     "-AccessRights SendAs (for an app-only token the trustee is the service "
+	     "principal), or send as the authenticated mailbox"),
+	SMTP("smtp-mailbox-logon", 430, "4.2.0", NULL, KEEP, 0,
+	     "the token was accepted but Exchange could not open the mailbox (mailbox logon "
+	     "failure): typical of app-only tokens whose service principal has no access, "
+	     "or of a mailbox that does not exist or has no Exchange Online licence",
+	     "New-ServicePrincipal -AppId APPID -ObjectId <Enterprise applications object "
+	     "id>; Add-MailboxPermission -Identity MAILBOX -User <service principal id> "
+	     "-AccessRights FullAccess; check the mailbox is licensed"),
+	SMTP("smtp-concurrency", 432, "4.3.2", NULL, RETRY, 0,
+	     "more than 3 SMTP connections at once for this mailbox (concurrent connection "
+	     "limit)",
+	     "nothing is lost, the mail is retried; limit concurrency (Postfix: "
+	     "smtp_destination_concurrency_limit = 2 for the relayhost's transport)"),
+	SMTP("smtp-legacy-tls", 421, "4.7.66", NULL, KEEP, 0,
+	     "the client used TLS 1.0 or 1.1, which Exchange Online refuses",
+	     "use TLS 1.2 or later (Postfix: smtp_tls_mandatory_protocols = >=TLSv1.2); "
+	     "as a stopgap: smtp-legacy.office365.com after Set-TransportConfig "
+	     "-AllowLegacyTLSClients $true"),
+	SMTP("smtp-access-denied-temp", 451, "4.7.500", NULL, RETRY, 0,
+	     "Exchange Online temporarily restricts this sender after suspicious activity",
+	     "wait and retry; check the account for compromise in the Microsoft Defender "
+	     "portal"),
+	SMTP("smtp-restricted-user", 550, "5.1.8", NULL, KEEP, 0,
+	     "the mailbox is on the Restricted users list (outbound spam), \"bad outbound "
+	     "sender\"",
+	     "an admin releases it: Microsoft Defender portal, Email & collaboration, Review, "
+	     "Restricted users; secure the account first"),
+	SMTP("smtp-token-expires-soon", 501, "5.5.127", NULL, REFRESH, 0,
+	     "the token expires within about ten minutes and this server refuses such tokens",
+	     "the token is refreshed before the next attempt; set refresh_margin = 900 in "
+	     "sasl-oauth2.conf so it never happens again"),
+	SMTP("gmail-too-many-logins", 454, "4.7.0", NULL, RETRY, 0,
+	     "the server throttles logins for this account (too many attempts)",
+	     "wait a few minutes; do not retry in a loop"),
+	SMTP("smtp-mechanism-unavailable", 504, NULL, NULL, KEEP, 0,
+	     "the server does not offer this authentication mechanism here (before STARTTLS, "
+	     "or SMTP AUTH not available on this host)",
+	     "authenticate after STARTTLS on port 587 (smtp.office365.com, smtp.gmail.com)"),
+	SMTP("smtp-auth-failed", 535, NULL, NULL, REFRESH, 1,
+	     "the server refused the credentials", RUN_DOCTOR),
+	SMTP("smtp-unknown-4xx", 400, NULL, NULL, RETRY, 0,
+	     "a temporary failure the table does not know", "retry later; if it persists, "
+	     "look the reply up in the server's documentation"),
+	SMTP("smtp-unknown-5xx", 500, NULL, NULL, KEEP, 0,
+	     "a permanent failure the table does not know",
+	     "look the reply up in the server's documentation"),
+	SMTP("smtp-unknown-2xx", 200, NULL, NULL, OK, 0, "the server accepted", "nothing to do"),
+	SMTP("smtp-unknown-3xx", 300, NULL, NULL, KEEP, 0,
+	     "the server asked for more data where a verdict was expected",
+	     "give the server's final reply (after the empty line that answers a challenge)"),
+	SMTP("smtp-unparsed", -1, NULL, NULL, KEEP, 0,
+	     "the text holds no SMTP reply code", "give the reply line as the server sent it"),
+
+	/* --- IMAP ---------------------------------------------------- */
+	IMAP("imap-accepted", "OK", NULL, OK, 0, "the server accepted the token", "nothing to do"),
+	IMAP("imap-not-connected", "NO", "not connected", KEEP, 0,
+	     "the token was accepted but the mailbox cannot be opened (\"User is "
+	     "authenticated but not connected\"): app-only token without mailbox access, "
+	     "or user= is not the mailbox",
+	     "Add-MailboxPermission -Identity MAILBOX -User <service principal id> "
+	     "-AccessRights FullAccess, and put the mailbox address in user="),
+	IMAP("gmail-imap-invalid", "NO", "invalid credentials", REFRESH, 1,
+	     "Gmail refused the user or the token",
+	     "the token is refreshed before the next attempt; check it holds "
+	     "https://mail.google.com/ for this user"),
+	IMAP("imap-auth-failed", "NO", "authenticate failed", REFRESH, 1,
+	     "Exchange Online did not accept the token for this mailbox (\"AUTHENTICATE "
+	     "failed\" never says why): token expired, wrong audience or scope, another "
+	     "user, app-only without mailbox permission, or IMAP turned off for the mailbox "
+	     "(Set-CASMailbox -ImapEnabled)", RUN_DOCTOR),
+	IMAP("imap-refused", "NO", NULL, REFRESH, 1, "the server refused the token", RUN_DOCTOR),
+	IMAP("imap-bad", "BAD", NULL, KEEP, 0,
+	     "the server did not understand the command (mechanism not offered, or before "
+	     "STARTTLS)", "check that the server offers AUTH=XOAUTH2 after TLS"),
+	IMAP("imap-unknown", NULL, NULL, KEEP, 0, "an IMAP response the table does not know",
+	     "give the tagged response as the server sent it"),
+
+	/* --- SASL error challenges (RFC 7628 3.2.2, Google XOAUTH2) --- */
+	CHAL("challenge-invalid-token", "invalid_token", REFRESH, 1,
+	     "the server says the token is invalid: expired, revoked or for another "
+	     "audience (RFC 6750 3.1)", "the token is refreshed before the next attempt"),
+	CHAL("challenge-401", "401", REFRESH, 1,
+	     "the server refused the token (status 401: expired or revoked)",
+	     "the token is refreshed before the next attempt"),
+	CHAL("challenge-400", "400", REFRESH, 1,
+	     "the server refused the token or the user (status 400: often a token for "
+	     "another user or scope)", "the token is refreshed before the next attempt; if "
+	     "it keeps failing, log in again as this user"),
+	CHAL("challenge-insufficient-scope", "insufficient_scope", REAUTH, 0,
+	     "the token lacks the scope this server needs (RFC 6750 3.1)",
+	     "log in again with the scope the challenge names: sasl-oauth2 login ACCOUNT "
+	     "--scope SCOPE"),
+	CHAL("challenge-403", "403", REAUTH, 0,
+	     "the server refused the token's scope (status 403)",
+	     "log in again with the mail scope: sasl-oauth2 login ACCOUNT"),
+	CHAL("challenge-invalid-request", "invalid_request", KEEP, 0,
+	     "the server says the authentication message was malformed",
+	     "report it: the user name or token holds characters the server refuses"),
+	CHAL("challenge-unknown", NULL, REFRESH, 1,
+	     "the server refused the token with a status the table does not know",
+	     "the token is refreshed before the next attempt"),
+
+	/* --- AADSTS (Microsoft identity platform error codes) --------- */
+	AAD(50076, "interaction_required", REAUTH,
+	    "multi-factor authentication is now required (Conditional Access, per-user MFA "
+	    "or a new location) and a refresh cannot satisfy it",
+	    "sign in again interactively: sasl-oauth2 login ACCOUNT"),
+	AAD(50079, "interaction_required", REAUTH,
+	    "the user must register for multi-factor authentication",
+	    "the user registers security info at https://aka.ms/mysecurityinfo, then "
+	    "sasl-oauth2 login ACCOUNT"),
+	AAD(50078, "interaction_required", REAUTH,
+	    "the multi-factor authentication presented earlier has expired by policy",
+	    "sign in again: sasl-oauth2 login ACCOUNT"),
+	AAD(53003, "access_denied", REAUTH,
+	    "Conditional Access blocked the sign-in",
+	    "an admin looks the sign-in up in the Microsoft Entra admin center, Sign-in logs "
+	    "(by correlation id), adjusts the policy, then sasl-oauth2 login ACCOUNT"),
+	AAD(530035, "access_denied", REAUTH,
+	    "Security Defaults blocked the sign-in",
+	    "sign in interactively with MFA (sasl-oauth2 login ACCOUNT), or an admin "
+	    "replaces Security Defaults by Conditional Access policies"),
+	AAD(53000, "access_denied", KEEP,
+	    "Conditional Access requires a compliant device",
+	    "an admin excludes this app or account from the policy"),
+	AAD(53001, "access_denied", KEEP,
+	    "Conditional Access requires a domain-joined device",
+	    "an admin excludes this app or account from the policy"),
+	AAD(53002, "access_denied", KEEP,
+	    "Conditional Access requires an approved client app",
+	    "an admin excludes this app or account from the policy"),
+	AAD(50126, "invalid_grant", REAUTH, "wrong user name or password",
+	    "sign in again with the right credentials"),
+	AAD(50053, "invalid_grant", RETRY,
+	    "the account is locked after too many failed sign-ins, or the IP is blocked",
+	    "wait, or an admin unlocks the account"),
+	AAD(50057, "invalid_grant", KEEP, "the user account is disabled",
+	    "an admin enables it (Microsoft 365 admin center, Users, Active users)"),
+	AAD(50055, "invalid_grant", REAUTH, "the password has expired",
+	    "change the password, then sasl-oauth2 login ACCOUNT"),
+	AAD(50144, "invalid_grant", REAUTH, "the on-premises password has expired",
+	    "change the password, then sasl-oauth2 login ACCOUNT"),
+	AAD(50173, "invalid_grant", REAUTH,
+	    "the grant was revoked, usually because the password was changed or reset",
+	    "sign in again: sasl-oauth2 login ACCOUNT"),
+	AAD(70008, "invalid_grant", REAUTH, "the refresh token expired or was revoked",
+	    "sign in again: sasl-oauth2 login ACCOUNT"),
+	AAD(700082, "invalid_grant", REAUTH,
+	    "the refresh token expired after 90 days without use",
+	    "sign in again: sasl-oauth2 login ACCOUNT; keep it alive with a timer running "
+	    "sasl-oauth2 refresh --all"),
+	AAD(700084, "invalid_grant", REAUTH,
+	    "the refresh token reached the fixed 24 hour lifetime of single-page-app "
+	    "redirect URIs",
+	    "register the redirect URI under \"Mobile and desktop applications\", not "
+	    "\"Single-page application\", then log in again"),
+	AAD(70043, "invalid_grant", REAUTH,
+	    "the refresh token is invalid under the Conditional Access sign-in frequency",
+	    "sign in again: sasl-oauth2 login ACCOUNT"),
+	AAD(65001, "invalid_grant", REAUTH,
+	    "the user or an admin has not consented to the application",
+	    "consent interactively (sasl-oauth2 login ACCOUNT) or an admin grants consent: "
+	    "Microsoft Entra admin center, App registrations, API permissions, Grant admin "
+	    "consent"),
+	AAD(65004, "access_denied", REAUTH, "the user declined consent",
+	    "sign in again and accept the permissions"),
+	AAD(650052, "invalid_client", KEEP,
+	    "the tenant has no subscription to the service (no Exchange Online)",
+	    "check the tenant's Exchange Online licence"),
+	AAD(650057, "invalid_client", KEEP,
+	    "the resource is not in the application's requested permissions",
+	    "add the permission (Office 365 Exchange Online: SMTP.Send, "
+	    "IMAP.AccessAsUser.All) under App registrations, API permissions"),
+	AAD(500011, "invalid_resource", KEEP,
+	    "the resource (Exchange Online) was not found in the tenant: not licensed, "
+	    "not consented, or the wrong tenant",
+	    "check the tenant id, the Exchange Online licence and admin consent"),
+	AAD(700016, "unauthorized_client", KEEP,
+	    "the client id is not an application of this tenant",
+	    "check client_id and tenant in sasl-oauth2.conf (a multi-tenant app must be "
+	    "consented in this tenant)"),
+	AAD(700011, "unauthorized_client", KEEP,
+	    "the client application is not in the directory",
+	    "check client_id and tenant in sasl-oauth2.conf"),
+	AAD(7000215, "invalid_client", KEEP, "invalid client secret",
+	    "put the secret's Value, not its Secret ID, in the client secret file"),
+	AAD(7000222, "invalid_client", KEEP, "the client secret has expired",
+	    "create a new secret (App registrations, Certificates & secrets) and update "
+	    "the client secret file"),
+	AAD(7000218, "invalid_client", KEEP,
+	    "the application is treated as confidential and must send a secret or an "
+	    "assertion",
+	    "App registrations, Authentication: set \"Allow public client flows\" to Yes, "
+	    "or configure a client secret"),
+	AAD(700025, "invalid_client", KEEP,
+	    "a public client sent a client secret or assertion",
+	    "remove the client secret from the account (client_auth none)"),
+	AAD(700027, "invalid_client", KEEP,
+	    "the client assertion signature is invalid or its certificate is not registered",
+	    "upload the certificate to the app registration (Certificates & secrets)"),
+	AAD(700024, "invalid_client", KEEP,
+	    "the client assertion is outside its valid time range",
+	    "fix the system clock (UTC, NTP)"),
+	AAD(50027, "invalid_request", KEEP,
+	    "the client assertion has no certificate thumbprint", "report it"),
+	AAD(700030, "invalid_client", KEEP,
+	    "the certificate subject name is not authorised for this application",
+	    "check the certificate registered on the app"),
+	AAD(50048, "invalid_client", KEEP,
+	    "the client assertion's subject does not match its issuer", "report it"),
+	AAD(70011, "invalid_scope", REAUTH, "the scope requested is invalid",
+	    "use https://outlook.office.com/SMTP.Send (or IMAP.AccessAsUser.All) "
+	    "offline_access and log in again"),
+	AAD(700022, "invalid_scope", REAUTH,
+	    "the scope mixes several resources (Exchange and Graph)",
+	    "request Exchange scopes only (https://outlook.office.com/...) and log in again"),
+	AAD(90002, "invalid_request", KEEP,
+	    "the tenant was not found (a guessed domain, or another national cloud)",
+	    "use the tenant id (GUID) and the right cloud in sasl-oauth2.conf"),
+	AAD(90038, "invalid_request", KEEP,
+	    "the tenant belongs to another national cloud",
+	    "set cloud = usgov, dod or china in sasl-oauth2.conf"),
+	AAD(50194, "invalid_request", KEEP,
+	    "a single-tenant application was used with the /common endpoint",
+	    "set tenant = your tenant id or domain in sasl-oauth2.conf"),
+	AAD(9001023, "invalid_request", KEEP,
+	    "this grant type is not supported on /common or /consumers",
+	    "set tenant = your tenant id in sasl-oauth2.conf"),
+	AAD(90014, "invalid_request", KEEP, "a required field is missing from the request",
+	    "report it with the trace id"),
+	AAD(900144, "invalid_request", KEEP, "a required parameter is missing from the request",
+	    "report it with the trace id"),
+	AAD(9002313, "invalid_request", KEEP, "the request is malformed",
+	    "report it with the trace id"),
+	AAD(50011, "invalid_request", KEEP,
+	    "the redirect URI does not match one registered for the application",
+	    "register http://localhost under Mobile and desktop applications"),
+	AAD(50059, "invalid_request", KEEP, "no tenant could be found for the request",
+	    "set tenant in sasl-oauth2.conf"),
+	AAD(50128, "invalid_request", KEEP, "the request names no valid tenant",
+	    "set tenant in sasl-oauth2.conf"),
+	AAD(700005, "invalid_grant", REAUTH,
+	    "the authorization code was issued for another tenant",
+	    "log in again with the same tenant for both steps"),
+	AAD(54005, "invalid_grant", REAUTH, "the authorization code was already redeemed",
+	    "log in again"),
+	AAD(501481, "invalid_grant", REAUTH, "the PKCE code verifier does not match",
+	    "log in again"),
+	AAD(70016, "authorization_pending", RETRY,
+	    "the device sign-in is not finished yet", "finish signing in in the browser"),
+	AAD(70018, "invalid_grant", REAUTH, "a wrong device code was entered",
+	    "log in again and type the code shown"),
+	AAD(70019, "expired_token", REAUTH, "the device code expired before sign-in",
+	    "log in again and sign in within 15 minutes"),
+	AAD(90120, "invalid_grant", REAUTH, "the device code was already used or declined",
+	    "log in again"),
+	AAD(50196, "temporarily_unavailable", RETRY,
+	    "a loop of identical requests was detected", "wait a few minutes; refresh less often"),
+	AAD(90055, "temporarily_unavailable", RETRY, "the request was throttled",
+	    "wait and retry"),
+	AAD(90024, "temporarily_unavailable", RETRY, "a transient error at the server",
+	    "wait and retry"),
+
+	/* --- OAuth error values ------------------------------------------ */
+	OAUTH("invalid_grant", REAUTH,
+	      "the refresh token or code is expired, revoked or was issued to another client",
+	      "sign in again: sasl-oauth2 login ACCOUNT"),
+	OAUTH("interaction_required", REAUTH, "the server needs the user at a browser",
+	      "sign in again: sasl-oauth2 login ACCOUNT"),
+	OAUTH("consent_required", REAUTH, "consent is missing",
+	      "sign in again and consent, or an admin grants consent"),
+	OAUTH("login_required", REAUTH, "the user must sign in",
+	      "sign in again: sasl-oauth2 login ACCOUNT"),
+	OAUTH("unauthorized_client", REAUTH, "the client may not use this grant type",
+	      "check the app registration (public client flows) and log in again"),
+	OAUTH("access_denied", REAUTH, "the user or a policy denied the request",
+	      "check the sign-in logs, then log in again"),
+	OAUTH("invalid_client", KEEP, "the client authentication failed (id, secret, certificate)",
+	      "check client_id and the client credentials in sasl-oauth2.conf"),
+	OAUTH("invalid_request", KEEP, "the request is malformed or misses a parameter",
+	      "report it with the trace id"),
+	OAUTH("unsupported_grant_type", KEEP, "the server does not support this grant type",
+	      "use another flow (device code, authorization code)"),
+	OAUTH("invalid_scope", REAUTH, "the scope is invalid or not allowed",
+	      "fix the scope and log in again"),
+	OAUTH("invalid_resource", KEEP, "the resource does not exist in this tenant",
+	      "check the tenant and its Exchange Online licence"),
+	OAUTH("temporarily_unavailable", RETRY, "the server is temporarily unavailable",
+	      "retry later"),
+	OAUTH("server_error", RETRY, "the server failed", "retry later"),
+	OAUTH("authorization_pending", RETRY, "the device sign-in is not finished yet",
+	      "finish signing in in the browser"),
+	OAUTH("slow_down", RETRY, "polling too fast", "poll less often"),
+	OAUTH("expired_token", REAUTH, "the device code expired", "log in again"),
+	OAUTH("authorization_declined", REAUTH, "the user declined the sign-in", "log in again"),
+	OAUTH("bad_verification_code", REAUTH, "the device code was not recognised",
+	      "log in again"),
+};
+
+#define N_ROWS (sizeof(table) / sizeof(table[0]))
+
+/* so2_diag_table - the whole table */
+const so2_diag_row *
+so2_diag_table(size_t *n)
+{
+	*n = N_ROWS;
+	return table;
+}
+
+/* lower_copy - a lower-case copy of s, cut at size - 1 bytes */
+static void
+lower_copy(char *dst, size_t size, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < size && s[i] != '\0'; i++)
+		dst[i] = (char)tolower((unsigned char)s[i]);
+	dst[i] = '\0';
+}
+
+/* find_reply - the first "NNN" followed by space, "-" or the end, not in a word
+ *	Returns a pointer to it, or NULL. */
+static const char *
+find_reply(const char *s)
+{
+	const char *p, *said;
+
+	/* Postfix: "... server HOST[IP] said: 535 5.7.3 ..." */
+	if ((said = strstr(s, " said: ")) != NULL)
+		s = said + 7;
+	for (p = s; *p != '\0'; p++) {
+		if (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == ':'))
+			continue;
+		if (p[0] >= '2' && p[0] <= '5' && isdigit((unsigned char)p[1])
+		    && isdigit((unsigned char)p[2])
+		    && (p[3] == ' ' || p[3] == '-' || p[3] == '\0' || p[3] == '\r'
+			|| p[3] == '\n'))
+			return p;
+	}
+	return NULL;
+}
+
+/* parse_enhanced - "X.Y.Z" at p into buf; returns 1 when one is there */
+static int
+parse_enhanced(const char *p, char *buf, size_t size)
+{
+	size_t n = 0;
+	int dots = 0, digits = 0;
+
+	if (!(p[0] >= '2' && p[0] <= '5') || p[1] != '.')
+		return 0;
+	while (p[n] != '\0' && (isdigit((unsigned char)p[n]) || p[n] == '.')) {
+		if (p[n] == '.') {
+			if (digits == 0)
+				return 0;
+			dots++;
+			digits = 0;
+		} else if (++digits > 3) {
+			return 0;
+		}
+		n++;
+	}
+	if (dots != 2 || digits == 0 || n >= size)
+		return 0;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return 1;
+}
+
+/* so2_diag_smtp - classify an SMTP reply */
+const so2_diag_row *
+so2_diag_smtp(const char *reply)
+{
+	const char *p;
+	char enh[16] = "", text[TEXT_MAX];
+	long code;
+	size_t i;
+
+	if (reply == NULL || (p = find_reply(reply)) == NULL) {
+		for (i = 0; i < N_ROWS; i++)
+			if (table[i].kind == SO2_DIAG_SMTP && table[i].code < 0)
+				return &table[i];
+		return NULL;	/* not reached */
+	}
+	code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+	if (p[3] == ' ' || p[3] == '-')
+		parse_enhanced(p + 4, enh, sizeof(enh));
+	lower_copy(text, sizeof(text), p);
+	for (i = 0; i < N_ROWS; i++) {
+		const so2_diag_row *r = &table[i];
+
+		if (r->kind != SO2_DIAG_SMTP || r->code <= 0)
+			continue;
+		if (r->code % 100 == 0 && r->enhanced == NULL && r->match == NULL) {
+			if (r->code / 100 != code / 100)	/* class row */
+				continue;
+		} else if (r->code != code) {
+			continue;
+		}
+		if (r->enhanced != NULL && strcmp(r->enhanced, enh) != 0)
+			continue;
+		if (r->match != NULL && strstr(text, r->match) == NULL)
+			continue;
+		return r;
+	}
+	return NULL;	/* not reached: the class rows cover 2xx to 5xx */
+}
+
+/* so2_diag_imap - classify an IMAP tagged response */
+const so2_diag_row *
+so2_diag_imap(const char *line)
+{
+	char text[TEXT_MAX], status[8];
+	const char *p = line ? line : "";
+	size_t i, n;
+
+	while (*p == ' ')
+		p++;
+	/* Skip the tag unless the line starts with the status. */
+	if (strncasecmp(p, "OK", 2) != 0 && strncasecmp(p, "NO", 2) != 0
+	    && strncasecmp(p, "BAD", 3) != 0) {
+		p += strcspn(p, " ");
+		while (*p == ' ')
+			p++;
+	}
+	n = strcspn(p, " \r\n");
+	if (n >= sizeof(status))
+		n = 0;
+	for (i = 0; i < n; i++)
+		status[i] = (char)toupper((unsigned char)p[i]);
+	status[n] = '\0';
+	lower_copy(text, sizeof(text), p + n);
+	for (i = 0; i < N_ROWS; i++) {
+		const so2_diag_row *r = &table[i];
+
+		if (r->kind != SO2_DIAG_IMAP)
+			continue;
+		if (r->enhanced != NULL && strcmp(r->enhanced, status) != 0)
+			continue;
+		if (r->match != NULL && strstr(text, r->match) == NULL)
+			continue;
+		return r;
+	}
+	return NULL;	/* not reached: imap-unknown matches anything */
+}
+
+/* lookup - the first row of kind whose match equals key (NULL match: default) */
+static const so2_diag_row *
+lookup(so2_diag_kind kind, const char *key, int fallback)
+{
+	size_t i;
+
+	for (i = 0; i < N_ROWS; i++) {
+		if (table[i].kind != kind)
+			continue;
+		if (table[i].match == NULL ? fallback
+		    : key != NULL && strcasecmp(table[i].match, key) == 0)
+			return &table[i];
+	}
+	return NULL;
+}
+
+/* so2_diag_challenge - classify an error challenge status */
+const so2_diag_row *
+so2_diag_challenge(const char *status)
+{
+	const so2_diag_row *r = lookup(SO2_DIAG_CHALLENGE, status, 0);
+
+	return r != NULL ? r : lookup(SO2_DIAG_CHALLENGE, NULL, 1);
+}
+
+/* so2_diag_aadsts - the row of an AADSTS number */
+const so2_diag_row *
+so2_diag_aadsts(long code)
+{
+	size_t i;
+
+	for (i = 0; code > 0 && i < N_ROWS; i++)
+		if (table[i].kind == SO2_DIAG_AADSTS && table[i].code == code)
+			return &table[i];
+	return NULL;
+}
+
+/* so2_diag_oauth - the row of an OAuth error value */
+const so2_diag_row *
+so2_diag_oauth(const char *error)
+{
+	return error != NULL && *error != '\0' ? lookup(SO2_DIAG_OAUTH, error, 0) : NULL;
+}
+
+/* so2_diag_token_error - AADSTS row, else OAuth row, else NULL */
+const so2_diag_row *
+so2_diag_token_error(long code, const char *error)
+{
+	const so2_diag_row *r = so2_diag_aadsts(code);
+
+	return r != NULL ? r : so2_diag_oauth(error);
+}
+
+/* so2_diag_action_name - words for an action */
+const char *
+so2_diag_action_name(so2_diag_action action)
+{
+	switch (action) {
+	case SO2_DIAG_SUCCESS:	return "nothing to do";
+	case SO2_DIAG_KEEP:	return "keep the token (a setting is wrong)";
+	case SO2_DIAG_REFRESH:	return "refresh the token";
+	case SO2_DIAG_REAUTH:	return "re-authorise the account";
+	case SO2_DIAG_RETRY:	return "retry later (transient)";
+	}
+	return "?";
+}
+
+/* so2_diag_transient - retrying later may succeed */
+int
+so2_diag_transient(const so2_diag_row *row)
+{
+	return row != NULL && (row->action == SO2_DIAG_RETRY || row->action == SO2_DIAG_REFRESH);
+}
+
+/* so2_diag_scope_for - the delegated scope of a protocol */
+const char *
+so2_diag_scope_for(const char *protocol)
+{
+	if (protocol == NULL || strcasecmp(protocol, "smtp") == 0)
+		return "SMTP.Send";
+	if (strcasecmp(protocol, "imap") == 0)
+		return "IMAP.AccessAsUser.All";
+	if (strcasecmp(protocol, "pop") == 0)
+		return "POP.AccessAsUser.All";
+	return NULL;
+}
+
+/* so2_diag_has_scope - does the list hold name (after the last "/")? */
+int
+so2_diag_has_scope(const char *scopes, const char *name)
+{
+	const char *p = scopes, *end, *slash, *word;
+	size_t n = strlen(name);
+
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " ");
+		end = p + strcspn(p, " ");
+		word = p;
+		for (slash = p; slash < end; slash++)
+			if (*slash == '/')
+				word = slash + 1;
+		if ((size_t)(end - word) == n && strncasecmp(word, name, n) == 0)
+			return 1;
+		p = end;
+	}
+	return 0;
+}
+
+/* so2_diag_fill - replace the placeholder word in buf by value */
+void
+so2_diag_fill(char *buf, size_t size, const char *word, const char *value)
+{
+	char out[SO2_DIAG_TEXT_MAX * 2];
+	size_t n = 0, wl = strlen(word), vl = strlen(value);
+	const char *p = buf, *hit;
+
+	while ((hit = strstr(p, word)) != NULL && n + (size_t)(hit - p) + vl < sizeof(out)) {
+		memcpy(out + n, p, (size_t)(hit - p));
+		n += (size_t)(hit - p);
+		memcpy(out + n, value, vl);
+		n += vl;
+		p = hit + wl;
+	}
+	so2_format(out + n, sizeof(out) - n, "%s", p);
+	so2_format(buf, size, "%s", out);
+}
+
+/* set - fill the verdict with a refined cause and fix */
+static void
+set(so2_diag_verdict *out, const char *id, so2_diag_action action)
+{
+	out->id = id;
+	out->action = action;
+}
+
+/* so2_diag_explain - a row plus what the token says */
+void
+so2_diag_explain(const so2_diag_row *row, const so2_jwt_claims *c, const char *user,
+		 const char *protocol, time_t now, so2_diag_verdict *out)
+{
+	const char *need = so2_diag_scope_for(protocol);
+	const char *role = protocol != NULL && strcasecmp(protocol, "imap") == 0
+	    ? "IMAP.AccessAsApp" : protocol != NULL && strcasecmp(protocol, "pop") == 0
+	    ? "POP.AccessAsApp" : "SMTP.SendAsApp";
+	const char *who = user != NULL && *user != '\0' ? user : "MAILBOX";
+
+	memset(out, 0, sizeof(*out));
+	out->row = row;
+	out->id = row->id;
+	out->action = row->action;
+	so2_format(out->cause, sizeof(out->cause), "%s", row->cause);
+	so2_format(out->fix, sizeof(out->fix), "%s", row->fix);
+	if (need == NULL)
+		need = "SMTP.Send";
+	if (!row->vague || c == NULL || c->opaque)
+		return;
+	if (c->exp != 0 && c->exp <= now) {
+		set(out, "token-expired", SO2_DIAG_REFRESH);
+		so2_format(out->cause, sizeof(out->cause), "the access token had expired "
+			 "(%ld s ago) when it was sent", (long)(now - c->exp));
+		so2_format(out->fix, sizeof(out->fix), "it is refreshed before the next attempt "
+			 "(or now: sasl-oauth2 refresh ACCOUNT); if this repeats, check the "
+			 "system clock");
+	} else if (c->aud[0] != '\0' && so2_jwt_audience_graph(c->aud)) {
+		set(out, "token-audience-graph", SO2_DIAG_REAUTH);
+		so2_format(out->cause, sizeof(out->cause), "the token is for Microsoft Graph "
+			 "(aud %s), not Exchange Online: it was requested with a Graph scope "
+			 "(a bare \"%s\" or https://graph.microsoft.com/%s); Exchange refuses it "
+			 "whatever the mailbox settings", c->aud, need, need);
+		so2_format(out->fix, sizeof(out->fix), "request the Exchange scope "
+			 "https://outlook.office.com/%s offline_access and log in again: "
+			 "sasl-oauth2 login ACCOUNT --provider microsoft (remove any scope "
+			 "override naming Graph from sasl-oauth2.conf)", need);
+	} else if (c->aud[0] != '\0' && !so2_jwt_audience_exchange(c->aud)) {
+		set(out, "token-audience-other", SO2_DIAG_REAUTH);
+		so2_format(out->cause, sizeof(out->cause), "the token is for audience %s, not "
+			 "Exchange Online (https://outlook.office.com)", c->aud);
+		so2_format(out->fix, sizeof(out->fix), "request https://outlook.office.com/%s "
+			 "offline_access and log in again: sasl-oauth2 login ACCOUNT", need);
+	} else if (so2_jwt_app_only(c)) {
+		set(out, "token-app-only", SO2_DIAG_KEEP);
+		so2_format(out->cause, sizeof(out->cause), "an app-only token (client credentials, "
+			 "app %s%s%s) is accepted only when the app's service principal is "
+			 "registered in Exchange Online with the enterprise application's object "
+			 "id, has FullAccess on the mailbox, and user= is that mailbox%s",
+			 c->appid[0] ? c->appid : "?", c->roles[0] ? ", roles " : ", no roles",
+			 c->roles,
+			 c->roles[0] && !so2_diag_has_scope(c->roles, role)
+			 ? "; the roles lack the one this protocol needs" : "");
+		so2_format(out->fix, sizeof(out->fix), "in Exchange Online PowerShell: "
+			 "New-ServicePrincipal -AppId %s -ObjectId <object id from Microsoft Entra "
+			 "admin center, Enterprise applications, not App registrations>; "
+			 "Add-MailboxPermission -Identity %s -User <service principal id> "
+			 "-AccessRights FullAccess; the app needs the application permission %s "
+			 "with admin consent (unless RBAC for Applications is used)",
+			 c->appid[0] ? c->appid : "APPID", who, role);
+	} else if (c->scp[0] != '\0' && !so2_diag_has_scope(c->scp, need)) {
+		set(out, "token-scope-missing", SO2_DIAG_REAUTH);
+		so2_format(out->cause, sizeof(out->cause), "the token's scopes (%s) lack %s, which "
+			 "this protocol needs", c->scp, need);
+		so2_format(out->fix, sizeof(out->fix), "log in again with the scope "
+			 "https://outlook.office.com/%s offline_access: sasl-oauth2 login ACCOUNT "
+			 "--protocol %s", need, protocol ? protocol : "smtp");
+	} else if (user != NULL && c->upn[0] != '\0' && strcasecmp(user, c->upn) != 0) {
+		set(out, "token-other-user", SO2_DIAG_KEEP);
+		so2_format(out->cause, sizeof(out->cause), "the token belongs to %s but user= is "
+			 "%s: Exchange accepts a token only for its own user (shared mailboxes: "
+			 "over SMTP authenticate as %s and send from the shared address with Send "
+			 "As; over IMAP %s needs FullAccess on %s)", c->upn, user, c->upn, c->upn,
+			 user);
+		so2_format(out->fix, sizeof(out->fix), "use %s as the SASL user, or log in as %s: "
+			 "sasl-oauth2 login %s", c->upn, user, user);
+	} else if (strncmp(row->id, "gmail", 5) == 0) {
+		return;		/* the Microsoft settings below do not apply */
+	} else if (row->kind == SO2_DIAG_IMAP) {
+		set(out, "token-looks-right", SO2_DIAG_KEEP);
+		so2_format(out->cause, sizeof(out->cause), "the token looks right (Exchange "
+			 "audience, scope %s, user %s, not expired), so a setting refuses it: IMAP "
+			 "turned off for the mailbox, the mailbox not licensed, or another tenant "
+			 "(tid %s)", need, c->upn[0] ? c->upn : "?", c->tid[0] ? c->tid : "?");
+		so2_format(out->fix, sizeof(out->fix), "turn IMAP on: Microsoft 365 admin center, "
+			 "Users, Active users, the user, Mail, Manage email apps, IMAP; or "
+			 "Set-CASMailbox -Identity %s -ImapEnabled $true", who);
+	} else if (row->kind != SO2_DIAG_CHALLENGE) {
+		set(out, "token-looks-right", SO2_DIAG_KEEP);
+		so2_format(out->cause, sizeof(out->cause), "the token looks right (Exchange "
+			 "audience, scope %s, user %s, not expired), so a setting refuses it: "
+			 "\"Authenticated SMTP\" off for the mailbox, the mailbox not licensed for "
+			 "Exchange Online, or a tenant other than the mailbox's (tid %s)", need,
+			 c->upn[0] ? c->upn : "?", c->tid[0] ? c->tid : "?");
+		so2_format(out->fix, sizeof(out->fix), "%s; check the licence in the Microsoft 365 "
+			 "admin center, Users, Active users, Licenses and apps", MAILBOX_SETTING);
+	}
+	if (user != NULL && *user != '\0')
+		so2_diag_fill(out->fix, sizeof(out->fix), "MAILBOX", user);
+}

@@ -1,0 +1,182 @@
+/*
+ * NAME
+ *	diagnose.h - what a server reply or a token endpoint error means
+ * SYNOPSIS
+ *	#include "token/diagnose.h"
+ * DESCRIPTION
+ *	One classification table, used by the SASL module's error messages,
+ *	by the token endpoint client's messages and by "sasl-oauth2 doctor":
+ *
+ *	- SMTP replies (RFC 5321 reply code, RFC 3463 enhanced status code
+ *	  and a text pattern), as Exchange Online and Gmail send them;
+ *	- IMAP tagged responses to AUTHENTICATE (RFC 9051 section 6.2.2);
+ *	- SASL error challenges (RFC 7628 section 3.2.2 "status"; Google's
+ *	  XOAUTH2 sends the same JSON with an HTTP-like status);
+ *	- token endpoint errors: Microsoft AADSTS numbers (Microsoft identity
+ *	  platform "Error codes" reference) and the OAuth "error" values
+ *	  (RFC 6749 section 5.2, RFC 8628 section 3.5, OpenID Connect Core
+ *	  section 3.1.2.6).
+ *
+ *	Each row gives a cause, a fix that names the setting (Microsoft 365
+ *	admin center path and PowerShell cmdlet) and an action: what to do
+ *	with the token. Rows are static and never NULL: an unknown reply
+ *	gets a generic row of its class.
+ *
+ *	so2_diag_explain() combines a row with what the token's claims say
+ *	(jwt.h): a "535 5.7.3" for a token whose audience is Microsoft Graph
+ *	is a scope problem, not a mailbox setting.
+ *
+ *	Pure functions: no I/O, no allocation, thread-safe.
+ * SEE ALSO
+ *	sasl-oauth2(1) (doctor), sasl-oauth2-troubleshooting(7), jwt.h
+ */
+#ifndef SO2_DIAGNOSE_H
+#define SO2_DIAGNOSE_H
+
+#include <stddef.h>
+#include <time.h>
+#include "token/jwt.h"
+
+/* so2_diag_action - what to do with the token after this reply */
+typedef enum so2_diag_action {
+	SO2_DIAG_SUCCESS = 0,	/* accepted */
+	SO2_DIAG_KEEP,		/* the token is not the problem: a setting is;
+				 * refresh nothing, invalidate nothing */
+	SO2_DIAG_REFRESH,	/* the token is stale: refresh before the next
+				 * attempt */
+	SO2_DIAG_REAUTH,	/* the grant or its scope is wrong: the account
+				 * must be authorised again (login) */
+	SO2_DIAG_RETRY		/* transient: try again later, keep the token */
+} so2_diag_action;
+
+/* so2_diag_kind - which table a row belongs to */
+typedef enum so2_diag_kind {
+	SO2_DIAG_SMTP,
+	SO2_DIAG_IMAP,
+	SO2_DIAG_CHALLENGE,
+	SO2_DIAG_AADSTS,
+	SO2_DIAG_OAUTH
+} so2_diag_kind;
+
+/* so2_diag_row - one row of the table; all strings are static */
+typedef struct so2_diag_row {
+	so2_diag_kind kind;
+	const char *id;		/* stable short name, e.g. "smtp-auth-mailbox" */
+	long code;		/* SMTP reply code, AADSTS number; 0: any */
+	const char *enhanced;	/* SMTP enhanced status ("5.7.139"); IMAP:
+				 * the status word ("NO"); NULL: any */
+	const char *match;	/* SMTP/IMAP: lower-case text fragment; challenge:
+				 * the status; OAuth: the error value; NULL: any */
+	so2_diag_action action;
+	const char *cause;	/* why, one clause, no final period */
+	const char *fix;	/* what to do, one clause, no final period */
+	int vague;		/* 1: the reply does not name its cause; the
+				 * token's claims decide (so2_diag_explain) */
+} so2_diag_row;
+
+/* Bytes of an explanation from so2_diag_explain (cause + fix). */
+#define SO2_DIAG_TEXT_MAX 1024
+
+/*
+ * so2_diag_smtp - classify an SMTP reply
+ *	reply: NUL-terminated text holding a reply "NNN[ -]X.Y.Z text",
+ *	possibly several lines (multi-line replies, CRLF or LF) or embedded
+ *	in a log line ("... server smtp.example said: 535 5.7.3 ...", as
+ *	Postfix logs it); the first "NNN X.Y.Z" or "NNN " found is used.
+ *	Returns the matching row, or the generic row of the reply's class
+ *	("smtp-unknown-4xx", "smtp-unknown-5xx", "smtp-unparsed").
+ */
+const so2_diag_row *so2_diag_smtp(const char *reply);
+
+/*
+ * so2_diag_imap - classify an IMAP tagged response to AUTHENTICATE
+ *	line: "TAG OK|NO|BAD [CODE] text" (the tag may be absent).
+ *	Returns the matching row or "imap-unknown".
+ */
+const so2_diag_row *so2_diag_imap(const char *line);
+
+/*
+ * so2_diag_challenge - classify the status of a SASL error challenge
+ *	status: the JSON "status" member (so2_challenge.status).
+ *	Returns the matching row or "challenge-unknown".
+ */
+const so2_diag_row *so2_diag_challenge(const char *status);
+
+/*
+ * so2_diag_aadsts - the row of a Microsoft AADSTS number, or NULL
+ */
+const so2_diag_row *so2_diag_aadsts(long code);
+
+/*
+ * so2_diag_oauth - the row of an OAuth "error" value, or NULL
+ */
+const so2_diag_row *so2_diag_oauth(const char *error);
+
+/*
+ * so2_diag_token_error - the best row for a token endpoint error
+ *	The AADSTS row when code has one, else the row of error, else NULL.
+ */
+const so2_diag_row *so2_diag_token_error(long code, const char *error);
+
+/* so2_diag_action_name - "refresh the token", "keep the token", ... */
+const char *so2_diag_action_name(so2_diag_action action);
+
+/* so2_diag_transient - 1 when retrying later may succeed unchanged */
+int so2_diag_transient(const so2_diag_row *row);
+
+/*
+ * so2_diag_table - the whole table, for tests and documentation
+ *	*n receives the number of rows.
+ */
+const so2_diag_row *so2_diag_table(size_t *n);
+
+/* so2_diag_verdict - the conclusion of so2_diag_explain */
+typedef struct so2_diag_verdict {
+	const so2_diag_row *row;	/* the reply's row */
+	const char *id;			/* row->id, or the refined cause's id */
+	so2_diag_action action;		/* may differ from row->action */
+	char cause[SO2_DIAG_TEXT_MAX];
+	char fix[SO2_DIAG_TEXT_MAX];
+} so2_diag_verdict;
+
+/*
+ * so2_diag_explain - combine a reply's row with the token's claims
+ *	claims: NULL when unknown (literal token not decoded); user: the
+ *	SASL user sent (user=), may be NULL; now: seconds since the epoch.
+ *	For a rejection that does not name its cause (535 5.7.3, IMAP "NO
+ *	AUTHENTICATE failed", challenge 400/401/invalid_token) the claims
+ *	decide, in this order: expired token (refresh), Graph or other
+ *	non-Exchange audience (scope: log in again with the Exchange
+ *	scope), delegated token without the protocol's scope, app-only
+ *	token (Exchange service principal checklist), token of another
+ *	user (shared mailbox explanation); otherwise the row itself.
+ *	protocol: "smtp", "imap" or "pop" (the scope expected), NULL: smtp.
+ *	Always fills *out.
+ */
+void so2_diag_explain(const so2_diag_row *row, const so2_jwt_claims *claims,
+		      const char *user, const char *protocol, time_t now,
+		      so2_diag_verdict *out);
+
+/*
+ * so2_diag_fill - replace every occurrence of word in buf by value
+ *	For the placeholders of fix texts: ACCOUNT (the account name),
+ *	MAILBOX (the SASL user). buf is size bytes, cut when it grows.
+ */
+void so2_diag_fill(char *buf, size_t size, const char *word, const char *value);
+
+/*
+ * so2_diag_scope_for - the delegated scope name a protocol needs
+ *	"SMTP.Send", "IMAP.AccessAsUser.All", "POP.AccessAsUser.All"
+ *	(Microsoft "Authenticate an IMAP, POP or SMTP connection using
+ *	OAuth"); NULL for an unknown protocol.
+ */
+const char *so2_diag_scope_for(const char *protocol);
+
+/*
+ * so2_diag_has_scope - 1 when the space-separated list scopes holds name
+ *	Compares case-insensitively the part after the last "/" of each
+ *	entry, so "https://outlook.office.com/SMTP.Send" holds "SMTP.Send".
+ */
+int so2_diag_has_scope(const char *scopes, const char *name);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * NAME
+ *	record.h - one account's token record
+ * SYNOPSIS
+ *	#include "token/record.h"
+ * DESCRIPTION
+ *	A token record is a JSON object stored in one file per account
+ *	(format: sasl-oauth2-record(5)). It holds what is needed to use
+ *	the access token and to renew it without the user: the token
+ *	endpoint, the client, the scope, the tokens and their times.
+ *
+ *	Times are seconds since the epoch (0 = unknown). Strings are
+ *	heap-allocated and owned by the record; tokens are so2_secret.
+ *
+ *	Records come from files other programs may have written, so the
+ *	parser trusts nothing: size cap SO2_RECORD_MAX bytes, JSON depth
+ *	cap, every field type-checked, errors with line and column.
+ * SEE ALSO
+ *	sasl-oauth2-record(5), store.h
+ */
+#ifndef SO2_RECORD_H
+#define SO2_RECORD_H
+
+#include <time.h>
+#include "base/error.h"
+#include "base/secret.h"
+
+#define SO2_RECORD_VERSION	1
+#define SO2_RECORD_MAX		(64 * 1024)	/* bytes */
+
+/* Record states (the "state" member). */
+#define SO2_STATE_OK		"ok"		/* usable */
+#define SO2_STATE_STALE		"stale"		/* server rejected the access
+						 * token: refresh before use */
+#define SO2_STATE_NEEDS_LOGIN	"needs_login"	/* grant dead: run login */
+
+/* Client authentication at the token endpoint (RFC 6749 2.3). */
+#define SO2_CLIENT_AUTH_NONE	"none"		/* public client */
+#define SO2_CLIENT_AUTH_SECRET	"secret"	/* client_secret */
+#define SO2_CLIENT_AUTH_CERT	"certificate"	/* RFC 7523 assertion */
+
+typedef struct so2_record {
+	char *account;		/* the account name (store key) */
+	char *provider;		/* microsoft, google, generic */
+	char *token_endpoint;	/* URL, https */
+	char *client_id;
+	char *client_auth;	/* SO2_CLIENT_AUTH_* */
+	char *client_secret_file; /* secret: file holding the client secret */
+	char *private_key_file;	/* certificate: PEM private key, read at
+				 * each token request */
+	char *certificate_file;	/* certificate: PEM certificate (x5t#S256) */
+	char *assertion_alg;	/* certificate: PS256 (default) or RS256 */
+	char *grant_type;	/* how the tokens were first obtained:
+				 * device_code, authorization_code,
+				 * client_credentials */
+	char *scope;		/* space-separated, as requested */
+	char *token_type;	/* "Bearer" */
+	so2_secret access_token;
+	time_t expires_at;	/* access token expiry */
+	so2_secret refresh_token; /* empty for client_credentials */
+	time_t obtained_at;	/* first login */
+	time_t refreshed_at;	/* last successful token endpoint reply */
+	char *state;		/* SO2_STATE_* */
+	char *last_error;	/* last failure, for status; may be NULL */
+	time_t last_error_at;
+	long failures;		/* consecutive transient failures */
+	time_t retry_after;	/* no network attempt before this time */
+} so2_record;
+
+/* so2_record_new - an empty record (all NULL/0, state ok); NULL on ENOMEM */
+so2_record *so2_record_new(void);
+
+/*
+ * so2_record_parse - parse len bytes of JSON
+ *	origin (a path) is used in messages. Unknown members are ignored
+ *	(newer writers). Required: version, account, token_endpoint,
+ *	client_id, expires_at, and access_token unless the record holds a
+ *	refresh_token or is in state needs_login. Errors: SO2_ERR_RECORD with
+ *	"ORIGIN:LINE:COL: ..." or "ORIGIN: member X: ...", SO2_ERR_NOMEM.
+ */
+so2_status so2_record_parse(const char *origin, const char *json, size_t len,
+			    so2_record **out, so2_err *err);
+
+/*
+ * so2_record_serialize - the record as JSON text (NUL-terminated)
+ *	*out is malloc'd; release it with so2_wipe_free(*out, *outlen):
+ *	it holds tokens. Errors: SO2_ERR_NOMEM.
+ */
+so2_status so2_record_serialize(const so2_record *rec, char **out,
+				size_t *outlen, so2_err *err);
+
+/* so2_record_set_str - replace a string member with a copy (NULL ok) */
+so2_status so2_record_set_str(char **member, const char *value);
+
+/* so2_record_free - wipe tokens and free; NULL ok */
+void so2_record_free(so2_record *rec);
+
+/*
+ * so2_record_needs_refresh - 1 when the access token must be renewed
+ *	before use at time now: empty, expiring within margin seconds, or
+ *	state stale.
+ */
+int so2_record_needs_refresh(const so2_record *rec, time_t now, long margin);
+
+/* so2_record_has_state - 1 when rec->state equals state */
+int so2_record_has_state(const so2_record *rec, const char *state);
+
+#endif
