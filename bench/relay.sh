@@ -1,14 +1,17 @@
 #!/bin/bash
 # relay.sh BUILDDIR MECH [COUNT] - Postfix relaying COUNT messages (default 500)
 # through the private stack (tests/stack) with 10 parallel smtp processes,
-# authenticating with MECH (xoauth2: through the module with a cached token;
-# plain: Debian's PLAIN with a password). Prints one line:
-#   relay MECH COUNT messages in S s: R msg/s
-# Benchmark: asserts nothing. Messages are queued while smtp is deferred,
+# authenticating with MECH (xoauth2: through the module with a cached token
+# from a record; static: through the module with a literal access token in
+# sasl_passwd, no record; plain: Debian's PLAIN with a password). Prints:
+#   relay MECH COUNT messages in S s: R msg/s; smtp K, rss X KiB, private dirty Y KiB
+# (memory: medians over the relay's smtp processes after the run, from
+# /proc/PID/smaps_rollup). Benchmark: asserts nothing. Messages are queued while smtp is deferred,
 # then released at once; connection caching is off so that every message
 # opens a TLS session and authenticates. The mx side checks XOAUTH2 tokens
 # by RFC 7662 introspection at the emulator (Dovecot), PLAIN by a static
-# password: that server-side difference is part of the figure.
+# password: that server-side difference is part of the xoauth2 and static
+# figures alike, so xoauth2 / static is the module's own cost.
 set -u
 B=$(cd "${1:?usage: relay.sh BUILDDIR MECH [COUNT]}" && pwd)
 MECH=${2:?mech}
@@ -23,10 +26,18 @@ t_sanitized && t_skip "relay: sanitizer build"
 t_tmpdir
 t_plugin_env
 t_store postfix:
-t_start_stack RELAY_MECH="$MECH"
-if [ "$MECH" = xoauth2 ]; then
+case $MECH in static) smech=xoauth2 ;; *) smech=$MECH ;; esac
+t_start_stack RELAY_MECH="$smech"
+if [ "$MECH" != plain ]; then
 	t_conf
 	t_login relay@example.com
+fi
+if [ "$MECH" = static ]; then
+	# the access token itself as the SASL password: no record is read
+	tok=$("$SO2_CLI" token relay@example.com) || t_fail "relay: sasl-oauth2 token"
+	printf '[127.0.0.1]:%s relay@example.com:%s\n' "$SUB_PORT" "$tok" >"$RELAY_SASL_PASSWD"
+	postmap -c "$RELAY_CONFIG_DIR" "hash:$RELAY_SASL_PASSWD" || t_fail "relay: postmap"
+	rm -f "$T/store/relay@example.com.json"
 fi
 pc() { postconf -c "$RELAY_CONFIG_DIR" -e "$@" && postfix -c "$RELAY_CONFIG_DIR" reload >/dev/null 2>&1; }
 pc "defer_transports = smtp" "smtp_destination_concurrency_limit = 10" \
@@ -52,5 +63,13 @@ delivered() { find "$MAILDIR_ALICE/new" -type f 2>/dev/null | wc -l; }
 for _ in $(seq 1 3000); do [ "$(delivered)" -ge "$N" ] && break; sleep 0.05; done
 t1=$(date +%s%N)
 [ "$(delivered)" -ge "$N" ] || { tail -5 "$RELAY_LOG" >&2; t_fail "relay: $(delivered) of $N delivered"; }
-awk -v m="$MECH" -v n="$N" -v ns="$((t1 - t0))" \
-	'BEGIN { s = ns / 1e9; printf "relay %s %d messages in %.1f s: %.1f msg/s\n", m, n, s, n / s }'
+# memory of the smtp processes (children of the relay's master)
+mpid=$(head -1 "$RELAY_QUEUE_DIR/pid/master.pid" 2>/dev/null | tr -d ' ')
+mem=$(for p in $(ps -o pid= -o comm= --ppid "${mpid:-1}" | awk '$2 == "smtp" { print $1 }'); do
+	awk '/^Rss:/ { r = $2 } /^Private_Dirty:/ { d = $2 } END { print r, d }' \
+		"/proc/$p/smaps_rollup" 2>/dev/null
+done)
+med() { sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }
+awk -v m="$MECH" -v n="$N" -v ns="$((t1 - t0))" -v k="$(echo "$mem" | grep -c .)" \
+	-v r="$(echo "$mem" | awk '{ print $1 }' | med)" -v d="$(echo "$mem" | awk '{ print $2 }' | med)" \
+	'BEGIN { s = ns / 1e9; printf "relay %s %d messages in %.1f s: %.1f msg/s; smtp %d, rss %d KiB, private dirty %d KiB\n", m, n, s, n / s, k, r, d }'
