@@ -28,7 +28,7 @@
  *	("sasl-oauth2: ACCOUNT: ..."), and the exit code is cli_exit_code's.
  *	No token ever reaches either output.
  * SEE ALSO
- *	sasl-oauth2(1), sasl-oauth2-fetchmail(7), mailproto.h
+ *	sasl-oauth2(1), sasl-oauth2-fetchmail(7), mail.h
  */
 #include "config.h"
 
@@ -42,7 +42,7 @@
 #include <unistd.h>
 
 #include "token/cache.h"
-#include "mail/mailproto.h"
+#include "mail/mail.h"
 #include "token/mechanism.h"
 #include "base/secret.h"
 

@@ -4,14 +4,14 @@
  * SYNOPSIS
  *	doc_probe(d, "smtp" | "imap", "HOST[:PORT]")
  * DESCRIPTION
- *	The dialogue is mail/mailproto.c's (mailproto.h), the same client
+ *	The dialogue is the mail client's (mail/mail.h), the same client
  *	as "sasl-oauth2 connect": TCP, TLS (implicit on 465 and 993, else
  *	STARTTLS, which must be announced: check_starttls), the greeting,
  *	the capabilities over TLS, AUTHENTICATE/AUTH XOAUTH2 with the
  *	module's own response (mechanism.h; SASL-IR and the 512-octet SMTP
  *	line handled there), an error challenge (Gmail) answered with an
  *	empty line, QUIT/LOGOUT. What is doctor's own: turning each step
- *	mailproto reports (so2_mail_info: the step that failed, the TLS
+ *	the mail client reports (so2_mail_info: the step that failed, the TLS
  *	version or verification error, the capabilities) into checklist
  *	lines with a fix, and classifying the server's final reply
  *	(diagnose.h) with the token's claims.
@@ -30,7 +30,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mail/mailproto.h"
+#include "mail/mail.h"
 #include "token/mechanism.h"
 
 #include "doctor.h"
@@ -88,7 +88,7 @@ one_line(const char *in, char *buf, size_t size)
 	return buf;
 }
 
-/* broken - the dialogue stopped: say why (mailproto's message, or the reply) */
+/* broken - the dialogue stopped: say why (the mail client's message, or the reply) */
 static void
 broken(struct probe *p, const char *why)
 {
@@ -229,7 +229,7 @@ verdict(struct probe *p, const so2_mail_result *res)
 	doc_apply_verdict(p->d, p->smtp ? "probe.smtp" : "probe.imap", p->what, shown, &v);
 }
 
-/* without_where - mailproto's message without its "smtp host:port: " */
+/* without_where - the mail client's message without its "smtp host:port: " */
 static const char *
 without_where(const char *msg)
 {

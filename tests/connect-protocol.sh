@@ -1,7 +1,7 @@
 #!/bin/bash
 # connect-protocol.sh - sasl-oauth2 connect against a scripted server
 #
-# Byte-level protocol behaviour of mail/mailproto.c through the connect
+# Byte-level protocol behaviour of the mail client (mail/) through the connect
 # command, one scripted connection per case (tests/connect-server.py):
 #   ok, server-first, starttls-ok: the response (decoded, asserted exactly)
 #     on the AUTHENTICATE line with SASL-IR, after "+ " without it; the

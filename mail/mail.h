@@ -1,8 +1,8 @@
 /*
  * NAME
- *	mailproto.h - the client side of IMAP, POP3 and SMTP, up to AUTH
+ *	mail.h - the client side of IMAP, POP3 and SMTP, up to AUTH
  * SYNOPSIS
- *	#include "mail/mailproto.h"
+ *	#include "mail/mail.h"
  * DESCRIPTION
  *	A small, blocking-with-timeouts mail protocol client for the
  *	sasl-oauth2 command: connect over TCP, TLS (always verified:
@@ -43,12 +43,18 @@
  *	SO2_ERR_PROTO (the server broke the protocol, or the certificate
  *	was refused: named as such), SO2_ERR_AUTH (the server refused the
  *	credentials), SO2_ERR_PARAM, SO2_ERR_NOMEM.
+ *
+ *	The pieces (one job each, sharing the private conn.h): conn.c (the
+ *	socket, timeouts, the capped line reader), tls.c (the verified
+ *	handshake), session.c (opening: greeting, STARTTLS, capabilities;
+ *	goodbye), imap.c, pop3.c, smtp.c (each protocol's dialogue),
+ *	auth.c (the SASL exchange), relay.c (the hand-over to fetchmail).
  * SEE ALSO
  *	RFC 3501, RFC 4959, RFC 1939, RFC 2449, RFC 5034, RFC 5321,
  *	RFC 4954, RFC 3207, RFC 7628; mechanism.h
  */
-#ifndef SO2_MAILPROTO_H
-#define SO2_MAILPROTO_H
+#ifndef SO2_MAIL_H
+#define SO2_MAIL_H
 
 #include <stddef.h>
 #include "base/error.h"
