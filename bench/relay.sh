@@ -19,7 +19,9 @@ N=${3:-500}
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 top_builddir=$B
 export top_srcdir top_builddir
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/stack.sh"
 [ "$(id -u)" -eq 0 ] || t_skip "relay: needs root (private Postfix and Dovecot)"
 command -v postfix >/dev/null && command -v dovecot >/dev/null || t_skip "relay: postfix/dovecot missing"
 t_sanitized && t_skip "relay: sanitizer build"

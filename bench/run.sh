@@ -29,8 +29,9 @@ B=$(cd "${1:?usage: run.sh BUILDDIR}" && pwd)
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 top_builddir=$B
 export top_srcdir top_builddir
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/store-lib.sh"
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/store.sh"
 t_tmpdir
 t_plugin_env
 rows=()
@@ -140,11 +141,11 @@ row load "server init with the module: libcurl/OpenSSL mapped" \
 NS=${BENCH_STORM:-64}
 A=relay@example.com
 rm -rf "$T/store"
-s_setup >/dev/null 2>&1
-s_expire
-before=$(idp_refreshes)
+t_store_setup >/dev/null 2>&1
+t_rec_expire
+before=$(t_idp_refreshes)
 st=$("$B/bench/bench-storm" -n "$NS" "$A" 2>"$T/storm.err") || t_fail "bench-storm"
-row storm "$NS processes, expired token: refresh requests" "$(( $(idp_refreshes) - before ))"
+row storm "$NS processes, expired token: refresh requests" "$(( $(t_idp_refreshes) - before ))"
 row storm "wall time until all authenticated" "$(echo "$st" | sed -n 's/.*all done in \([0-9]*\) ms.*/\1/p') ms"
 row storm "per process p50 / p99" \
 	"$(echo "$st" | sed -n 's/.*p50 \([0-9]*\) ms, p99 \([0-9]*\) ms.*/\1 ms \/ \2 ms/p')"

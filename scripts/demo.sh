@@ -22,9 +22,11 @@ echo "== starting the local stack in $D (emulator, Dovecot, Postfix mx and relay
 rm -rf "$D"
 mkdir -p "$D"
 chmod 755 "$D"
-# the tests' helpers (tests/lib.sh) with $D as their directory, kept at exit
+# the tests' helpers (tests/lib/) with $D as their directory, kept at exit
 top_srcdir=$top top_builddir=$B
-. "$top/tests/lib.sh"
+. "$top/tests/lib/common.sh"
+. "$top/tests/lib/idp.sh"
+. "$top/tests/lib/stack.sh"
 T=$D KEEP_TMP=1
 t_plugin_env		# $D/sasl2 with the module, $D/sasl-oauth2.conf
 t_store postfix:

@@ -11,101 +11,102 @@
 #   - interaction_required and consent_required mark the record needs_login:
 #     fail fast, no request, the login command named.
 # About 10 seconds; no waiting: the test moves retry_after instead.
-. "${top_srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/store-lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/store.sh"
 t_tmpdir
 t_plugin_env
 S_CONF_EXTRA="backoff_min = 5
 backoff_max = 20
 http_timeout = 2"
-s_setup
+t_store_setup
 now() { date +%s; }
 fault() {
-	idp_admin POST /_admin/fault "$1" >/dev/null || t_fail "emulator fault $1"
+	t_idp_admin POST /_admin/fault "$1" >/dev/null || t_fail "emulator fault $1"
 }
 
 # 1. A transient failure: temporary, tokens untouched, back-off recorded.
-s_expire
-at0=$(s_get access_token) rt0=$(s_get refresh_token)
+t_rec_expire
+at0=$(t_rec_get access_token) rt0=$(t_rec_get refresh_token)
 fault '{"endpoint":"token","kind":"http503"}'
-s_run -m XOAUTH2 -u $A -p ""
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 1 "503: exit"
 t_contains "$all" "transient failure" "503: SASL result"
 t_contains "$all" "next attempt at" "503: next attempt named"
-t_eq "$(s_get access_token) $(s_get refresh_token)" "$at0 $rt0" "503: tokens untouched"
-t_eq "$(s_get failures)" 1 "503: failures"
-d=$(( $(s_get retry_after) - $(s_get last_error_at) ))
+t_eq "$(t_rec_get access_token) $(t_rec_get refresh_token)" "$at0 $rt0" "503: tokens untouched"
+t_eq "$(t_rec_get failures)" 1 "503: failures"
+d=$(( $(t_rec_get retry_after) - $(t_rec_get last_error_at) ))
 t_eq "$d" 5 "503: first pause (backoff_min)"
-t_contains "$(s_get last_error)" "503" "503: last_error"
+t_contains "$(t_rec_get last_error)" "503" "503: last_error"
 
 # 2. During the back-off: fail fast, no request.
-n=$(s_requests)
-s_run -m XOAUTH2 -u $A -p ""
+n=$(t_idp_token_requests)
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 1 "backing off: exit"
 t_contains "$all" "no new request to the token endpoint before" "backing off: message"
 t_contains "$all" "failed 1 time in a row" "backing off: count"
-t_eq "$(s_requests)" "$n" "backing off: token endpoint requests"
+t_eq "$(t_idp_token_requests)" "$n" "backing off: token endpoint requests"
 "$SO2_CLI" token $A >/dev/null 2>"$T/token.err"; rc=$?
 t_eq "$rc" 75 "backing off: token command exit (EX_TEMPFAIL)"
 
 # 3. The pause doubles: 5, then 10 (a timeout), then 20 (connection closed).
-s_set retry_after=0
+t_rec_set retry_after=0
 fault '{"endpoint":"token","kind":"timeout","delay":5}'
-s_run -m XOAUTH2 -u $A -p ""
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 1 "timeout: exit"
-t_eq "$(s_get failures)" 2 "timeout: failures"
-t_eq "$(( $(s_get retry_after) - $(s_get last_error_at) ))" 10 "second pause"
-s_set retry_after=0
+t_eq "$(t_rec_get failures)" 2 "timeout: failures"
+t_eq "$(( $(t_rec_get retry_after) - $(t_rec_get last_error_at) ))" 10 "second pause"
+t_rec_set retry_after=0
 fault '{"endpoint":"token","kind":"close"}'
-s_run -m XOAUTH2 -u $A -p ""
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 1 "close: exit"
-t_eq "$(( $(s_get retry_after) - $(s_get last_error_at) ))" 20 "third pause (backoff_max)"
-t_eq "$(s_get access_token) $(s_get refresh_token)" "$at0 $rt0" "after 3 failures: tokens untouched"
+t_eq "$(( $(t_rec_get retry_after) - $(t_rec_get last_error_at) ))" 20 "third pause (backoff_max)"
+t_eq "$(t_rec_get access_token) $(t_rec_get refresh_token)" "$at0 $rt0" "after 3 failures: tokens untouched"
 
 # 4. Retry-After longer than the back-off wins.
-s_set retry_after=0
+t_rec_set retry_after=0
 fault '{"endpoint":"token","kind":"http429","retry_after":60}'
-s_run -m XOAUTH2 -u $A -p ""
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 1 "429: exit"
-d=$(( $(s_get retry_after) - $(s_get last_error_at) ))
+d=$(( $(t_rec_get retry_after) - $(t_rec_get last_error_at) ))
 [ "$d" -ge 59 ] && [ "$d" -le 61 ] || t_fail "429: pause got $d s, want the server's Retry-After 60"
 
 # 5. Still valid inside the margin while backing off: used, with a warning.
-s_set "expires_at=$(( $(now) + 100 ))"
-n=$(s_requests)
-s_run -m XOAUTH2 -u $A -p ""
+t_rec_set "expires_at=$(( $(now) + 100 ))"
+n=$(t_idp_token_requests)
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 0 "valid token during back-off: exit"
 t_contains "$all" "using it, next refresh attempt at" "valid token during back-off: warning"
-t_eq "$(s_requests)" "$n" "valid token during back-off: requests"
+t_eq "$(t_idp_token_requests)" "$n" "valid token during back-off: requests"
 
 # 6. A success ends the back-off.
-s_set retry_after=0
-s_run -m XOAUTH2 -u $A -p ""
+t_rec_set retry_after=0
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 0 "recovery: exit"
-f=$(s_get failures); t_eq "${f:-0}" 0 "recovery: failures reset"
-f=$(s_get retry_after); t_eq "${f:-0}" 0 "recovery: retry_after reset"
-[ "$(s_get refresh_token)" != "$rt0" ] || t_fail "recovery: refresh token not rotated"
+f=$(t_rec_get failures); t_eq "${f:-0}" 0 "recovery: failures reset"
+f=$(t_rec_get retry_after); t_eq "${f:-0}" 0 "recovery: retry_after reset"
+[ "$(t_rec_get refresh_token)" != "$rt0" ] || t_fail "recovery: refresh token not rotated"
 
 # 7. A failure while the token is still valid (inside the margin): used.
-s_set "expires_at=$(( $(now) + 100 ))"
+t_rec_set "expires_at=$(( $(now) + 100 ))"
 fault '{"endpoint":"token","kind":"http500"}'
-s_run -m XOAUTH2 -u $A -p ""
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 0 "500 with a valid token: exit"
 t_contains "$all" "still valid and is used" "500 with a valid token: warning"
-t_eq "$(s_get failures)" 1 "500 with a valid token: counted"
+t_eq "$(t_rec_get failures)" 1 "500 with a valid token: counted"
 
 # 8. Dead grants: needs_login, fail fast without a request.
 for kind in interaction_required consent_required; do
-	s_set retry_after=0 failures=0 expires_at=1 'state="ok"'
+	t_rec_set retry_after=0 failures=0 expires_at=1 'state="ok"'
 	fault "{\"endpoint\":\"token\",\"kind\":\"$kind\"}"
-	s_run -m XOAUTH2 -u $A -p ""
+	t_run_client -m XOAUTH2 -u $A -p ""
 	t_eq "$rc" 1 "$kind: exit"
-	t_eq "$(s_get state)" needs_login "$kind: state"
+	t_eq "$(t_rec_get state)" needs_login "$kind: state"
 	t_contains "$all" "sasl-oauth2 login $A" "$kind: login command"
-	n=$(s_requests)
-	s_run -m XOAUTH2 -u $A -p ""
+	n=$(t_idp_token_requests)
+	t_run_client -m XOAUTH2 -u $A -p ""
 	t_contains "$all" "needs a new login" "$kind: fail fast"
-	t_eq "$(s_requests)" "$n" "$kind: no request"
+	t_eq "$(t_idp_token_requests)" "$n" "$kind: no request"
 	"$SO2_CLI" login $A >"$T/login2.log" 2>&1 || t_fail "$kind: new login"
 done
 echo "PASS: transient failures back off and keep the tokens; dead grants fail fast"

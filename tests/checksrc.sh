@@ -6,7 +6,7 @@
 #   - every C file opens with a contract comment ("/*" on line 1)
 #   - indentation with tabs, not runs of 8 spaces
 # Reports FILE:LINE: problem, exit 1 on any.
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
 cd "$top_srcdir"
 # The files git tracks, when this is a git checkout of the sources; else
 # (a release tarball, make distcheck) every C file of the tree.

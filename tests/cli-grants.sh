@@ -15,7 +15,8 @@
 #   - the warnings after login (Graph audience, missing permission, another
 #     user, no app role) and inspect / inspect --json.
 # About 20 seconds. Exit 0 pass, 1 fail, 77 skip.
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
 t_tmpdir
 t_plugin_env
 command -v openssl >/dev/null || t_skip "openssl not installed"
@@ -58,10 +59,10 @@ field() {
 		"$T/store/$1.json" "$2"
 }
 stat_grants() {
-	idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["grants"].get(sys.argv[1],0))' "$1"
+	t_idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["grants"].get(sys.argv[1],0))' "$1"
 }
 requests() {
-	idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(sum(json.load(sys.stdin)["requests"].values()))'
+	t_idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(sum(json.load(sys.stdin)["requests"].values()))'
 }
 expire() {
 	python3 - "$T/store/$1.json" <<'PY'
@@ -158,7 +159,7 @@ check "$rc" 78 "AADSTS7000215: exit"
 like "$err" "*AADSTS7000215*what to do: the client secret is wrong*Value*not its Secret ID*" \
 	"AADSTS7000215: message"
 t_not_contains "$err" "not-the-secret" "AADSTS7000215: secret shown"
-idp_admin POST /_admin/fault '{"endpoint":"token","kind":"expired_secret"}' >/dev/null
+t_idp_admin POST /_admin/fault '{"endpoint":"token","kind":"expired_secret"}' >/dev/null
 so2 login a2@example.com "${CCARGS[@]}" --client-secret-file "$T/secret"
 check "$rc" 78 "AADSTS7000222: exit"
 like "$err" "*AADSTS7000222*the client secret has expired*Certificates & secrets*" \
@@ -168,7 +169,7 @@ so2 login a2@example.com --grant client-credentials --tenant "$TENANT" \
 check "$rc" 78 "AADSTS700016: exit"
 like "$err" "*AADSTS700016*check the client id and the tenant in section ?microsoft? of*" \
 	"AADSTS700016: message"
-idp_admin POST /_admin/fault '{"endpoint":"token","kind":"consent_required"}' >/dev/null
+t_idp_admin POST /_admin/fault '{"endpoint":"token","kind":"consent_required"}' >/dev/null
 so2 login a2@example.com "${CCARGS[@]}" --client-secret-file "$T/secret"
 check "$rc" 78 "AADSTS65001: exit"
 like "$err" "*AADSTS65001*admin consent*" "AADSTS65001: message"
@@ -302,9 +303,9 @@ err=$("$SO2_CLI" login paste3@example.com --grant code --paste \
 	--scope https://outlook.office.com/SMTP.Send </dev/null 2>&1 >/dev/null); rc=$?
 check "$rc" 78 "code without offline_access: refused before sign-in"
 like "$err" "*lacks offline_access*" "code without offline_access: message"
-idp_admin POST /_admin/config '{"omit_refresh_token_on_grant": true}' >/dev/null
+t_idp_admin POST /_admin/config '{"omit_refresh_token_on_grant": true}' >/dev/null
 paste_login paste2@example.com 's/x/x/'
-idp_admin POST /_admin/config '{"omit_refresh_token_on_grant": false}' >/dev/null
+t_idp_admin POST /_admin/config '{"omit_refresh_token_on_grant": false}' >/dev/null
 like "$rc" "[1-9]*" "code reply without refresh token: exit"
 like "$err" "*no refresh token*offline_access*" "code reply without refresh token: message"
 [ ! -e "$T/store/paste2@example.com.json" ] || fail_dump "failed paste logins wrote a record"
@@ -328,13 +329,13 @@ so2 refresh dev@example.com
 check "$rc" 0 "device with secret: refresh with the secret"
 
 # the user declines the device code (authorization_declined, AADSTS65004)
-idp_admin POST /_admin/config '{"auto_approve": null}' >/dev/null
+t_idp_admin POST /_admin/config '{"auto_approve": null}' >/dev/null
 "$SO2_CLI" login declined@example.com >"$T/out" 2>"$T/err" &
 lpid=$!
 for i in $(seq 1 100); do grep -q "Waiting for the sign-in" "$T/err" && break; sleep 0.1; done
-idp_admin POST /_admin/device/decline '{}' >/dev/null || fail_dump "emulator: decline"
+t_idp_admin POST /_admin/device/decline '{}' >/dev/null || fail_dump "emulator: decline"
 wait $lpid; rc=$?; err=$(cat "$T/err")
-idp_admin POST /_admin/config '{"auto_approve": "relay@example.com"}' >/dev/null
+t_idp_admin POST /_admin/config '{"auto_approve": "relay@example.com"}' >/dev/null
 check "$rc" 77 "device declined: exit"
 like "$err" "*declined@example.com: the sign-in was declined*" "device declined: message"
 [ ! -e "$T/store/declined@example.com.json" ] || fail_dump "a declined login wrote a record"
@@ -354,7 +355,7 @@ so2 login relay@example.com
 t_not_contains "$err" "warning:" "no warning for a good delegated login"
 t_not_contains "$(cat "$T/log" | sed -n '/login app@example.com/,/---/p')" "warning:" \
 	"no warning for a good app-only login"
-idp_admin POST /_admin/config '{"app_roles": []}' >/dev/null
+t_idp_admin POST /_admin/config '{"app_roles": []}' >/dev/null
 so2 login noroles@example.com "${CCARGS[@]}" --client-secret-file "$T/secret"
 like "$err" "*warning: the app-only token has no role*New-ServicePrincipal*Add-MailboxPermission*" \
 	"warning: no app role"

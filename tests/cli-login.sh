@@ -3,13 +3,14 @@
 #
 # Automake test: exit 0 pass, 1 fail, 77 skip (no python3, openssl or curl).
 # Makes a throwaway CA and starts tests/idp/idp-emulator.py on 127.0.0.1 with
-# --auto-approve and --interval 1 (t_start_idp, tests/lib.sh), and drives login, token, status, refresh
+# --auto-approve and --interval 1 (t_start_idp, tests/lib/idp.sh), and drives login, token, status, refresh
 # and logout through a temporary configuration file whose authority is the
 # emulator. Checks the record's mode, the token printed, the refresh count
 # seen by the emulator, that a placeholder client id fails before any request,
 # and the errors and exit codes for an unknown account. About 10 seconds.
 
-. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
 SO2=$SO2_CLI
 CLIENT=11111111-2222-3333-4444-555555555555
 ACCT=relay@example.com

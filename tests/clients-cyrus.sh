@@ -14,16 +14,17 @@
 #     mechanism's reply (XOAUTH2: empty line; OAUTHBEARER: AQ==, one 0x01),
 #     the client reports failure, the record is marked stale, and the next
 #     attempt refreshes and succeeds.
-. "${top_srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/clients-lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/stack.sh"
 t_sanitized && t_skip "sanitizer build: imtest and smtptest cannot load an ASan-instrumented module"
 
 CYRUS=/usr/lib/cyrus/bin
 [ -x $CYRUS/imtest ] && [ -x $CYRUS/smtptest ] \
 	|| t_skip "cyrus-clients not installed (imtest, smtptest; scripts/install-deps.sh)"
-c_need_stack
+t_need_stack
 t_tmpdir
-c_start_stack
+t_start_stack_login
 
 # imtest ARGS... - a transcript of one IMAP session that logs out
 imtest() {
@@ -46,7 +47,7 @@ for mech in XOAUTH2 OAUTHBEARER; do
 	t_contains "$out" "Authenticated." "imtest $mech (SASL-IR)"
 	ir=$(printf '%s\n' "$out" | sed -n "s/^C: A01 AUTHENTICATE $mech \([^ ]*\).*/\1/p" | tr -d '\r')
 	[ -n "$ir" ] || t_fail "imtest $mech sent no initial response: $out"
-	got=$(unb64 "$ir" | sed 's/auth=Bearer [^^]*/auth=Bearer TOKEN/')
+	got=$(t_unb64 "$ir" | sed 's/auth=Bearer [^^]*/auth=Bearer TOKEN/')
 	if [ $mech = XOAUTH2 ]; then
 		want="user=$ACCOUNT^Aauth=Bearer TOKEN^A^A"
 	else
@@ -92,10 +93,10 @@ PY
 	t_contains "$out" "A01 NO" "imtest $mech: the server's verdict"
 	t_not_contains "$out" "Authenticated." "imtest $mech with a refused token"
 	t_eq "$(field state)" stale "record state after the server refused the token ($mech)"
-	before=$(idp_refreshes)
+	before=$(t_idp_refreshes)
 	out=$(imtest -m $mech -w "")
 	t_contains "$out" "Authenticated." "imtest $mech after the refusal (refreshed)"
-	t_eq "$(idp_refreshes)" $((before + 1)) "refreshes after a refused token ($mech)"
+	t_eq "$(t_idp_refreshes)" $((before + 1)) "refreshes after a refused token ($mech)"
 	t_eq "$(field state)" ok "record state after the refresh ($mech)"
 done
 

@@ -12,16 +12,17 @@
 # over STARTTLS (143-style) and implicit TLS (993-style), with XOAUTH2 and
 # OAUTHBEARER. Also: without any Pass/PassCmd, mbsync asks for a password
 # and, with no terminal, skips the account (documented).
-. "${top_srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/clients-lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/stack.sh"
 t_sanitized && t_skip "sanitizer build: mbsync cannot load an ASan-instrumented module"
 
 command -v mbsync >/dev/null || t_skip "isync not installed (mbsync; scripts/install-deps.sh)"
-c_need_stack
+t_need_stack
 t_tmpdir
-c_start_stack
-c_deliver "isync one $$"
-c_deliver "isync two $$"
+t_start_stack_login
+t_deliver "isync one $$"
+t_deliver "isync two $$"
 
 # mbsyncrc NAME MECH SSLTYPE PORT PASSLINE - write $T/NAME.rc (doc's layout)
 mbsyncrc() {
@@ -80,7 +81,7 @@ done
 
 # A second run finds nothing new and still authenticates.
 t_eq "$(sync_count echo1)" 2 "messages after a second sync"
-c_deliver "isync three $$"
+t_deliver "isync three $$"
 t_eq "$(sync_count echo1)" 3 "messages after a new delivery"
 
 # No password at all: mbsync prompts; without a terminal it skips.

@@ -8,13 +8,14 @@
 # (the record of the SASL user), and asserts that the message arrives and
 # that the server logged the mechanism. doc/sasl-oauth2-postfix.7 documents
 # this configuration.
-. "${top_srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/clients-lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/stack.sh"
 
-c_need_stack
+t_need_stack
 t_sanitized && t_skip "sanitizer build: Postfix cannot load an ASan-instrumented module"
 t_tmpdir
-C_STORE_OWNER=postfix c_start_stack RELAY_MECH=oauthbearer
+T_STORE_OWNER=postfix t_start_stack_login RELAY_MECH=oauthbearer
 
 t_eq "$(postconf -c "$RELAY_CONFIG_DIR" -h smtp_sasl_mechanism_filter)" oauthbearer \
 	"relay mechanism filter"

@@ -14,7 +14,7 @@
 #   exchange-no: a plain NO is reported with the server's text;
 #   starttls-inject: plaintext after the STARTTLS reply is refused;
 #   long-line, silent: over-long line and timeout fail cleanly.
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
 
 command -v python3 >/dev/null || t_skip "python3 not installed"
 command -v openssl >/dev/null || t_skip "openssl not installed"

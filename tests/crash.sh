@@ -14,13 +14,14 @@
 #     go on). Lock free: lock_timeout is 5 s and the next refresh must pass. A kill after a complete temporary record was written must lose
 #     nothing (so2_store_recover adopts it).
 # Prints how the kills fell. About 30-60 seconds.
-. "${top_srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/store-lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/store.sh"
 ITER=${CRASH_ITER:-200}
 t_tmpdir
 t_plugin_env
 S_CONF_EXTRA="lock_timeout = 5"
-s_setup --strict-rotation
+t_store_setup --strict-rotation
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # How long a refresh lives, to spread the kills over it.
@@ -43,7 +44,7 @@ check() {
 		sleep 0.01
 	done
 	[ "$k" -lt 500 ] || t_fail "the emulator did not finish its requests"
-	newest=$(idp_admin GET /_admin/grants | tr -d ' \n' \
+	newest=$(t_idp_admin GET /_admin/grants | tr -d ' \n' \
 		| sed -n 's/.*"refresh_token_prefix":"\([^"]*\)".*/\1/p')
 	mine=$(tr -d ' \n' < "$T/store/$A.json" | sed -n 's/.*"refresh_token":"\(......\).*/\1/p')
 	[ -n "$newest" ] && [ -n "$mine" ] || t_fail "no refresh token prefixes"
@@ -52,7 +53,7 @@ check() {
 port=${IDP_URL##*:}
 command -v ss >/dev/null || t_skip "ss (iproute2) missing"
 strict() {
-	idp_admin POST /_admin/config "{\"strict_rotation\": $1}" >/dev/null || t_fail "config"
+	t_idp_admin POST /_admin/config "{\"strict_rotation\": $1}" >/dev/null || t_fail "config"
 }
 
 done_before=0 in_flight=0 recovered=0 killed=0
@@ -98,7 +99,7 @@ while [ "$killed" -lt "$ITER" ] && [ "$i" -lt $((ITER * 3)) ]; do
 			lost=1
 			in_flight=$((in_flight + 1))
 			strict false
-			s_set 'state="ok"'
+			t_rec_set 'state="ok"'
 			"$SO2_CLI" refresh $A >"$T/next" 2>&1; rc=$?
 		fi
 	fi

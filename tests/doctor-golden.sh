@@ -10,8 +10,10 @@
 # temp dir, ports and times normalised, to tests/golden/NAME.txt.
 # UPDATE_GOLDEN=1 rewrites the golden files instead (review the diff).
 # Also checks exit codes, --json, and what a verdict does to the record.
-. "${top_srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/diag-lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/jwt.sh"
+. "$top_srcdir/tests/lib/scripted.sh"
 [ -x "$SO2_CLI" ] || t_fail "sasl-oauth2 not built: $SO2_CLI"
 t_tmpdir
 t_plugin_env
@@ -60,25 +62,25 @@ golden() {
 		fails=$((fails + 1)) ;; esac
 }
 
-good() { t_record_jwt $U "$(claims_user $U $EXO "SMTP.Send")" 3600 RT-1; }
+good() { t_record_jwt $U "$(t_claims_user $U $EXO "SMTP.Send")" 3600 RT-1; }
 SMTP_ARGS() { echo "--no-postfix --user root --smtp=127.0.0.1:$SCRIPTED_PORT"; }
 
 conf
 echo accept > "$T/scenario"
-start_scripted smtp --scenario-file "$T/scenario"
+t_start_scripted smtp --scenario-file "$T/scenario"
 
 # 1. all good: 235.
 good
 golden smtp-accepted 0 $U --no-postfix --user root --smtp 127.0.0.1:$SCRIPTED_PORT
 
 # 2. 535 5.7.3 with a Microsoft Graph token: the verdict is the scope.
-t_record_jwt $U "$(claims_user $U $GRAPH "SMTP.Send")" 3600 RT-1
+t_record_jwt $U "$(t_claims_user $U $GRAPH "SMTP.Send")" 3600 RT-1
 echo 5.7.3 > "$T/scenario"
 golden graph-audience 1 $U $(SMTP_ARGS)
 t_eq "$(state)" ok "a scope problem leaves the record alone"
 
 # 3. 535 5.7.3 with another user's token (shared mailbox).
-t_record_jwt $U "$(claims_user boss@example.com $EXO "SMTP.Send")" 3600 RT-1
+t_record_jwt $U "$(t_claims_user boss@example.com $EXO "SMTP.Send")" 3600 RT-1
 golden other-user 1 $U $(SMTP_ARGS)
 
 # 4. 535 5.7.3 with a token that looks right: the settings remain.
@@ -118,7 +120,7 @@ rows() {
 	local scen want got
 	while read -r scen want; do
 		echo "$scen" > "$T/scenario"
-		t_record_jwt $U "$(claims_user $U $EXO "$2")" 3600 RT-1
+		t_record_jwt $U "$(t_claims_user $U $EXO "$2")" 3600 RT-1
 		got=$("$SO2_CLI" doctor $U --no-postfix --user root \
 			--$1=127.0.0.1:$SCRIPTED_PORT --json | python3 -c '
 import json, re, sys
@@ -152,50 +154,50 @@ gmail-throttle gmail-too-many-logins
 ROWS
 
 # 10. the server offers no XOAUTH2 after TLS.
-stop_scripted
-start_scripted smtp --scenario accept --mechs "LOGIN PLAIN"
+t_stop_scripted
+t_start_scripted smtp --scenario accept --mechs "LOGIN PLAIN"
 good
 golden no-xoauth2 1 $U $(SMTP_ARGS)
-stop_scripted
+t_stop_scripted
 
 # 10b. STARTTLS not announced (SMTP, then IMAP): said as such, no AUTH tried.
 : > "$T/scripted.log"
-start_scripted smtp --scenario accept --no-starttls
+t_start_scripted smtp --scenario accept --no-starttls
 golden no-starttls 1 $U $(SMTP_ARGS)
-stop_scripted
-start_scripted imap --scenario accept --no-starttls
+t_stop_scripted
+t_start_scripted imap --scenario accept --no-starttls
 golden imap-no-starttls 1 $U --no-postfix --user root --imap=127.0.0.1:$SCRIPTED_PORT
-stop_scripted
+t_stop_scripted
 t_not_contains "$(cat "$T/scripted.log")" "scenario=" "no AUTH without STARTTLS"
 
 # Every scripted IMAP answer reaches its row (a token with the IMAP scope).
-start_scripted imap --scenario-file "$T/scenario"
+t_start_scripted imap --scenario-file "$T/scenario"
 rows imap IMAP.AccessAsUser.All <<'ROWS'
 accept imap-accepted
 failed token-looks-right
 not-connected imap-not-connected
 gmail gmail-imap-invalid
 ROWS
-stop_scripted
+t_stop_scripted
 good
 
 # 11. IMAP: a token without the IMAP scope, "NO AUTHENTICATE failed."
-start_scripted imap --scenario failed
+t_start_scripted imap --scenario failed
 golden imap-scope 1 $U --no-postfix --user root --imap=127.0.0.1:$SCRIPTED_PORT
-stop_scripted
+t_stop_scripted
 
 # 12. a CA bundle that does not sign the servers: TLS verification named.
 mkdir -p "$T/otherca"
 "$top_srcdir/tests/stack/testca.sh" "$T/otherca" >/dev/null 2>&1 || t_fail "second test CA"
-start_scripted smtp --scenario accept
+t_start_scripted smtp --scenario accept
 conf "$T/otherca/ca.pem"
-t_record_jwt $U "$(claims_user $U $EXO "SMTP.Send")" 3600 RT-1
+t_record_jwt $U "$(t_claims_user $U $EXO "SMTP.Send")" 3600 RT-1
 golden tls-untrusted 1 $U $(SMTP_ARGS)
-stop_scripted
+t_stop_scripted
 conf
 
 # 13. an expired token and no refresh token.
-t_record_jwt $U "$(claims_user $U $EXO "SMTP.Send")" -60
+t_record_jwt $U "$(t_claims_user $U $EXO "SMTP.Send")" -60
 golden expired-no-refresh 1 $U --no-postfix --user root
 
 # 14. a configuration error: file, line, column.

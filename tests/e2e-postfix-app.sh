@@ -10,7 +10,9 @@
 # for the expired record, the record gets a new access token and stays
 # owned by postfix. (Delivery is not asserted: the stack's Dovecot maps
 # tokens to users by their upn claim, which app-only tokens do not have.)
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/stack.sh"
 
 [ "$(id -u)" -eq 0 ] || t_skip "needs root (private Postfix and Dovecot instances)"
 for cmd in postfix dovecot python3 openssl curl; do
@@ -31,7 +33,7 @@ printf '%s\n' "store_dir = $T/store" "ca_file = $CA" "[microsoft]" \
 	"authority = $IDP_URL" > "$SASL_OAUTH2_CONF"
 
 grants() {
-	idp_admin GET /_admin/stats \
+	t_idp_admin GET /_admin/stats \
 		| python3 -c 'import json,sys; print(json.load(sys.stdin)["grants"].get("client_credentials",0))'
 }
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]) or "")' \

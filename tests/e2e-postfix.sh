@@ -14,7 +14,9 @@
 # authenticates through the module too.
 #
 # Environment: E2E_MESSAGES (default 3 before and 3 after the expiry).
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/stack.sh"
 
 [ "$(id -u)" -eq 0 ] || t_skip "needs root (private Postfix and Dovecot instances)"
 for cmd in postfix dovecot python3 openssl curl; do

@@ -16,7 +16,8 @@
 # the mechanism used; the token command must have renewed the expired token
 # once for all of them. A program that is not installed is skipped (with a
 # note); the whole test skips (77) when none is, or without root.
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
 
 [ "$(id -u)" -eq 0 ] || t_skip "needs root (private Postfix and Dovecot instances)"
 for cmd in postfix dovecot python3 openssl curl; do
@@ -136,6 +137,6 @@ else
 	echo "note: isync (mbsync) not installed, skipped" >&2
 fi
 
-refreshes=$(idp_refreshes)
+refreshes=$(t_idp_refreshes)
 t_eq "$refreshes" 1 "refreshes: the expired token was renewed once for every program"
 echo "PASS:$ran; one refresh"

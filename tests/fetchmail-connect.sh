@@ -15,17 +15,18 @@
 #     login command reach stderr, nothing is fetched, the mail stays on the
 #     server, and no token appears anywhere in fetchmail's output;
 #   - the server's certificate from an unknown CA is refused.
-. "${top_srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/clients-lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/stack.sh"
 
 command -v fetchmail >/dev/null || t_skip "fetchmail not installed (scripts/install-deps.sh)"
 [ -x /usr/lib/dovecot/pop3 ] || t_skip "dovecot-pop3d not installed (scripts/install-deps.sh)"
-c_need_stack
+t_need_stack
 t_tmpdir
-c_start_stack
+t_start_stack_login
 [ -n "$POP3_PORT" ] || t_fail "the stack has no POP3 port"
-c_deliver "fetchmail one $$"
-c_deliver "fetchmail two $$"
+t_deliver "fetchmail one $$"
+t_deliver "fetchmail two $$"
 FM=$T/fm
 mkdir -p "$FM/in"
 chmod 700 "$FM"
@@ -89,12 +90,12 @@ r["access_token"] = "revoked-on-the-server-side"
 r["expires_at"] = int(time.time()) + 3600
 json.dump(r, open(p, "w"))
 PY
-before=$(idp_refreshes)
+before=$(t_idp_refreshes)
 NAME=refused
 rc $NAME imap "$IMAP_PORT" "--protocol imap"
 fetch $NAME || { cat "$FM/$NAME.out" >&2; t_fail "fetchmail after a refused token failed"; }
 fetched "fetchmail one $$" "fetchmail two $$"
-t_eq "$(idp_refreshes)" $((before + 1)) "refreshes after the server refused the token"
+t_eq "$(t_idp_refreshes)" $((before + 1)) "refreshes after the server refused the token"
 
 # A server certificate from a CA we were not told about is refused.
 out=$("$SO2_CLI" connect --server-ca /etc/ssl/certs/ca-certificates.crt --protocol imap \
@@ -111,7 +112,7 @@ r["state"] = "needs_login"
 r["last_error"] = "invalid_grant: AADSTS70008: the refresh token has expired"
 json.dump(r, open(p, "w"))
 PY
-before=$(idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"]["token"])')
+before=$(t_idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"]["token"])')
 for proto in imap pop3; do
 	NAME=dead-$proto
 	port=$IMAP_PORT
@@ -130,7 +131,7 @@ t_contains "$(cat "$FM/dead-imap.out")" "BYE" "fetchmail saw the IMAP refusal"
 tok=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' \
 	"$T/store/$ACCOUNT.json")
 t_not_contains "$(cat "$FM"/*.out)" "$tok" "fetchmail output holds the access token"
-after=$(idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"]["token"])')
+after=$(t_idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"]["token"])')
 t_eq "$after" "$before" "token requests for a record that needs a new login"
 # The mail is still on the server.
 t_eq "$(ls "$MAILDIR_RELAY/new" "$MAILDIR_RELAY/cur" | grep -c '^[0-9]')" 2 \

@@ -10,7 +10,7 @@
 #     cli    -> base token login mail cli
 #   tests, bench and fuzz targets may include every layer.
 # Reports FILE:LINE: problem, exit 1 on any.
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
 cd "$top_srcdir"
 allowed() {	# allowed LAYER - the layers LAYER may include
 	case $1 in

@@ -3,8 +3,8 @@
 # libsasl2 (tests/sasl-client): the classified cause and fix, the account,
 # the token's user and audience, never the token; the record is marked for
 # a refresh only when refreshing can help.
-. "${top_srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/diag-lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/jwt.sh"
 t_tmpdir
 t_plugin_env
 echo "store_dir = $T/store" > "$SASL_OAUTH2_CONF"
@@ -15,10 +15,10 @@ GRAPH=00000003-0000-0000-c000-000000000000
 # run ARGS... - stdout+stderr of sasl-client in $all
 run() { all=$("$SO2_SASL_CLIENT" "$@" 2>&1); }
 state() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' "$T/store/$U.json"; }
-chal() { b64 "$1"; }
+chal() { t_b64 "$1"; }
 
 # 1. invalid_token with a good Exchange token: refresh next time.
-t_record_jwt $U "$(claims_user $U $EXO SMTP.Send)" 3600 RT-1
+t_record_jwt $U "$(t_claims_user $U $EXO SMTP.Send)" 3600 RT-1
 tok=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' "$T/store/$U.json")
 run -m XOAUTH2 -u $U -p "" "$(chal '{"status":"invalid_token"}')"
 t_contains "$all" "rejected the access token for $U (token user $U, audience $EXO)" "account, user, audience"
@@ -29,7 +29,7 @@ t_not_contains "$all" "$tok" "no token in messages"
 t_not_contains "$all" "${tok#*.}" "no token payload in messages"
 
 # 2. a Graph-audience token refused: the verdict is the scope; nothing is invalidated.
-t_record_jwt $U "$(claims_user $U $GRAPH SMTP.Send)" 3600 RT-1
+t_record_jwt $U "$(t_claims_user $U $GRAPH SMTP.Send)" 3600 RT-1
 run -m XOAUTH2 -u $U -p "" "$(chal '{"status":"401","schemes":"bearer"}')"
 t_contains "$all" "audience $GRAPH" "Graph audience shown"
 t_contains "$all" "the token is for Microsoft Graph" "cause: Graph audience"
@@ -39,7 +39,7 @@ t_contains "$all" "the token is kept" "no refresh announced"
 t_eq "$(state)" ok "a scope problem does not mark the record"
 
 # 3. the token of another user (shared mailbox): kept, explained.
-t_record_jwt $U "$(claims_user boss@example.com $EXO SMTP.Send)" 3600 RT-1
+t_record_jwt $U "$(t_claims_user boss@example.com $EXO SMTP.Send)" 3600 RT-1
 run -m XOAUTH2 -u $U -p "" "$(chal '{"status":"400"}')"
 t_contains "$all" "token user boss@example.com" "token user shown"
 t_contains "$all" "the token belongs to boss@example.com but user= is $U" "other user"
@@ -47,7 +47,7 @@ t_contains "$all" "Send As" "shared mailbox explanation"
 t_eq "$(state)" ok "another user's token does not mark the record"
 
 # 4. insufficient_scope (RFC 6750): re-authorise, record untouched.
-t_record_jwt $U "$(claims_user $U $EXO SMTP.Send)" 3600 RT-1
+t_record_jwt $U "$(t_claims_user $U $EXO SMTP.Send)" 3600 RT-1
 run -m OAUTHBEARER -u $U -p "" "$(chal '{"status":"insufficient_scope","scope":"https://outlook.office.com/IMAP.AccessAsUser.All"}')"
 t_contains "$all" "the token lacks the scope this server needs" "insufficient_scope cause"
 t_eq "$(state)" ok "insufficient_scope does not mark the record"

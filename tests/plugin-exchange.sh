@@ -3,7 +3,7 @@
 # Drives tests/sasl-client (sasl_client_start/step with callbacks or
 # prompts) against records in a private store; no network except an
 # unreachable token endpoint on 127.0.0.1:9.
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
 t_tmpdir
 t_plugin_env
 echo "store_dir = $T/store" > "$SASL_OAUTH2_CONF"
@@ -23,25 +23,25 @@ resp() { printf '%s\n' "$out" | sed -n "${1}p" | awk '{print $NF}'; }
 # 1. XOAUTH2, callbacks, empty password: the record of the SASL user.
 run -m XOAUTH2 -u $U -p ""
 t_eq "$rc" 0 "XOAUTH2 exit"
-t_eq "$(unb64 "$(resp 1)")" "user=$U^Aauth=Bearer AT-relay-1^A^A" "XOAUTH2 initial response"
+t_eq "$(t_unb64 "$(resp 1)")" "user=$U^Aauth=Bearer AT-relay-1^A^A" "XOAUTH2 initial response"
 t_contains "$(printf '%s\n' "$out" | sed -n 1p)" "another step is needed" "XOAUTH2 start result (CONTINUE)"
 
 # 2. no password callback at all (-N): same record.
 run -m XOAUTH2 -u $U -N
-t_eq "$(unb64 "$(resp 1)")" "user=$U^Aauth=Bearer AT-relay-1^A^A" "XOAUTH2 without PASS callback"
+t_eq "$(t_unb64 "$(resp 1)")" "user=$U^Aauth=Bearer AT-relay-1^A^A" "XOAUTH2 without PASS callback"
 
 # 3. password = another account's name: that record, user= unchanged.
 run -m XOAUTH2 -u $U -p other@example.com
-t_eq "$(unb64 "$(resp 1)")" "user=$U^Aauth=Bearer AT-other-1^A^A" "password naming an account"
+t_eq "$(t_unb64 "$(resp 1)")" "user=$U^Aauth=Bearer AT-other-1^A^A" "password naming an account"
 
 # 4. password = a record path.
 run -m XOAUTH2 -u $U -p "$T/store/other@example.com.json"
-t_eq "$(unb64 "$(resp 1)")" "user=$U^Aauth=Bearer AT-other-1^A^A" "password naming a record file"
+t_eq "$(t_unb64 "$(resp 1)")" "user=$U^Aauth=Bearer AT-other-1^A^A" "password naming a record file"
 
 # 5. password = a literal token (what isync's PassCmd hands over).
 LT=eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL291dGxvb2sifQ.c2ln-_~+/==
 run -m XOAUTH2 -u $U -p "$LT"
-t_eq "$(unb64 "$(resp 1)")" "user=$U^Aauth=Bearer $LT^A^A" "literal bearer token"
+t_eq "$(t_unb64 "$(resp 1)")" "user=$U^Aauth=Bearer $LT^A^A" "literal bearer token"
 
 # 5b. an old password left in the configuration is not sent as a token.
 run -m XOAUTH2 -u $U -p "OldPassword123!"
@@ -54,43 +54,43 @@ t_contains "$all" "does not look like an access token" "token with spaces refuse
 
 # 6. SASL_INTERACT prompts.
 run -m XOAUTH2 -u $U -p "" -I
-t_eq "$(unb64 "$(resp 1)")" "user=$U^Aauth=Bearer AT-relay-1^A^A" "response after prompts"
+t_eq "$(t_unb64 "$(resp 1)")" "user=$U^Aauth=Bearer AT-relay-1^A^A" "response after prompts"
 t_contains "$all" "prompt 16386" "AUTHNAME was prompted for"
 
 # 7. server-first order: no initial response, then an empty challenge.
 run -m XOAUTH2 -u $U -p "" -S '""'
 t_eq "$(printf '%s\n' "$out" | sed -n 1p | awk '{print $NF}')" "(none)" "server-first start sends nothing"
-t_eq "$(unb64 "$(resp 2)")" "user=$U^Aauth=Bearer AT-relay-1^A^A" "server-first response"
+t_eq "$(t_unb64 "$(resp 2)")" "user=$U^Aauth=Bearer AT-relay-1^A^A" "server-first response"
 
 # 8. OAUTHBEARER with host, port and an authzid needing escapes (RFC 5801).
 run -m OAUTHBEARER -u $U -z 'a,b=c@example.com' -p "" -H smtp.example.com -R '127.0.0.1;587'
-t_eq "$(unb64 "$(resp 1)")" \
+t_eq "$(t_unb64 "$(resp 1)")" \
 	"n,a=a=2Cb=3Dc@example.com,^Ahost=smtp.example.com^Aport=587^Aauth=Bearer AT-relay-1^A^A" \
 	"OAUTHBEARER response with authzid, host, port"
 run -m OAUTHBEARER -u $U -p "" -H ""
-t_eq "$(unb64 "$(resp 1)")" "n,a=$U,^Aauth=Bearer AT-relay-1^A^A" "OAUTHBEARER without host and port"
+t_eq "$(t_unb64 "$(resp 1)")" "n,a=$U,^Aauth=Bearer AT-relay-1^A^A" "OAUTHBEARER without host and port"
 
 # 9. garbage after the response (mutt's stale buffer): success, no mark.
 before=$(sha256sum < "$T/store/$U.json")
-run -m XOAUTH2 -u $U -p "" "$(b64 'a1 OK done')"
+run -m XOAUTH2 -u $U -p "" "$(t_b64 'a1 OK done')"
 t_eq "$rc" 0 "garbage after response: exit"
 t_contains "$(printf '%s\n' "$out" | sed -n 2p)" "step successful result" "garbage after response: step OK"
 t_eq "$(sha256sum < "$T/store/$U.json")" "$before" "record unchanged by non-challenge data"
 
 # 10. a second challenge after the exchange ended fails cleanly.
-run -m XOAUTH2 -u $U -p "" "$(b64 '{"status":"401"}')" "$(b64 '{"status":"401"}')"
+run -m XOAUTH2 -u $U -p "" "$(t_b64 '{"status":"401"}')" "$(t_b64 '{"status":"401"}')"
 t_eq "$rc" 1 "second challenge: exit"
 
 # 11. XOAUTH2 error challenge: empty reply, status in the error, record stale.
 t_record relay@example.com AT-relay-1 3600 RT-relay
-run -m XOAUTH2 -u $U -p "" "$(b64 '{"status":"401","schemes":"bearer","scope":"https://outlook.office.com/SMTP.Send"}')"
+run -m XOAUTH2 -u $U -p "" "$(t_b64 '{"status":"401","schemes":"bearer","scope":"https://outlook.office.com/SMTP.Send"}')"
 t_eq "$(printf '%s\n' "$out" | sed -n 2p)" 'step successful result ""' "XOAUTH2 reply to error challenge"
 t_contains "$all" 'status "401"' "error names the server status"
 t_contains "$(cat "$T/store/$U.json")" '"state": "stale"' "record marked for refresh"
 
 # 12. OAUTHBEARER error challenge: the reply is one 0x01 byte (RFC 7628 3.2.3).
 t_record relay@example.com AT-relay-1 3600 RT-relay
-run -m OAUTHBEARER -u $U -p "" "$(b64 '{"status":"invalid_token","scope":"x","openid-configuration":"https://example.com/.well-known/openid-configuration"}')"
+run -m OAUTHBEARER -u $U -p "" "$(t_b64 '{"status":"invalid_token","scope":"x","openid-configuration":"https://example.com/.well-known/openid-configuration"}')"
 t_eq "$(printf '%s\n' "$out" | sed -n 2p | awk '{print $NF}')" "AQ==" "OAUTHBEARER reply to error challenge"
 t_contains "$(cat "$T/store/$U.json")" '"state": "stale"' "record marked for refresh (OAUTHBEARER)"
 
@@ -120,7 +120,7 @@ printf '{"version":1,\n "account": "broken@example.com",\n oops}\n' > "$T/store/
 run -m XOAUTH2 -u broken@example.com -p ""
 t_contains "$all" "$T/store/broken@example.com.json:3:" "broken record: path and line"
 run -m XOAUTH2 -u other@example.com -p ""
-t_eq "$(unb64 "$(resp 1)")" "user=other@example.com^Aauth=Bearer AT-other-1^A^A" "other account unaffected"
+t_eq "$(t_unb64 "$(resp 1)")" "user=other@example.com^Aauth=Bearer AT-other-1^A^A" "other account unaffected"
 
 # 16. a record marked needs_login fails at once and names the command.
 t_record dead@example.com AT-dead 3600 RT-dead

@@ -1,7 +1,7 @@
 #!/bin/bash
 # plugin-exports.sh - the module and the core export one symbol each, and
 # the module depends on libc alone (STYLE 7, DESIGN "the module is thin").
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
 command -v nm >/dev/null || t_skip "nm (binutils) not installed"
 
 got=$(nm -D --defined-only "$SO2_PLUGIN" | awk '$2 ~ /[TDBR]/ {print $3}' | sort | tr '\n' ' ')

@@ -2,7 +2,7 @@
 # plugin-thin.sh - a SASL *server* process with our module in its plugin
 # path maps no libcurl and no OpenSSL; a client process does (the core is
 # loaded at client init). Issue: "the module is thin".
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
 t_tmpdir
 t_plugin_env
 echo "store_dir = $T/store" > "$SASL_OAUTH2_CONF"

@@ -9,7 +9,8 @@
 #     marked needs_login; the next attempt fails at once, with no request,
 #     and names the login command; a new login clears it;
 #   - a refresh that succeeds: the token is used and the record rotated.
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
 t_tmpdir
 t_plugin_env
 t_start_idp --auto-approve relay@example.com --interval 1
@@ -49,7 +50,7 @@ PY
 expire
 sum=$(tokens)
 for kind in http500 http503 http429 garbage html empty; do
-	idp_admin POST /_admin/fault "{\"endpoint\":\"token\",\"kind\":\"$kind\"}" >/dev/null \
+	t_idp_admin POST /_admin/fault "{\"endpoint\":\"token\",\"kind\":\"$kind\"}" >/dev/null \
 		|| t_fail "emulator fault $kind"
 	run -m XOAUTH2 -u $A -p ""
 	t_eq "$rc" 1 "$kind: exit"
@@ -58,19 +59,19 @@ for kind in http500 http503 http429 garbage html empty; do
 	t_eq "$(tokens)" "$sum" "$kind: tokens untouched"
 	unbackoff
 done
-t_eq "$(idp_refreshes)" 0 "successful refreshes during faults"
+t_eq "$(t_idp_refreshes)" 0 "successful refreshes during faults"
 
 # A good refresh now: used at once, record rotated.
 rt0=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["refresh_token"])' "$T/store/$A.json")
 run -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 0 "refresh after faults: exit"
-t_eq "$(idp_refreshes)" 1 "one refresh"
+t_eq "$(t_idp_refreshes)" 1 "one refresh"
 rt1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["refresh_token"])' "$T/store/$A.json")
 [ "$rt0" != "$rt1" ] || t_fail "refresh token did not rotate"
 t_not_contains "$all" "$rt1" "refresh token in messages"
 
 # Revoked grant: marked, fail fast, login command named.
-idp_admin POST /_admin/revoke '{"upn":"relay@example.com"}' >/dev/null || t_fail "revoke"
+t_idp_admin POST /_admin/revoke '{"upn":"relay@example.com"}' >/dev/null || t_fail "revoke"
 expire
 run -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 1 "revoked: exit"
@@ -79,10 +80,10 @@ t_contains "$all" "sasl-oauth2 login $A" "revoked: login command"
 t_contains "$(cat "$T/store/$A.json")" '"state": "needs_login"' "revoked: record marked"
 [ -n "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("refresh_token",""))' "$T/store/$A.json")" ] \
 	|| t_fail "revoked: the record lost its refresh token"
-before=$(idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"]["token"])')
+before=$(t_idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"]["token"])')
 run -m XOAUTH2 -u $A -p ""
 t_contains "$all" "needs a new login" "fail fast message"
-after=$(idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"]["token"])')
+after=$(t_idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"]["token"])')
 t_eq "$after" "$before" "token endpoint requests while marked needs_login"
 
 # A new login replaces the record and mail works again.

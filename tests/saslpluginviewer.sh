@@ -13,7 +13,7 @@
 #     noanonymous) both mechanisms are offered;
 #   - with "noplaintext" (Postfix's default smtp_sasl_security_options) or
 #     any demand for a security layer (min SSF 1) neither is.
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
 t_sanitized && t_skip "sanitizer build: saslpluginviewer cannot load an ASan-instrumented module"
 
 VIEWER=$(command -v saslpluginviewer || true)

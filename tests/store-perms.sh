@@ -6,20 +6,21 @@
 #   - a store directory writable by every user: nothing is written there
 #     (the token is still used, the warning says why and what to run);
 #   - a record that is a symbolic link is not followed.
-. "${top_srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/store-lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/store.sh"
 t_tmpdir
 t_plugin_env
-s_setup
+t_store_setup
 R=$T/store/$A.json
 
-s_expire
+t_rec_expire
 (umask 000; "$SO2_SASL_CLIENT" -m XOAUTH2 -u $A -p "" >/dev/null 2>&1) || t_fail "refresh"
 t_eq "$(stat -c %a "$R")" 600 "mode after a refresh under umask 000"
 t_eq "$(stat -c %a "$T/store/$A.lock")" 600 "lock file mode"
 
 chmod 640 "$R"
-s_run -m XOAUTH2 -u $A -p ""
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 0 "group-readable: exit"
 t_contains "$all" "token record $R is readable by group or others (mode 0640)" "group-readable: warning"
 t_contains "$all" "chmod 600 $R" "group-readable: the fix"
@@ -28,9 +29,9 @@ t_contains "$out" "readable by group or others" "status warns too"
 chmod 600 "$R"
 
 chmod 777 "$T/store"
-s_expire
+t_rec_expire
 sum=$(sha256sum < "$R")
-s_run -m XOAUTH2 -u $A -p ""
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 0 "world-writable store: the new token is used"
 t_contains "$all" "refusing to write into token store $T/store: it is writable by every user" \
 	"world-writable store: warning"
@@ -42,7 +43,7 @@ chmod 700 "$T/store"
 
 mv "$R" "$T/real.json"
 ln -s "$T/real.json" "$R"
-s_run -m XOAUTH2 -u $A -p ""
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 1 "symlinked record: exit"
 t_contains "$all" "is a symbolic link, which is never followed" "symlinked record: not followed"
 echo "PASS: modes, warnings, world-writable store and symlinks"

@@ -12,20 +12,21 @@
 # killed with SIGKILL blocks nobody.
 # Expiry is made by moving expires_at between rounds (nothing runs then),
 # so the result does not depend on how fast the machine is.
-. "${top_srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/store-lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/store.sh"
 N=${STRESS_N:-32}
 ROUNDS=${STRESS_ROUNDS:-5}
 t_tmpdir
 t_plugin_env
 S_CONF_EXTRA="lock_timeout = 2"
-s_setup --strict-rotation
+t_store_setup --strict-rotation
 command -v flock >/dev/null || t_skip "flock (util-linux) missing"
-idp_admin POST /_admin/stats/reset >/dev/null || t_fail "stats reset"
+t_idp_admin POST /_admin/stats/reset >/dev/null || t_fail "stats reset"
 
 for round in $(seq 1 "$ROUNDS"); do
-	s_expire
-	before=$(idp_refreshes)
+	t_rec_expire
+	before=$(t_idp_refreshes)
 	# The gate: children block on a shared lock the test holds exclusively.
 	exec 9>"$T/gate"
 	flock -x 9
@@ -46,11 +47,11 @@ for round in $(seq 1 "$ROUNDS"); do
 		[ "$(cat "$T/rc.$i")" = 0 ] || { fails=$((fails + 1)); cat "$T/out.$i" >&2; }
 	done
 	t_eq "$fails" 0 "round $round: failed authentications"
-	t_eq "$(( $(idp_refreshes) - before ))" 1 "round $round: refreshes for one expiry"
+	t_eq "$(( $(t_idp_refreshes) - before ))" 1 "round $round: refreshes for one expiry"
 	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/store/$A.json" \
 		|| t_fail "round $round: record does not parse"
-	t_eq "$(s_get state)" ok "round $round: state"
-	want=$(s_get access_token)
+	t_eq "$(t_rec_get state)" ok "round $round: state"
+	want=$(t_rec_get access_token)
 	sent=$(for i in $(seq 1 "$N"); do awk '/^start/ {print $NF}' "$T/out.$i" | base64 -d \
 		| tr '\001' '\n' | sed -n 's/^auth=Bearer //p'; done | sort -u)
 	t_eq "$sent" "$want" "round $round: the token every process sent"
@@ -70,16 +71,16 @@ time.sleep(60)' "$T/store/$A.lock" "$T/locked" &
 	[ -e "$T/locked" ] || t_fail "the lock holder did not start"
 	rm -f "$T/locked"
 }
-s_expire
+t_rec_expire
 hold_lock
 t0=$(date +%s)
-s_run -m XOAUTH2 -u "$A" -p ""
+t_run_client -m XOAUTH2 -u "$A" -p ""
 t_eq "$rc" 1 "lock held: exit"
 t_contains "$all" "transient failure" "lock held: SASL result (SASL_TRYAGAIN)"
 t_contains "$all" "held the lock $T/store/$A.lock for more than 2 seconds (lock_timeout)" \
 	"lock held: message"
 [ $(( $(date +%s) - t0 )) -le 10 ] || t_fail "lock held: the wait was not bounded"
 { kill -9 $holder; wait $holder; } 2>/dev/null
-s_run -m XOAUTH2 -u "$A" -p ""
+t_run_client -m XOAUTH2 -u "$A" -p ""
 t_eq "$rc" 0 "holder killed with SIGKILL: the next authentication"
 echo "PASS: $N processes x $ROUNDS expiries: 0 failures, $ROUNDS refreshes; bounded lock wait"

@@ -2,7 +2,7 @@
 # systemd-units.sh - the refresh timer units (contrib/systemd) are valid for
 # systemd (systemd-analyze verify, as instance @postfix or @daemon) and the command they
 # run is accepted by this build's sasl-oauth2. Exit 77 without systemd-analyze.
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
 t_tmpdir
 svc=$top_builddir/contrib/systemd/sasl-oauth2-refresh@.service
 tmr=$top_srcdir/contrib/systemd/sasl-oauth2-refresh@.timer

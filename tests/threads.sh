@@ -4,19 +4,20 @@
 # sasl_client_init, released together on a record whose access token has
 # expired, against the emulator in strict rotation. Asserts: no failure, one
 # refresh, one token sent by all; three times over.
-. "${top_srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/store-lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/store.sh"
 t_tmpdir
 t_plugin_env
-s_setup --strict-rotation
+t_store_setup --strict-rotation
 THREADS=$top_builddir/tests/sasl-threads
 [ -x "$THREADS" ] || t_fail "$THREADS not built"
 for round in 1 2 3; do
-	s_expire
-	before=$(idp_refreshes)
+	t_rec_expire
+	before=$(t_idp_refreshes)
 	out=$("$THREADS" -t 16 -n 20 -m XOAUTH2 -u "$A" 2>"$T/err"); rc=$?
 	t_eq "$rc" 0 "round $round: exit ($(head -3 "$T/err"))"
 	t_eq "$out" "threads 16 exchanges 320 failures 0 tokens 1" "round $round: result"
-	t_eq "$(( $(idp_refreshes) - before ))" 1 "round $round: refreshes"
+	t_eq "$(( $(t_idp_refreshes) - before ))" 1 "round $round: refreshes"
 done
 echo "PASS: 16 threads share one record: one refresh per expiry"

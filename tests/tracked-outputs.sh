@@ -4,7 +4,7 @@
 #   output (configure, Makefile.in, config.status, aclocal.m4, a built unit
 #   file with its install paths baked in, ...). Skips (77) outside a git
 #   checkout: a release tarball carries configure on purpose.
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
 cd "$top_srcdir"
 [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ] ||
 	{ echo "not a git checkout: nothing to check"; exit 77; }

@@ -12,7 +12,7 @@ B=$(cd "${1:?usage: valgrind.sh BUILDDIR}" && pwd)
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 top_builddir=$B
 export top_srcdir top_builddir
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/lib/common.sh"
 command -v valgrind >/dev/null || t_skip "valgrind not installed"
 VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 
@@ -28,7 +28,7 @@ t_record relay@example.com AT-relay 3600 RT-relay
 $VG "$SO2_SASL_CLIENT" -n 1000 -m XOAUTH2 -u relay@example.com -p "" >/dev/null 2>&1 \
 	|| t_fail "valgrind: 1000 XOAUTH2 client cycles"
 $VG "$SO2_SASL_CLIENT" -n 200 -m OAUTHBEARER -u relay@example.com -p "literal.token.that.is.long.enough.for.a.bearer.token.0123456789" \
-	"$(b64 '{"status":"invalid_token"}')" >/dev/null 2>&1 \
+	"$(t_b64 '{"status":"invalid_token"}')" >/dev/null 2>&1 \
 	|| t_fail "valgrind: 200 OAUTHBEARER cycles with an error challenge"
 echo "valgrind: 1000 + 200 client cycles clean"
 # 1,000 cycles with a refresh through the emulator in each (about 2 minutes).

@@ -9,8 +9,9 @@
 # log line names the step, the path, the errno text, euid/egid and warns
 # that the rotated refresh token may be lost.
 # Needs root (mount); exit 77 when tmpfs cannot be mounted here.
-. "${top_srcdir:-.}/tests/lib.sh"
-. "$top_srcdir/tests/store-lib.sh"
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/store.sh"
 [ "$(id -u)" = 0 ] || t_skip "needs root to mount a tmpfs"
 t_tmpdir
 t_plugin_env
@@ -18,7 +19,7 @@ mkdir -p "$T/store"
 mount -t tmpfs -o size=512k,mode=0700 so2-test "$T/store" 2>"$T/mount.err" \
 	|| t_skip "cannot mount a tmpfs here: $(cat "$T/mount.err")"
 t_on_exit "umount -l '$T/store'"
-s_setup
+t_store_setup
 R=$T/store/$A.json
 
 # check WHAT STEP ERRNO-TEXT UID GID - the common assertions
@@ -34,21 +35,21 @@ check() {
 	grep -m1 "^log [0-9]: " "$T/stderr" | sed "s/^/  $1: /"
 	at=$(printf '%s' "$out" | awk '/^start/ {print $NF}' | base64 -d | tr '\001' '\n' \
 		| sed -n 's/^auth=Bearer //p')
-	[ -n "$at" ] && [ "$at" != "$(s_get access_token)" ] || t_fail "$1: the new token was not sent"
-	t_not_contains "$all" "$(s_get refresh_token)" "$1: refresh token in messages"
+	[ -n "$at" ] && [ "$at" != "$(t_rec_get access_token)" ] || t_fail "$1: the new token was not sent"
+	t_not_contains "$all" "$(t_rec_get refresh_token)" "$1: refresh token in messages"
 }
 
 # Full disk.
-s_expire
+t_rec_expire
 sum=$(sha256sum < "$R")
 dd if=/dev/zero of="$T/store/fill" bs=4k 2>/dev/null
-s_run -m XOAUTH2 -u $A -p ""
+t_run_client -m XOAUTH2 -u $A -p ""
 check "full disk" "write" "No space left on device" 0 0
 rm -f "$T/store/fill"
 
 # Read-only file system.
 mount -o remount,ro "$T/store" || t_fail "remount ro"
-s_run -m XOAUTH2 -u $A -p ""
+t_run_client -m XOAUTH2 -u $A -p ""
 check "read-only" "open lock file" "Read-only file system" 0 0
 mount -o remount,rw "$T/store" || t_fail "remount rw"
 
@@ -64,7 +65,7 @@ check "permission denied" "create temp file" "Permission denied" "$uid" "$gid"
 chmod 700 "$T/store"
 
 # After the store is fixed the next authentication refreshes and saves.
-s_run -m XOAUTH2 -u $A -p ""
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 0 "after the fix: exit"
 [ "$(sha256sum < "$R")" != "$sum" ] || t_fail "after the fix: record not written"
 echo "PASS: write failures keep the old record, use the new token and say why"

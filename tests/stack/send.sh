@@ -5,11 +5,11 @@
 # body to about this many bytes).
 set -eu
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/stackctl.sh"
 
 [ $# -eq 4 ] || { echo "usage: $0 DIR FROM TO SUBJECT" >&2; exit 2; }
-D=$(stack_absdir "$1")
-stack_load_env "$D"
+D=$(t_stack_absdir "$1")
+t_stack_load_env "$D"
 
 python3 - "$IN_PORT" "$2" "$3" "$4" <<'PY'
 import os, re, smtplib, sys

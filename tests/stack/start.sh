@@ -28,26 +28,26 @@
 # Writes DIR/env (shell-sourceable). Nothing outside DIR is written.
 set -eu
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/stackctl.sh"
 
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
-[ "$(id -u)" -eq 0 ] || stack_die "start.sh must run as root (Postfix/Dovecot instances)"
+[ "$(id -u)" -eq 0 ] || t_stack_die "start.sh must run as root (Postfix/Dovecot instances)"
 for cmd in postfix postconf postmap dovecot python3 openssl; do
-    command -v "$cmd" >/dev/null || stack_die "$cmd not found"
+    command -v "$cmd" >/dev/null || t_stack_die "$cmd not found"
 done
-[ -x /usr/lib/dovecot/lmtp ] || stack_die "Dovecot LMTP missing: apt-get install dovecot-lmtpd"
-[ -x /usr/lib/dovecot/imap ] || stack_die "Dovecot IMAP missing: apt-get install dovecot-imapd"
-getent passwd postfix >/dev/null || stack_die "user postfix missing"
-getent passwd dovecot >/dev/null || stack_die "user dovecot missing"
+[ -x /usr/lib/dovecot/lmtp ] || t_stack_die "Dovecot LMTP missing: apt-get install dovecot-lmtpd"
+[ -x /usr/lib/dovecot/imap ] || t_stack_die "Dovecot IMAP missing: apt-get install dovecot-imapd"
+getent passwd postfix >/dev/null || t_stack_die "user postfix missing"
+getent passwd dovecot >/dev/null || t_stack_die "user dovecot missing"
 
-D=$(stack_absdir "$1")
+D=$(t_stack_absdir "$1")
 WAIT=${STACK_WAIT:-20}
 RELAY_MECH=${RELAY_MECH:-xoauth2}
 RELAY_CHROOT=${RELAY_CHROOT:-y}
 case $RELAY_MECH in xoauth2|oauthbearer|plain) ;;
-    *) stack_die "RELAY_MECH must be xoauth2, oauthbearer or plain" ;; esac
-case $RELAY_CHROOT in y|n) ;; *) stack_die "RELAY_CHROOT must be y or n" ;; esac
-case $D in *[[:space:],=\"\'\$\\]*) stack_die "DIR must not contain blanks, commas, quotes, = or \$: $D" ;; esac
+    *) t_stack_die "RELAY_MECH must be xoauth2, oauthbearer or plain" ;; esac
+case $RELAY_CHROOT in y|n) ;; *) t_stack_die "RELAY_CHROOT must be y or n" ;; esac
+case $D in *[[:space:],=\"\'\$\\]*) t_stack_die "DIR must not contain blanks, commas, quotes, = or \$: $D" ;; esac
 
 # The mail user: an existing unprivileged account (no users are created).
 MAIL_USER=nobody
@@ -70,7 +70,7 @@ while [ "$p" != / ]; do
         *[xt]) ;;
         *) false ;;
     esac || {
-        stack_die "$p is not traversable by unprivileged users (o+x); use a DIR under /tmp"
+        t_stack_die "$p is not traversable by unprivileged users (o+x); use a DIR under /tmp"
     }
 done
 
@@ -93,7 +93,7 @@ fi
 CA=$D/tls/ca.pem
 
 # ---------------------------------------------------------------- ports
-mapfile -t ports < <(stack_free_ports 6)
+mapfile -t ports < <(t_stack_free_ports 6)
 SUB_PORT=${ports[0]}
 IMAP_PORT=${ports[1]}
 IN_PORT=${ports[2]}
@@ -122,13 +122,13 @@ if [ "${STACK_NO_IDP:-0}" != 1 ] && [ -f "$IDP_EMULATOR" ]; then
     echo $! >"$D/idp/pid"
     for ((i = 0; i < WAIT * 5; i++)); do
         [ -s "$D/idp/port" ] && break
-        stack_pid_alive "$D/idp/pid" || break
+        t_stack_pid_alive "$D/idp/pid" || break
         sleep 0.2
     done
     IDP_PORT=$({ tr -dc 0-9 <"$D/idp/port"; } 2>/dev/null || true)
     if [ -z "$IDP_PORT" ]; then
         echo "stack: ERROR: idp emulator did not write its port file $D/idp/port" >&2
-        stack_tail_log "idp emulator" "$IDP_LOG"
+        t_stack_tail_log "idp emulator" "$IDP_LOG"
         exit 1
     fi
     IDP_URL=https://127.0.0.1:$IDP_PORT
@@ -141,7 +141,7 @@ if [ "${STACK_NO_IDP:-0}" != 1 ] && [ -f "$IDP_EMULATOR" ]; then
     done
     if [ "$code" = 000 ]; then
         echo "stack: ERROR: idp emulator does not answer HTTPS (verified by $CA) on $IDP_URL" >&2
-        stack_tail_log "idp emulator" "$IDP_LOG"
+        t_stack_tail_log "idp emulator" "$IDP_LOG"
         exit 1
     fi
 elif [ "${STACK_NO_IDP:-0}" != 1 ]; then
@@ -326,13 +326,13 @@ if ! doveconf -c "$DV/dovecot.conf" -n >"$DV/doveconf.out" 2>&1; then
 fi
 if ! dovecot -c "$DV/dovecot.conf" >>"$DV/dovecot.log" 2>&1; then
     echo "stack: ERROR: dovecot did not start" >&2
-    stack_tail_log dovecot "$DV/dovecot.log"
+    t_stack_tail_log dovecot "$DV/dovecot.log"
     exit 1
 fi
-stack_wait_banner "dovecot imap" "$IMAP_PORT" "* OK" "$WAIT" "$DV/dovecot.log"
-[ -z "$POP3_PORT" ] || stack_wait_banner "dovecot pop3" "$POP3_PORT" "+OK" "$WAIT" "$DV/dovecot.log"
-stack_wait_socket "dovecot auth" "$DV/run/auth-postfix" "$WAIT" "$DV/dovecot.log"
-stack_wait_socket "dovecot lmtp" "$DV/run/lmtp" "$WAIT" "$DV/dovecot.log"
+t_stack_wait_banner "dovecot imap" "$IMAP_PORT" "* OK" "$WAIT" "$DV/dovecot.log"
+[ -z "$POP3_PORT" ] || t_stack_wait_banner "dovecot pop3" "$POP3_PORT" "+OK" "$WAIT" "$DV/dovecot.log"
+t_stack_wait_socket "dovecot auth" "$DV/run/auth-postfix" "$WAIT" "$DV/dovecot.log"
+t_stack_wait_socket "dovecot lmtp" "$DV/run/lmtp" "$WAIT" "$DV/dovecot.log"
 
 # ---------------------------------------------------------------- Postfix common
 # master_cf CHROOT SMTPD_LISTEN: a master.cf like Debian's default, minus the
@@ -426,10 +426,10 @@ start_postfix() {
     if ! postfix -c "$cf" start >"$D/$n/postfix-start.out" 2>&1; then
         echo "stack: ERROR: Postfix $n instance did not start:" >&2
         cat "$D/$n/postfix-start.out" >&2
-        stack_tail_log "postfix $n" "$D/$n/maillog"
+        t_stack_tail_log "postfix $n" "$D/$n/maillog"
         exit 1
     fi
-    stack_wait_banner "postfix $n smtpd" "$port" "220" "$WAIT" "$D/$n/maillog"
+    t_stack_wait_banner "postfix $n smtpd" "$port" "220" "$WAIT" "$D/$n/maillog"
 }
 
 # ---------------------------------------------------------------- "mx" Postfix
@@ -478,7 +478,7 @@ if [ "$RELAY_MECH" = plain ]; then
     creds="relay@example.com:relaypass"
     # a private plugin dir holding only Debian's PLAIN module
     libplain=$(ls /usr/lib/*/sasl2/libplain.so /usr/lib/sasl2/libplain.so 2>/dev/null | head -n 1 || true)
-    [ -n "$libplain" ] || stack_die "Cyrus SASL PLAIN module missing: apt-get install libsasl2-modules"
+    [ -n "$libplain" ] || t_stack_die "Cyrus SASL PLAIN module missing: apt-get install libsasl2-modules"
     mkdir -p "$RE/sasl2"
     ln -sf "$libplain" "$RE/sasl2/libplain.so"
     RELAY_SASL_PATH=$RE/sasl2
@@ -487,14 +487,14 @@ else
     mech_filter=$RELAY_MECH
     creds="relay@example.com:"
     if [ -n "${SASLO2_PLUGIN_DIR:-}" ]; then
-        [ -d "$SASLO2_PLUGIN_DIR" ] || stack_die "SASLO2_PLUGIN_DIR=$SASLO2_PLUGIN_DIR is not a directory"
+        [ -d "$SASLO2_PLUGIN_DIR" ] || t_stack_die "SASLO2_PLUGIN_DIR=$SASLO2_PLUGIN_DIR is not a directory"
         RELAY_SASL_PATH=$(cd "$SASLO2_PLUGIN_DIR" && pwd -P)
         sasl_env="SASL_PATH=$RELAY_SASL_PATH"
     fi
     for v in SASL_OAUTH2_CORE SASL_OAUTH2_CONF; do
         val=${!v:-}
         [ -n "$val" ] || continue
-        case $val in *[[:space:],=\"\'\$\\]*) stack_die "$v must not contain blanks, commas, quotes, = or \$" ;; esac
+        case $val in *[[:space:],=\"\'\$\\]*) t_stack_die "$v must not contain blanks, commas, quotes, = or \$" ;; esac
         sasl_env="$sasl_env $v=$val"
     done
 fi

@@ -4,17 +4,17 @@
 # ever addresses the instances living in DIR.
 set -eu
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/stackctl.sh"
 
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 [ -d "$1" ] || exit 0
-D=$(stack_absdir "$1")
+D=$(t_stack_absdir "$1")
 rc=0
 
 # kill_pidfile NAME PIDFILE MARK: TERM, wait up to 5 s, then KILL
 kill_pidfile() {
     local name=$1 f=$2 mark=$3 pid i
-    stack_pid_alive "$f" "$mark" || { rm -f "$f"; return 0; }
+    t_stack_pid_alive "$f" "$mark" || { rm -f "$f"; return 0; }
     pid=$(head -n 1 "$f" | tr -dc 0-9)
     kill "$pid" 2>/dev/null || true
     for ((i = 0; i < 50; i++)); do
@@ -30,14 +30,14 @@ kill_pidfile() {
 # Postfix instances: `postfix stop` only signals the master.
 for n in relay mx; do
     [ -f "$D/$n/etc/main.cf" ] || continue
-    if stack_pid_alive "$D/$n/queue/pid/master.pid" "$D/$n/queue"; then
+    if t_stack_pid_alive "$D/$n/queue/pid/master.pid" "$D/$n/queue"; then
         postfix -c "$D/$n/etc" stop >/dev/null 2>&1 || true
     fi
 done
 # Dovecot: what `dovecot stop` does (TERM to the master of this base_dir),
 # without its fixed wait.
 DV=$D/dovecot
-if stack_pid_alive "$DV/run/master.pid" "$DV/dovecot.conf"; then
+if t_stack_pid_alive "$DV/run/master.pid" "$DV/dovecot.conf"; then
     kill -TERM "$(head -n 1 "$DV/run/master.pid" | tr -dc 0-9)" 2>/dev/null || true
 fi
 # pid file:mark pairs
@@ -45,7 +45,7 @@ masters="$D/relay/queue/pid/master.pid:$D/relay/queue $D/mx/queue/pid/master.pid
 for ((i = 0; i < 100; i++)); do
     alive=
     for m in $masters; do
-        stack_pid_alive "${m%%:*}" "${m#*:}" && alive=1
+        t_stack_pid_alive "${m%%:*}" "${m#*:}" && alive=1
     done
     [ -n "$alive" ] || break
     sleep 0.1
@@ -55,7 +55,7 @@ for m in $masters; do
 done
 
 # identity-provider emulator (started with setsid: its own process group)
-if stack_pid_alive "$D/idp/pid" "$D/idp/port"; then
+if t_stack_pid_alive "$D/idp/pid" "$D/idp/port"; then
     pid=$(head -n 1 "$D/idp/pid" | tr -dc 0-9)
     # only kill the group if the emulator leads it (setsid in start.sh)
     if [ "$(ps -o pgid= -p "$pid" | tr -dc 0-9)" = "$pid" ]; then
@@ -67,12 +67,12 @@ rm -f "$D/idp/pid"
 
 # Report anything still running from DIR (should not happen).
 for n in relay mx; do
-    if stack_pid_alive "$D/$n/queue/pid/master.pid" "$D/$n/queue"; then
+    if t_stack_pid_alive "$D/$n/queue/pid/master.pid" "$D/$n/queue"; then
         echo "stack: postfix $n is still running" >&2
         rc=1
     fi
 done
-if stack_pid_alive "$DV/run/master.pid" "$DV/dovecot.conf"; then
+if t_stack_pid_alive "$DV/run/master.pid" "$DV/dovecot.conf"; then
     echo "stack: dovecot is still running" >&2
     rc=1
 fi

@@ -6,11 +6,11 @@
 # then the path of the delivered file. Exit 1 with diagnostics on timeout.
 set -eu
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/stackctl.sh"
 
 [ $# -ge 2 ] && [ $# -le 3 ] || { echo "usage: $0 DIR SUBJECT [TIMEOUT]" >&2; exit 2; }
-D=$(stack_absdir "$1")
-stack_load_env "$D"
+D=$(t_stack_absdir "$1")
+t_stack_load_env "$D"
 
 python3 - "$MAILDIR_ALICE" "$RELAY_LOG" "$2" "${3:-30}" <<'PY'
 import email.parser, os, re, sys, time

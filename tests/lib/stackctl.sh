@@ -1,28 +1,40 @@
-# lib.sh -- helpers shared by the tests/stack/ scripts (sourced, not run).
+# SPDX-License-Identifier: MIT
+# stackctl.sh - helpers of the tests/stack/ scripts (start.sh, stop.sh,
+# send.sh, wait-delivered.sh, stack-selftest.sh); sourced, not run. They run
+# without common.sh (by hand too), so these stand alone.
 # shellcheck shell=bash
+#
+#   t_stack_die MSG            "stack: ERROR: MSG", exit 1
+#   t_stack_absdir DIR         absolute path of an existing directory
+#   t_stack_load_env DIR       source DIR/env (written by start.sh)
+#   t_stack_tail_log NAME FILE...   the end of logs after a failure
+#   t_stack_free_ports N       N distinct free TCP ports on 127.0.0.1
+#   t_stack_wait_banner NAME PORT PREFIX TIMEOUT LOG...
+#   t_stack_wait_socket NAME PATH TIMEOUT LOG...
+#   t_stack_pid_alive PIDFILE [MARK]
 
-STACK_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+STACK_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../stack" && pwd)
 
-stack_die() {
+t_stack_die() {
     echo "stack: ERROR: $*" >&2
     exit 1
 }
 
-# stack_absdir DIR -> absolute path of an existing directory
-stack_absdir() {
-    [ -d "$1" ] || stack_die "no such directory: $1"
+# t_stack_absdir DIR -> absolute path of an existing directory
+t_stack_absdir() {
+    [ -d "$1" ] || t_stack_die "no such directory: $1"
     (cd "$1" && pwd -P)
 }
 
-# stack_load_env DIR: source DIR/env (written by start.sh)
-stack_load_env() {
-    [ -r "$1/env" ] || stack_die "$1/env not found: is the stack started (tests/stack/start.sh $1)?"
+# t_stack_load_env DIR: source DIR/env (written by start.sh)
+t_stack_load_env() {
+    [ -r "$1/env" ] || t_stack_die "$1/env not found: is the stack started (tests/stack/start.sh $1)?"
     # shellcheck disable=SC1091
     . "$1/env"
 }
 
-# stack_tail_log NAME FILE...: show the end of logs after a failure
-stack_tail_log() {
+# t_stack_tail_log NAME FILE...: show the end of logs after a failure
+t_stack_tail_log() {
     local name=$1 f
     shift
     for f in "$@"; do
@@ -36,9 +48,9 @@ stack_tail_log() {
     done
 }
 
-# stack_free_ports N: prints N distinct free TCP ports on 127.0.0.1, one a
+# t_stack_free_ports N: prints N distinct free TCP ports on 127.0.0.1, one a
 # line (all sockets are bound at the same time, so the ports differ).
-stack_free_ports() {
+t_stack_free_ports() {
     python3 - "$1" <<'PY'
 import socket, sys
 socks = []
@@ -53,9 +65,9 @@ for s in socks:
 PY
 }
 
-# stack_wait_banner NAME PORT PREFIX TIMEOUT LOG...: wait until a TCP server
+# t_stack_wait_banner NAME PORT PREFIX TIMEOUT LOG...: wait until a TCP server
 # on 127.0.0.1:PORT sends a greeting starting with PREFIX.
-stack_wait_banner() {
+t_stack_wait_banner() {
     local name=$1 port=$2 prefix=$3 timeout=$4
     shift 4
     if ! python3 - "$port" "$prefix" "$timeout" <<'PY'
@@ -88,13 +100,13 @@ sys.exit(1)
 PY
     then
         echo "stack: ERROR: $name did not answer on 127.0.0.1:$port within ${timeout}s" >&2
-        stack_tail_log "$name" "$@"
+        t_stack_tail_log "$name" "$@"
         return 1
     fi
 }
 
-# stack_wait_socket NAME PATH TIMEOUT LOG...: wait until a unix socket exists
-stack_wait_socket() {
+# t_stack_wait_socket NAME PATH TIMEOUT LOG...: wait until a unix socket exists
+t_stack_wait_socket() {
     local name=$1 path=$2 timeout=$3 i
     shift 3
     for ((i = 0; i < timeout * 5; i++)); do
@@ -102,15 +114,15 @@ stack_wait_socket() {
         sleep 0.2
     done
     echo "stack: ERROR: $name socket $path did not appear within ${timeout}s" >&2
-    stack_tail_log "$name" "$@"
+    t_stack_tail_log "$name" "$@"
     return 1
 }
 
-# stack_pid_alive PIDFILE [MARK]: true when the pid in PIDFILE runs and (when
+# t_stack_pid_alive PIDFILE [MARK]: true when the pid in PIDFILE runs and (when
 # MARK is given) is ours: MARK occurs in its command line or is its working
 # directory (a Postfix master runs in its queue directory). Guards against
 # stale pid files whose pid was reused by another process.
-stack_pid_alive() {
+t_stack_pid_alive() {
     local pid
     [ -r "$1" ] || return 1
     pid=$(head -n 1 "$1" | tr -dc 0-9)
