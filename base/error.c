@@ -66,23 +66,6 @@ so2_format(char *buf, size_t size, const char *fmt, ...)
 	return buf;
 }
 
-/* so2_printable - untrusted text made safe for messages */
-char *
-so2_printable(const char *in, char *buf, size_t size)
-{
-	size_t i;
-
-	if (size == 0)
-		return buf;
-	for (i = 0; in != NULL && in[i] != '\0' && i < size - 1; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		buf[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
 /* so2_err_clear - reset to SO2_OK with an empty message */
 void
 so2_err_clear(so2_err *err)

@@ -10,10 +10,11 @@
  *	Messages never contain a token or secret in clear (see secret.h).
  *
  *	The status is mapped to a SASL result code in exactly one place,
- *	so2_status_to_sasl() in plugin/mech.c, and to an exit code in
+ *	so2_status_to_sasl() in plugin/client.c, and to an exit code in
  *	exactly one place, cli_exit_code() in cli/main.c.
+ *	Untrusted text put into a message goes through text.h first.
  * SEE ALSO
- *	secret.h, sasl-oauth2(8)
+ *	secret.h, text.h, sasl-oauth2(8)
  */
 #ifndef SO2_ERROR_H
 #define SO2_ERROR_H
@@ -76,14 +77,6 @@ so2_status so2_err_prefix(so2_err *err, const char *fmt, ...)
  */
 char *so2_format(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
-/*
- * so2_printable - copy untrusted text for a message
- *	Copies at most size-1 bytes of in into buf, replacing control
- *	characters (below 0x20, 0x7f) with '?' so that text from a file or a
- *	server cannot forge log lines. Returns buf.
- */
-char *so2_printable(const char *in, char *buf, size_t size);
 
 /* so2_err_clear - reset to SO2_OK with an empty message */
 void so2_err_clear(so2_err *err);

@@ -45,6 +45,7 @@
 #include "mail/mail.h"
 #include "token/mechanism.h"
 #include "base/secret.h"
+#include "base/text.h"
 
 #include "cli.h"
 

@@ -48,6 +48,7 @@
 #include <openssl/x509.h>
 
 #include "token/store.h"
+#include "base/text.h"
 
 #include "doctor.h"
 

@@ -118,8 +118,8 @@ enum {
 /* The grants, as --grant names them and as records name them. */
 enum grant { GRANT_DEVICE, GRANT_CODE, GRANT_CLIENT_CREDENTIALS };
 static const char *const grant_option[] = { "device", "code", "client-credentials" };
-static const char *const grant_record[] = { "device_code", "authorization_code",
-	"client_credentials" };
+static const char *const grant_record[] = { SO2_RECORD_GRANT_DEVICE, SO2_RECORD_GRANT_CODE,
+	SO2_RECORD_GRANT_CLIENT_CREDENTIALS };
 
 /* login_opts - the command line of login */
 struct login_opts {

@@ -83,7 +83,7 @@ classify(struct status_row *row, time_t now, long margin)
 		row->attention = 1;
 	} else if (so2_secret_empty(&rec->refresh_token) &&
 		   (rec->grant_type == NULL ||
-		    strcmp(rec->grant_type, "client_credentials") != 0) &&
+		    strcmp(rec->grant_type, SO2_RECORD_GRANT_CLIENT_CREDENTIALS) != 0) &&
 		   rec->expires_at <= now) {
 		/* (a client_credentials record renews without one) */
 		row->state = "expired";

@@ -3,11 +3,12 @@
  *	pkce.c - PKCE values, authorization URL, redirect parser (pkce.h)
  * DESCRIPTION
  *	Random bytes from RAND_bytes, SHA-256 from EVP_Digest, base64url
- *	from b64url.c. The URL is built by percent-encoding every byte
- *	outside RFC 3986's unreserved set. The redirect parser walks the
- *	query once: name=value pairs split on '&', '+' read as a space
- *	(application/x-www-form-urlencoded), %XX decoded, and refuses
- *	rather than guesses on anything malformed.
+ *	from base/base64.h. The URL is built with curl_easy_escape, which
+ *	percent-encodes every byte outside RFC 3986's unreserved set. The
+ *	redirect parser walks the query once: name=value pairs split on
+ *	'&', '+' read as a space (application/x-www-form-urlencoded), %XX
+ *	decoded by curl_easy_unescape, and refuses rather than guesses on
+ *	anything malformed (a bad or cut %-escape, a control character).
  * DIAGNOSTICS
  *	SO2_ERR_PARAM naming what is wrong (never the code's value);
  *	SO2_ERR_NOMEM.
@@ -22,9 +23,12 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <curl/curl.h>
+
 #include "login/pkce.h"
 
 #include "base/base64.h"
+#include "base/buf.h"
 
 #define PARAM_MAX	4096	/* bytes of one decoded value */
 
@@ -61,49 +65,22 @@ so2_pkce_new(so2_pkce *p, so2_err *err)
 	return result;
 }
 
-/* unreserved - RFC 3986 2.3 */
-static int
-unreserved(unsigned char c)
+/* add_param - append "&name=value" (value percent-encoded) to b
+ *	curl_easy_escape encodes every byte outside RFC 3986's unreserved
+ *	set (2.3) as %XX with upper-case digits. */
+static so2_status
+add_param(so2_buf *b, const char *name, const char *value)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-}
+	char *esc;
 
-/* url_len_of - bytes "&name=value" takes once encoded */
-static size_t
-url_len_of(const char *name, const char *value)
-{
-	size_t n = 2 + strlen(name);
-
-	for (; *value != '\0'; value++)
-		n += unreserved((unsigned char)*value) ? 1 : 3;
-	return n;
-}
-
-/* add_param - append "&name=value" (value percent-encoded) at *pos */
-static void
-add_param(char *buf, size_t *pos, const char *name, const char *value)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i = *pos;
-
-	buf[i++] = '&';
-	memcpy(buf + i, name, strlen(name));
-	i += strlen(name);
-	buf[i++] = '=';
-	for (; *value != '\0'; value++) {
-		unsigned char c = (unsigned char)*value;
-
-		if (unreserved(c)) {
-			buf[i++] = (char)c;
-		} else {
-			buf[i++] = '%';
-			buf[i++] = hex[c >> 4];
-			buf[i++] = hex[c & 15];
-		}
-	}
-	buf[i] = '\0';
-	*pos = i;
+	if ((esc = curl_easy_escape(NULL, value, (int)strlen(value))) == NULL)
+		return SO2_ERR_NOMEM;
+	so2_buf_str(b, "&");
+	so2_buf_str(b, name);
+	so2_buf_str(b, "=");
+	so2_buf_str(b, esc);
+	curl_free(esc);
+	return b->bad;
 }
 
 /* so2_authorize_url - the authorization request URL */
@@ -112,8 +89,9 @@ so2_authorize_url(const so2_authorize_req *req, const so2_pkce *p, char **out,
 		  so2_err *err)
 {
 	const char *pairs[32];
-	size_t n = 0, i, len, pos;
-	char *buf;
+	size_t n = 0, i, len;
+	so2_buf b;
+	so2_status result;
 
 	*out = NULL;
 	if (req->endpoint == NULL || req->client_id == NULL ||
@@ -136,79 +114,80 @@ so2_authorize_url(const so2_authorize_req *req, const so2_pkce *p, char **out,
 	     req->extra[i + 1] != NULL && n + 2 < sizeof(pairs) / sizeof(pairs[0]); i += 2)
 		PAIR(req->extra[i], req->extra[i + 1]);
 #undef PAIR
-	len = strlen(req->endpoint);
-	for (i = 0; i < n; i += 2)
-		len += url_len_of(pairs[i], pairs[i + 1]);
-	if ((buf = malloc(len + 1)) == NULL)
+	so2_buf_init(&b, SO2_AUTHORIZE_URL_MAX);
+	so2_buf_str(&b, req->endpoint);
+	for (i = 0, result = SO2_OK; i < n && result == SO2_OK; i += 2)
+		result = add_param(&b, pairs[i], pairs[i + 1]);
+	if (result == SO2_OK)
+		result = so2_buf_take(&b, out, &len);
+	so2_buf_free(&b);
+	if (result == SO2_ERR_PARAM)
+		return so2_err_set(err, result, "the authorization URL would be longer than "
+				   "%d bytes", SO2_AUTHORIZE_URL_MAX);
+	if (result != SO2_OK)
 		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
-	memcpy(buf, req->endpoint, strlen(req->endpoint) + 1);
-	pos = strlen(req->endpoint);
-	for (i = 0; i < n; i += 2)
-		add_param(buf, &pos, pairs[i], pairs[i + 1]);
 	/* the first separator is '?', or '&' when the endpoint has a query */
-	buf[strlen(req->endpoint)] = strchr(req->endpoint, '?') != NULL ? '&' : '?';
-	*out = buf;
+	(*out)[strlen(req->endpoint)] = strchr(req->endpoint, '?') != NULL ? '&' : '?';
 	return SO2_OK;
 }
 
-/* hexval - value of a hex digit, -1 if none */
+/* is_hex - a hex digit */
 static int
-hexval(char c)
+is_hex(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* decode - percent-decode n bytes of s into a new string; NULL + *bad */
+/* decode - percent-decode n bytes of s into a new string; NULL + *bad
+ *	application/x-www-form-urlencoded: '+' is a space. Refuses what
+ *	curl_easy_unescape would pass through: a truncated or bad %-escape;
+ *	and any control character (or NUL) in the result. */
 static char *
 decode(const char *s, size_t n, const char **bad)
 {
-	char *out;
-	size_t i, j = 0;
-	int hi, lo;
-	unsigned char c;
+	char *plus = NULL, *dec = NULL, *out = NULL;
+	size_t i;
+	int declen = 0;
 
 	*bad = NULL;
 	if (n > PARAM_MAX) {
 		*bad = "a value is too long";
 		return NULL;
 	}
-	if ((out = malloc(n + 1)) == NULL)
-		return NULL;
 	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c == '%') {
-			if (i + 2 >= n) {
-				*bad = "a truncated %-escape";
-				goto fail;
-			}
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0) {
-				*bad = "a bad %-escape";
-				goto fail;
-			}
-			c = (unsigned char)(hi * 16 + lo);
-			i += 2;
-		} else if (c == '+') {
-			c = ' ';
+		if (s[i] != '%')
+			continue;
+		if (i + 2 >= n) {
+			*bad = "a truncated %-escape";
+			return NULL;
 		}
-		if (c < 0x20 || c == 0x7f) {
-			*bad = "a control character";
-			goto fail;
+		if (!is_hex(s[i + 1]) || !is_hex(s[i + 2])) {
+			*bad = "a bad %-escape";
+			return NULL;
 		}
-		out[j++] = (char)c;
 	}
-	out[j] = '\0';
+	/* '+' before decoding, so that %2B stays a '+' */
+	if ((plus = malloc(n + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		plus[i] = s[i] == '+' ? ' ' : s[i];
+	plus[n] = '\0';
+	if ((dec = curl_easy_unescape(NULL, plus, (int)n, &declen)) == NULL)
+		goto out;
+	for (i = 0; i < (size_t)declen; i++) {
+		if ((unsigned char)dec[i] < 0x20 || dec[i] == 0x7f) {
+			*bad = "a control character";
+			goto out;
+		}
+	}
+	out = strdup(dec);
+out:
+	so2_wipe_free(plus, n + 1);
+	if (dec != NULL) {
+		OPENSSL_cleanse(dec, (size_t)declen);
+		curl_free(dec);
+	}
 	return out;
-fail:
-	so2_wipe_free(out, n + 1);
-	return NULL;
 }
 
 /* so2_redirect_clear - free and wipe */

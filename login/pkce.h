@@ -33,6 +33,7 @@
 #include "base/secret.h"
 
 #define SO2_REDIRECT_MAX	8192	/* bytes of a redirect URL or target */
+#define SO2_AUTHORIZE_URL_MAX	(64 * 1024)	/* bytes of an authorization URL */
 #define SO2_PKCE_VERIFIER_LEN	43	/* characters (32 bytes, base64url) */
 
 /* so2_pkce - one login's PKCE values and state (NUL-terminated) */
@@ -78,8 +79,9 @@ so2_status so2_pkce_challenge(const char *verifier, char *out, size_t size,
  * so2_authorize_url - the authorization request URL
  *	Sends response_type=code, client_id, redirect_uri, scope, state,
  *	code_challenge, code_challenge_method=S256, login_hint and extra.
+ *	Values are percent-encoded by curl_easy_escape (RFC 3986 2.1).
  *	*out is malloc'd (caller frees). Errors: SO2_ERR_PARAM (missing
- *	member), SO2_ERR_NOMEM.
+ *	member, a URL longer than SO2_AUTHORIZE_URL_MAX bytes), SO2_ERR_NOMEM.
  */
 so2_status so2_authorize_url(const so2_authorize_req *req, const so2_pkce *p,
 			     char **out, so2_err *err);

@@ -30,6 +30,7 @@
 
 #include <openssl/ssl.h>
 
+#include "base/text.h"
 #include "mail/mail.h"
 
 typedef struct mail_ops mail_ops;

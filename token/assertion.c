@@ -36,6 +36,7 @@
 #include "token/assertion.h"
 
 #include "base/base64.h"
+#include "base/file.h"
 
 #define THUMB_MAX	64	/* base64url of a SHA-256: 43 characters */
 #define SIG_MAX		1024	/* bytes of signature: RSA up to 8192 bits */
@@ -63,69 +64,50 @@ so2_key_file_check(const char *path, unsigned mode, so2_err *err)
 	return SO2_OK;
 }
 
-/* read_file - a whole file of at most SO2_KEY_FILE_MAX bytes
- *	is_key: check the mode as a private key's. The caller wipes and
- *	frees *out. */
+/* read_file - a whole file of at most SO2_KEY_FILE_MAX bytes (base/file.h)
+ *	is_key: check the mode as a private key's (before any other
+ *	complaint about the file). The caller releases *out with
+ *	so2_wipe_free(*out, *outlen + 1). */
 static so2_status
 read_file(int dirfd, const char *path, const char *what, int is_key, char **out,
 	  size_t *outlen, so2_err *err)
 {
-	struct stat sb;
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-	int fd;
+	so2_read_why why;
 	so2_status result;
 
 	*out = NULL;
 	*outlen = 0;
-	memset(&sb, 0, sizeof(sb));
 	if (path == NULL || *path == '\0')
 		return so2_err_set(err, SO2_ERR_CONFIG, "no %s file is set", what);
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	result = so2_read_at(dirfd, path, 0, SO2_KEY_FILE_MAX, out, outlen, &why);
+	if (result != SO2_OK && (why.fail == SO2_READ_OPEN || why.fail == SO2_READ_STAT))
 		return so2_err_set(err, SO2_ERR_CONFIG, "%s file %s: %s", what, path,
-				   strerror(errno));
-	if (fstat(fd, &sb) != 0) {
-		result = so2_err_set(err, SO2_ERR_CONFIG, "%s file %s: %s", what, path,
-				     strerror(errno));
-		goto out;
-	}
-	if (is_key && (result = so2_key_file_check(path, sb.st_mode, err)) != SO2_OK)
-		goto out;
-	if (!S_ISREG(sb.st_mode) || sb.st_size > SO2_KEY_FILE_MAX) {
-		result = so2_err_set(err, SO2_ERR_CONFIG, "%s file %s is not a regular "
-				     "file of at most %d bytes", what, path,
-				     SO2_KEY_FILE_MAX);
-		goto out;
-	}
-	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL) {
-		result = so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	while (len < (size_t)sb.st_size) {
-		n = read(fd, buf + len, (size_t)sb.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			result = so2_err_set(err, SO2_ERR_CONFIG, "%s file %s: %s", what,
-					     path, strerror(errno));
-			goto out;
+				   strerror(why.errnum));
+	if (is_key && why.mode != 0) {
+		so2_status mode_ok = so2_key_file_check(path, why.mode, err);
+
+		if (mode_ok != SO2_OK) {
+			so2_wipe_free(*out, *outlen + 1);
+			*out = NULL;
+			*outlen = 0;
+			return mode_ok;
 		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
 	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	buf = NULL;
-	result = SO2_OK;
-out:
-	if (buf != NULL)
-		so2_wipe_free(buf, (size_t)sb.st_size + 1);
-	close(fd);
-	return result;
+	switch (result == SO2_OK ? SO2_READ_OK : why.fail) {
+	case SO2_READ_OK:
+		return SO2_OK;
+	case SO2_READ_NOMEM:
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	case SO2_READ_IO:
+		return so2_err_set(err, SO2_ERR_CONFIG, "%s file %s: %s", what, path,
+				   strerror(why.errnum));
+	case SO2_READ_CHANGED:
+		return so2_err_set(err, SO2_ERR_CONFIG, "%s file %s changed while it was "
+				   "read", what, path);
+	default:
+		return so2_err_set(err, SO2_ERR_CONFIG, "%s file %s is not a regular "
+				   "file of at most %d bytes", what, path, SO2_KEY_FILE_MAX);
+	}
 }
 
 /* no_passphrase - PEM callback: refuse to prompt (we run inside daemons) */
@@ -178,7 +160,7 @@ load_key(int dirfd, const char *key_file, EVP_PKEY **out, so2_err *err)
 	result = SO2_OK;
 out:
 	BIO_free(bio);
-	so2_wipe_free(text, len);
+	so2_wipe_free(text, len + 1);
 	return result;
 }
 

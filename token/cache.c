@@ -46,6 +46,8 @@
 
 #include "token/cache.h"
 
+#include "base/file.h"
+
 #define SO2_CLOCK_MAX	32	/* bytes of a formatted time of day */
 
 struct so2_cache {
@@ -58,46 +60,35 @@ struct so2_cache {
 	so2_http_conf http;
 };
 
-/* read_small_file - read a whole file of at most max bytes */
+/* read_small_file - read a whole file of at most max bytes (base/file.h)
+ *	A read error or a size change refuses the bundle: libcurl must never
+ *	get one cut short. */
 static so2_status
 read_small_file(const char *path, size_t max, char **out, size_t *outlen, so2_err *err)
 {
-	struct stat sb;
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-	int fd;
+	so2_read_why why;
+	so2_status result;
 
-	*out = NULL;
-	*outlen = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	result = so2_read_at(AT_FDCWD, path, 0, max, out, outlen, &why);
+	if (result == SO2_OK)
+		return SO2_OK;
+	switch (why.fail) {
+	case SO2_READ_OPEN:
 		return so2_err_set(err, SO2_ERR_IO, "cannot open CA bundle %s: %s", path,
-				   strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size > max) {
-		close(fd);
+				   strerror(why.errnum));
+	case SO2_READ_IO:
+		return so2_err_set(err, SO2_ERR_IO, "cannot read CA bundle %s: %s", path,
+				   strerror(why.errnum));
+	case SO2_READ_CHANGED:
+		return so2_err_set(err, SO2_ERR_IO, "CA bundle %s changed while it was read",
+				   path);
+	case SO2_READ_NOMEM:
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	default:
 		return so2_err_set(err, SO2_ERR_IO,
 				   "CA bundle %s is not a regular file of at most %zu bytes",
 				   path, max);
 	}
-	buf = malloc((size_t)sb.st_size + 1);
-	if (buf == NULL) {
-		close(fd);
-		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
-	}
-	while (len < (size_t)sb.st_size) {
-		n = read(fd, buf + len, (size_t)sb.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	return SO2_OK;
 }
 
 /* default_ca_file - libcurl's built-in CA bundle path, or a Debian default */
@@ -169,9 +160,10 @@ so2_cache_store(so2_cache *c)
 void
 so2_login_command(const so2_record *rec, const char *account, char *buf, size_t size)
 {
-	const char *grant = rec == NULL || rec->grant_type == NULL ? "" :
-	    strcmp(rec->grant_type, "client_credentials") == 0 ? " --grant client-credentials" :
-	    strcmp(rec->grant_type, "authorization_code") == 0 ? " --grant code" : "";
+	const char *g = rec != NULL ? rec->grant_type : NULL;
+	const char *grant = g == NULL ? "" :
+	    strcmp(g, SO2_RECORD_GRANT_CLIENT_CREDENTIALS) == 0 ? " --grant client-credentials" :
+	    strcmp(g, SO2_RECORD_GRANT_CODE) == 0 ? " --grant code" : "";
 
 	if (rec != NULL && rec->provider != NULL)
 		so2_format(buf, size, "sasl-oauth2 login %s --provider %s%s", account,
@@ -398,7 +390,8 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, const char *nowrite
 	 * 4.4.3): so2_grant_refresh asks again with the client's
 	 * credentials, here under the same lock as a refresh. */
 	if (so2_secret_empty(&rec->refresh_token)
-	    && (rec->grant_type == NULL || strcmp(rec->grant_type, "client_credentials") != 0)) {
+	    && (rec->grant_type == NULL
+		|| strcmp(rec->grant_type, SO2_RECORD_GRANT_CLIENT_CREDENTIALS) != 0)) {
 		char cmd[512];
 
 		so2_login_command(rec, r->account, cmd, sizeof(cmd));

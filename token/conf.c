@@ -38,6 +38,9 @@
 
 #include "token/conf.h"
 
+#include "base/file.h"
+#include "base/secret.h"
+
 #ifndef SO2_CONF_PATH
 #define SO2_CONF_PATH "/etc/sasl-oauth2.conf"
 #endif
@@ -701,74 +704,31 @@ so2_status
 so2_config_load(const char *path, int must_exist, so2_config **out,
 		so2_err *err)
 {
-	struct stat st;
 	char *buf = NULL;
+	char reason[256];
 	size_t len = 0;
-	ssize_t got;
-	int fd = -1;
+	so2_read_why why;
 	so2_status result;
 
 	*out = NULL;
 	if (path == NULL)
 		path = so2_config_default_path();
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		if (errno == ENOENT && !must_exist) {
+	result = so2_read_at(AT_FDCWD, path, 0, SO2_CONF_MAX_SIZE, &buf, &len, &why);
+	if (result != SO2_OK) {
+		if (why.fail == SO2_READ_OPEN && why.errnum == ENOENT && !must_exist) {
 			*out = so2_config_defaults();
 			if (*out == NULL)
 				return so2_err_set(err, SO2_ERR_NOMEM,
 						   "out of memory");
 			return SO2_OK;
 		}
-		return so2_err_set(err, SO2_ERR_CONFIG, "%s: cannot open: %s",
-				   path, strerror(errno));
-	}
-	if (fstat(fd, &st) != 0) {
-		result = so2_err_set(err, SO2_ERR_CONFIG, "%s: fstat: %s",
-				     path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		result = so2_err_set(err, SO2_ERR_CONFIG,
-				     "%s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_size > SO2_CONF_MAX_SIZE) {
-		result = so2_err_set(err, SO2_ERR_CONFIG,
-				     "%s: larger than %d bytes", path,
-				     SO2_CONF_MAX_SIZE);
-		goto out;
-	}
-	buf = malloc(SO2_CONF_MAX_SIZE + 1);
-	if (buf == NULL) {
-		result = so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	/* Read to the end: the file may have grown since fstat(). */
-	for (;;) {
-		got = read(fd, buf + len, SO2_CONF_MAX_SIZE + 1 - len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			result = so2_err_set(err, SO2_ERR_CONFIG, "%s: read: %s",
-					     path, strerror(errno));
-			goto out;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-		if (len > SO2_CONF_MAX_SIZE) {
-			result = so2_err_set(err, SO2_ERR_CONFIG,
-					     "%s: larger than %d bytes", path,
-					     SO2_CONF_MAX_SIZE);
-			goto out;
-		}
+		if (result == SO2_ERR_NOMEM)
+			return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+		return so2_err_set(err, SO2_ERR_CONFIG, "%s: %s", path,
+				   so2_read_reason(&why, SO2_CONF_MAX_SIZE, reason,
+						   sizeof(reason)));
 	}
 	result = so2_config_parse(path, buf, len, out, err);
-
-out:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
+	so2_wipe_free(buf, len + 1);
 	return result;
 }

@@ -50,7 +50,10 @@
 #include "token/diagnose.h"
 #include "token/endpoint.h"
 
+#include "base/buf.h"
+#include "base/file.h"
 #include "base/json.h"
+#include "base/text.h"
 
 /* Largest reply so2_token_reply_parse() looks at, whatever max_reply is. */
 #define SO2_TOKEN_REPLY_MAX	(256 * 1024)
@@ -76,50 +79,20 @@
 
 #define SO2_USER_AGENT		"sasl-oauth2/" PACKAGE_VERSION
 
-/* reply_buf - the reply body, capped; holds tokens, wiped on release */
-struct reply_buf {
-	char *data;
-	size_t len;
-	size_t cap;		/* allocated bytes */
-	size_t max;		/* most bytes accepted */
-	int overflow;		/* the server sent more than max */
-};
-
 /* http_result - what one POST brought back */
 struct http_result {
 	long status;		/* HTTP status, 0 when none came */
 	long retry_after;	/* seconds, 0 when none */
-	struct reply_buf body;
+	so2_buf body;		/* capped at max_reply; holds tokens */
 };
 
-/* copy_clean - copy the first line of src, printable, truncated
- *	Stops at CR, LF or NUL or after srclen bytes; control characters
- *	become '?' so that server text cannot forge log lines or drive a
- *	terminal. dst is always NUL-terminated. */
-static void
-copy_clean(char *dst, size_t size, const char *src, size_t srclen)
-{
-	size_t i;
-
-	if (size == 0)
-		return;
-	for (i = 0; src != NULL && i < srclen && i + 1 < size; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		if (c == '\0' || c == '\r' || c == '\n')
-			break;
-		dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	dst[i] = '\0';
-}
-
-/* copy_member - copy_clean() of a string member, "" when absent */
+/* copy_member - the first line of a string member, printable; "" when absent */
 static void
 copy_member(char *dst, size_t size, json_t *obj, const char *key)
 {
 	const char *s = so2_json_str(obj, key);
 
-	copy_clean(dst, size, s, s != NULL ? strlen(s) : 0);
+	so2_printable_line(s, s != NULL ? strlen(s) : 0, dst, size);
 }
 
 /* err_append - add text at the end of err->msg, truncating */
@@ -376,38 +349,16 @@ so2_device_auth_clear(so2_device_auth *da)
 
 /* ---- HTTP ------------------------------------------------------------ */
 
-/* reply_write - libcurl write callback: append, refuse more than max */
+/* reply_write - libcurl write callback: append, refuse more than max
+ *	Returning less than given fails the transfer (CURLE_WRITE_ERROR);
+ *	body.bad then says why. */
 static size_t
 reply_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	struct reply_buf *b = userdata;
+	so2_buf *b = userdata;
 	size_t n = size * nmemb;
-	size_t cap;
-	char *grown;
 
-	if (n > b->max - b->len) {
-		b->overflow = 1;
-		return 0;	/* CURLE_WRITE_ERROR */
-	}
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (cap > b->max + 1)
-			cap = b->max + 1;
-		/* By hand rather than realloc(): the old block holds tokens. */
-		if ((grown = malloc(cap)) == NULL)
-			return 0;
-		if (b->len > 0)
-			memcpy(grown, b->data, b->len);
-		so2_wipe_free(b->data, b->cap);
-		b->data = grown;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
+	return so2_buf_add(b, ptr, n) == SO2_OK ? n : 0;
 }
 
 /* parse_retry_after - seconds to wait from a Retry-After value
@@ -454,8 +405,8 @@ reply_header(char *ptr, size_t size, size_t nitems, void *userdata)
 	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0)
 		hr->retry_after = 0;
 	else if (n > sizeof(name) - 1 && strncasecmp(ptr, name, sizeof(name) - 1) == 0) {
-		copy_clean(value, sizeof(value), ptr + sizeof(name) - 1,
-		    n - (sizeof(name) - 1));
+		so2_printable_line(ptr + sizeof(name) - 1, n - (sizeof(name) - 1), value,
+		    sizeof(value));
 		hr->retry_after = parse_retry_after(value);
 	}
 	return n;
@@ -567,12 +518,12 @@ ca_in_use(CURL *h, const so2_http_conf *hc, char *buf, size_t size)
 /* curl_failure - the message for a failed transfer */
 static so2_status
 curl_failure(CURL *h, const so2_http_conf *hc, const char *url, CURLcode rc,
-	     const char *errbuf, const struct reply_buf *body, so2_err *err)
+	     const char *errbuf, const so2_buf *body, so2_err *err)
 {
 	const char *why = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
 	char ca[512];
 
-	if (body->overflow || rc == CURLE_FILESIZE_EXCEEDED)
+	if (body->bad == SO2_ERR_PARAM || rc == CURLE_FILESIZE_EXCEEDED)
 		return so2_err_set(err, SO2_ERR_TEMP, "%s: reply larger than %zu bytes",
 		    url, body->max);
 	if (rc == CURLE_OUT_OF_MEMORY)
@@ -669,7 +620,8 @@ http_post(const so2_http_conf *hc, const char *url, const so2_form_field *form,
 	so2_status result;
 
 	memset(hr, 0, sizeof(*hr));
-	hr->body.max = hc->max_reply > 0 ? (size_t)hc->max_reply : SO2_REPLY_DEFAULT_MAX;
+	so2_buf_init(&hr->body, hc->max_reply > 0 ? (size_t)hc->max_reply
+	    : SO2_REPLY_DEFAULT_MAX);
 	errbuf[0] = '\0';
 	if (url == NULL || strncasecmp(url, "https://", 8) != 0) {
 		result = so2_err_set(err, SO2_ERR_PARAM, "%s: not an https URL",
@@ -704,11 +656,8 @@ http_post(const so2_http_conf *hc, const char *url, const so2_form_field *form,
 		hr->status = 0;
 	result = SO2_OK;
 out:
-	if (result != SO2_OK) {
-		so2_wipe_free(hr->body.data, hr->body.cap);
-		hr->body.data = NULL;
-		hr->body.len = hr->body.cap = 0;
-	}
+	if (result != SO2_OK)
+		so2_buf_free(&hr->body);
 	/* The handle points at body (POSTFIELDS is not copied): it goes first. */
 	if (h != NULL)
 		curl_easy_cleanup(h);
@@ -721,9 +670,7 @@ out:
 static void
 http_result_free(struct http_result *hr)
 {
-	so2_wipe_free(hr->body.data, hr->body.cap);
-	hr->body.data = NULL;
-	hr->body.len = hr->body.cap = 0;
+	so2_buf_free(&hr->body);
 }
 
 /* retry_note - append the server's Retry-After to a transient failure */
@@ -793,43 +740,35 @@ so2_token_request(const so2_http_conf *hc, const char *url,
 /* ---- grants ---------------------------------------------------------- */
 
 /* read_client_secret - the client secret from a file, trailing newlines cut
- *	Errors: SO2_ERR_CONFIG (unreadable, empty, larger than
- *	SO2_CLIENT_SECRET_MAX), SO2_ERR_NOMEM. */
+ *	Errors: SO2_ERR_CONFIG (unreadable, not a regular file, empty,
+ *	larger than SO2_CLIENT_SECRET_MAX), SO2_ERR_NOMEM. */
 static so2_status
 read_client_secret(int dirfd, const char *path, so2_secret *out, so2_err *err)
 {
-	char buf[SO2_CLIENT_SECRET_MAX + 1];
-	size_t len = 0;
-	ssize_t n;
-	int fd = -1;
+	char *buf = NULL;
+	size_t len = 0, size = 0;
+	so2_read_why why;
 	so2_status result;
 
-	if (path == NULL || *path == '\0') {
-		result = so2_err_set(err, SO2_ERR_CONFIG,
+	if (path == NULL || *path == '\0')
+		return so2_err_set(err, SO2_ERR_CONFIG,
 		    "client_auth is secret but no client secret file is set");
+	result = so2_read_at(dirfd, path, 0, SO2_CLIENT_SECRET_MAX, &buf, &len, &why);
+	size = len + 1;
+	if (result == SO2_ERR_NOMEM) {
+		result = so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+	if (result != SO2_OK) {
+		char reason[256];
+
+		if (why.fail == SO2_READ_OPEN || why.fail == SO2_READ_IO
+		    || why.fail == SO2_READ_STAT)
+			so2_format(reason, sizeof(reason), "%s", strerror(why.errnum));
+		else
+			so2_read_reason(&why, SO2_CLIENT_SECRET_MAX, reason, sizeof(reason));
 		result = so2_err_set(err, SO2_ERR_CONFIG, "client secret file %s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	while (len < sizeof(buf)) {
-		n = read(fd, buf + len, sizeof(buf) - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			result = so2_err_set(err, SO2_ERR_CONFIG, "client secret file %s: %s",
-			    path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > SO2_CLIENT_SECRET_MAX) {
-		result = so2_err_set(err, SO2_ERR_CONFIG,
-		    "client secret file %s: larger than %d bytes", path, SO2_CLIENT_SECRET_MAX);
+		    reason);
 		goto out;
 	}
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
@@ -846,9 +785,7 @@ read_client_secret(int dirfd, const char *path, so2_secret *out, so2_err *err)
 	}
 	result = SO2_OK;
 out:
-	OPENSSL_cleanse(buf, sizeof(buf));
-	if (fd >= 0)
-		(void)close(fd);
+	so2_wipe_free(buf, size);
 	return result;
 }
 
@@ -930,7 +867,7 @@ so2_grant_refresh(const so2_http_conf *hc, const so2_record *rec,
 	out->expires_in = -1;
 	memset(oerr, 0, sizeof(*oerr));
 	client_creds = rec->grant_type != NULL
-	    && strcmp(rec->grant_type, "client_credentials") == 0;
+	    && strcmp(rec->grant_type, SO2_RECORD_GRANT_CLIENT_CREDENTIALS) == 0;
 	confidential = rec->client_auth != NULL
 	    && strcmp(rec->client_auth, SO2_CLIENT_AUTH_NONE) != 0;
 	if (rec->token_endpoint == NULL || rec->client_id == NULL) {
@@ -953,9 +890,9 @@ so2_grant_refresh(const so2_http_conf *hc, const so2_record *rec,
 	}
 
 	if (client_creds) {
-		form[n++] = (so2_form_field){ "grant_type", "client_credentials", 0 };
+		form[n++] = (so2_form_field){ "grant_type", SO2_GRANT_CLIENT_CREDENTIALS, 0 };
 	} else {
-		form[n++] = (so2_form_field){ "grant_type", "refresh_token", 0 };
+		form[n++] = (so2_form_field){ "grant_type", SO2_GRANT_REFRESH_TOKEN, 0 };
 		form[n++] = (so2_form_field){ "refresh_token", rec->refresh_token.data, 1 };
 	}
 	result = client_request(hc, rec, form, n, 1, out, oerr, err);
@@ -983,21 +920,11 @@ so2_grant_authorization_code(const so2_http_conf *hc, const so2_record *rec,
 	    || redirect_uri == NULL || code_verifier == NULL)
 		return so2_err_set(err, SO2_ERR_PARAM, "authorization code grant: "
 		    "missing parameter");
-	form[n++] = (so2_form_field){ "grant_type", "authorization_code", 0 };
+	form[n++] = (so2_form_field){ "grant_type", SO2_GRANT_AUTHORIZATION_CODE, 0 };
 	form[n++] = (so2_form_field){ "code", code, 1 };
 	form[n++] = (so2_form_field){ "redirect_uri", redirect_uri, 0 };
 	form[n++] = (so2_form_field){ "code_verifier", code_verifier, 1 };
 	return client_request(hc, rec, form, n, 1, out, oerr, err);
-}
-
-/* has_control - 1 when s holds a control character */
-static int
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
 }
 
 /* device_auth_parse - the device authorization response (RFC 8628 3.2)
@@ -1056,7 +983,7 @@ device_auth_parse(long http_status, const char *body, size_t len,
 	for (i = 0; shown[i] != NULL; i++) {
 		const char *s = so2_json_str(root, shown[i]);
 
-		if (s != NULL && has_control(s)) {
+		if (so2_has_control(s)) {
 			result = so2_err_set(err, SO2_ERR_TEMP, "HTTP 200, device authorization "
 			    "response: member %s holds control characters", shown[i]);
 			goto out;

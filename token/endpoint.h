@@ -34,8 +34,6 @@
 #include "base/secret.h"
 #include "token/record.h"
 
-#define SO2_GRANT_DEVICE_CODE "urn:ietf:params:oauth:grant-type:device_code"
-
 /* so2_http_conf - how to reach the server; strings are borrowed */
 typedef struct so2_http_conf {
 	const char *ca_file;	/* CA bundle path, NULL: libcurl default */

@@ -2,64 +2,34 @@
  * NAME
  *	jwt.c - read the claims of an access token (see jwt.h)
  * DESCRIPTION
- *	base64url via OpenSSL's EVP decoder after mapping the alphabet and
- *	restoring padding; JSON via the capped loader. No signature check.
+ *	base64url via base/base64.h (strict: the url alphabet only, no
+ *	padding); JSON via the capped loader. No signature check.
  */
 #include "config.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
 
 #include "token/jwt.h"
 #include "base/secret.h"
 
+#include "base/base64.h"
 #include "base/json.h"
+#include "base/text.h"
 
-/* b64url_decode - decode a base64url segment; NULL when it is not one */
+/* b64url_decode - decode a base64url segment; NULL when it is not one
+ *	(or empty, or out of memory). NUL-terminated; free() it. */
 static unsigned char *
 b64url_decode(const char *in, size_t len, size_t *outlen)
 {
-	size_t padded = (len + 3) / 4 * 4, i;
-	unsigned char *tmp, *out;
-	int n;
+	unsigned char *out;
 
-	if (len == 0 || len % 4 == 1 || padded > INT_MAX)
+	if (len == 0 || len > SO2_JWT_MAX || (out = malloc(SO2_B64_DECODE_SIZE(len))) == NULL)
 		return NULL;
-	if ((tmp = malloc(padded + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		char c = in[i];
-
-		if (c == '-')
-			c = '+';
-		else if (c == '_')
-			c = '/';
-		else if (c == '+' || c == '/' || c == '=')
-			break;		/* not the url alphabet */
-		tmp[i] = (unsigned char)c;
-	}
-	if (i < len) {
-		free(tmp);
-		return NULL;
-	}
-	for (; i < padded; i++)
-		tmp[i] = '=';
-	if ((out = malloc(padded / 4 * 3 + 1)) == NULL) {
-		free(tmp);
-		return NULL;
-	}
-	n = EVP_DecodeBlock(out, tmp, (int)padded);
-	free(tmp);
-	if (n < 0) {
+	if (so2_b64url_decode(in, len, out, SO2_B64_DECODE_SIZE(len), outlen) != SO2_OK) {
 		free(out);
 		return NULL;
 	}
-	/* EVP_DecodeBlock counts the padding bytes as zeros: drop them. */
-	*outlen = (size_t)n - (padded - len);
-	out[*outlen] = '\0';
 	return out;
 }
 

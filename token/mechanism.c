@@ -15,66 +15,21 @@
 #include "token/mechanism.h"
 #include "base/secret.h"
 
+#include "base/buf.h"
 #include "base/json.h"
+#include "base/text.h"
 
-/* Growable output buffer with a hard cap. */
-struct obuf {
-	char *p;
-	size_t len;
-	size_t cap;
-	int bad;	/* 1: out of memory, 2: over SO2_RESPONSE_MAX */
-};
-
-/* ob_add - append n bytes */
-static void
-ob_add(struct obuf *b, const char *s, size_t n)
-{
-	if (b->bad)
-		return;
-	if (b->len + n + 1 > SO2_RESPONSE_MAX) {
-		b->bad = 2;	/* too long */
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *p = malloc(cap);
-
-		if (p == NULL) {
-			b->bad = 1;
-			return;
-		}
-		if (b->p != NULL) {
-			memcpy(p, b->p, b->len);
-			so2_wipe_free(b->p, b->cap);
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-/* ob_str - append a C string */
-static void
-ob_str(struct obuf *b, const char *s)
-{
-	ob_add(b, s, strlen(s));
-}
-
-/* ob_finish - hand the buffer over, or fail */
+/* finish - hand the response over, or name why it could not be built */
 static so2_status
-ob_finish(struct obuf *b, char **out, size_t *outlen, so2_err *err)
+finish(so2_buf *b, char **out, size_t *outlen, so2_err *err)
 {
-	if (b->bad || b->p == NULL) {
-		so2_wipe_free(b->p, b->cap);
-		if (b->bad == 2)
-			return so2_err_set(err, SO2_ERR_PARAM, "the SASL response would be longer"
-					   " than %d bytes", SO2_RESPONSE_MAX);
+	so2_status result = so2_buf_take(b, out, outlen);
+
+	if (result == SO2_ERR_PARAM)
+		return so2_err_set(err, SO2_ERR_PARAM, "the SASL response would be longer"
+				   " than %d bytes", SO2_RESPONSE_MAX);
+	if (result != SO2_OK)
 		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
-	}
-	*out = b->p;
-	*outlen = b->len;
 	return SO2_OK;
 }
 
@@ -95,7 +50,7 @@ so2_status
 so2_xoauth2_response(const char *user, const char *token, size_t token_len, char **out,
 		     size_t *outlen, so2_err *err)
 {
-	struct obuf b = { NULL, 0, 0, 0 };
+	so2_buf b;
 	so2_status result;
 
 	*out = NULL;
@@ -106,12 +61,14 @@ so2_xoauth2_response(const char *user, const char *token, size_t token_len, char
 		return so2_err_set(err, SO2_ERR_PARAM, "the SASL user name contains 0x01");
 	if ((result = check_token(token, token_len, err)) != SO2_OK)
 		return result;
-	ob_str(&b, "user=");
-	ob_str(&b, user);
-	ob_str(&b, "\001auth=Bearer ");
-	ob_add(&b, token, token_len);
-	ob_add(&b, "\001\001", 2);
-	return ob_finish(&b, out, outlen, err);
+	/* the NUL counts against SO2_RESPONSE_MAX */
+	so2_buf_init(&b, SO2_RESPONSE_MAX - 1);
+	so2_buf_str(&b, "user=");
+	so2_buf_str(&b, user);
+	so2_buf_str(&b, "\001auth=Bearer ");
+	so2_buf_add(&b, token, token_len);
+	so2_buf_add(&b, "\001\001", 2);
+	return finish(&b, out, outlen, err);
 }
 
 /* so2_oauthbearer_response - RFC 7628 3.1 client response */
@@ -120,7 +77,7 @@ so2_oauthbearer_response(const char *authzid, const char *host, unsigned port,
 			 const char *token, size_t token_len, char **out, size_t *outlen,
 			 so2_err *err)
 {
-	struct obuf b = { NULL, 0, 0, 0 };
+	so2_buf b;
 	char num[32];
 	const char *p;
 	so2_status result;
@@ -132,33 +89,34 @@ so2_oauthbearer_response(const char *authzid, const char *host, unsigned port,
 	if ((authzid != NULL && strchr(authzid, '\001') != NULL)
 	    || (host != NULL && strchr(host, '\001') != NULL))
 		return so2_err_set(err, SO2_ERR_PARAM, "authzid or host contains 0x01");
+	so2_buf_init(&b, SO2_RESPONSE_MAX - 1);
 	/* gs2-header = "n," [ "a=" saslname ] "," (RFC 5801 section 4) */
-	ob_str(&b, "n,");
+	so2_buf_str(&b, "n,");
 	if (authzid != NULL && *authzid != '\0') {
-		ob_str(&b, "a=");
+		so2_buf_str(&b, "a=");
 		for (p = authzid; *p != '\0'; p++) {
 			if (*p == ',')
-				ob_str(&b, "=2C");
+				so2_buf_str(&b, "=2C");
 			else if (*p == '=')
-				ob_str(&b, "=3D");
+				so2_buf_str(&b, "=3D");
 			else
-				ob_add(&b, p, 1);
+				so2_buf_add(&b, p, 1);
 		}
 	}
-	ob_str(&b, ",\001");
+	so2_buf_str(&b, ",\001");
 	if (host != NULL && *host != '\0') {
-		ob_str(&b, "host=");
-		ob_str(&b, host);
-		ob_str(&b, "\001");
+		so2_buf_str(&b, "host=");
+		so2_buf_str(&b, host);
+		so2_buf_str(&b, "\001");
 	}
 	if (port != 0) {
 		snprintf(num, sizeof(num), "port=%u\001", port);
-		ob_str(&b, num);
+		so2_buf_str(&b, num);
 	}
-	ob_str(&b, "auth=Bearer ");
-	ob_add(&b, token, token_len);
-	ob_add(&b, "\001\001", 2);
-	return ob_finish(&b, out, outlen, err);
+	so2_buf_str(&b, "auth=Bearer ");
+	so2_buf_add(&b, token, token_len);
+	so2_buf_add(&b, "\001\001", 2);
+	return finish(&b, out, outlen, err);
 }
 
 /* copy_member - a string member into a fixed buffer ("" when absent)

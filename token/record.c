@@ -21,7 +21,9 @@
 
 #include "token/record.h"
 
+#include "base/buf.h"
 #include "base/json.h"
+#include "base/text.h"
 
 /* so2_record_new - an empty record */
 so2_record *
@@ -269,7 +271,8 @@ so2_record_serialize(const so2_record *rec, char **out, size_t *outlen, so2_err 
 	json_t *obj;
 	char *text = NULL;
 	int bad = 0;
-	size_t i;
+	size_t i, n;
+	so2_buf b;
 
 	*out = NULL;
 	*outlen = 0;
@@ -299,22 +302,15 @@ so2_record_serialize(const so2_record *rec, char **out, size_t *outlen, so2_err 
 				   bad ? "a member is not valid UTF-8 (or out of memory)"
 				   : "out of memory");
 	}
-	*outlen = strlen(text);
-	/* End with a newline, like every text file. A fresh buffer rather
-	 * than realloc(), which could leave an unwiped copy behind. */
-	{
-		char *t = malloc(*outlen + 2);
-
-		if (t == NULL) {
-			so2_wipe_free(text, *outlen);
-			return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
-		}
-		memcpy(t, text, *outlen);
-		so2_wipe_free(text, *outlen);
-		text = t;
-		text[(*outlen)++] = '\n';
-		text[*outlen] = '\0';
-	}
+	/* End with a newline, like every text file, in a buffer that wipes
+	 * what it moves (the JSON text holds the tokens). */
+	n = strlen(text);
+	so2_buf_init(&b, n + 1);
+	so2_buf_add(&b, text, n);
+	so2_buf_add(&b, "\n", 1);
+	so2_wipe_free(text, n);
+	if (so2_buf_take(&b, &text, outlen) != SO2_OK)
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
 	*out = text;
 	return SO2_OK;
 }

@@ -24,6 +24,7 @@
 #include <time.h>
 #include "base/error.h"
 #include "base/secret.h"
+#include "token/grant_type.h"
 
 #define SO2_RECORD_VERSION	1
 #define SO2_RECORD_MAX		(64 * 1024)	/* bytes */
@@ -51,8 +52,7 @@ typedef struct so2_record {
 	char *certificate_file;	/* certificate: PEM certificate (x5t#S256) */
 	char *assertion_alg;	/* certificate: PS256 (default) or RS256 */
 	char *grant_type;	/* how the tokens were first obtained:
-				 * device_code, authorization_code,
-				 * client_credentials */
+				 * SO2_RECORD_GRANT_* (grant_type.h) */
 	char *scope;		/* space-separated, as requested */
 	char *token_type;	/* "Bearer" */
 	so2_secret access_token;

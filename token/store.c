@@ -35,6 +35,9 @@
 #include "base/secret.h"
 #include "token/store.h"
 
+#include "base/file.h"
+#include "base/text.h"
+
 #define SO2_RECORD_SUFFIX	".json"
 #define SO2_LOCK_SUFFIX		".lock"
 #define SO2_TEMP_TRIES		16
@@ -185,90 +188,80 @@ so2_store_exists(so2_store *st, const char *name)
 	return fstatat(st->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* perm_warning - a record others can read, or a store anyone can write */
+static void
+perm_warning(so2_store *st, const char *path, unsigned mode, char *warn)
+{
+	struct stat dsb;
+
+	if ((mode & 077) != 0)
+		so2_format(warn, SO2_ERR_MSG_MAX,
+			 "token record %s is readable by group or others (mode %04o): it holds"
+			 " bearer tokens; run chmod 600 %s",
+			 path, mode & 07777, path);
+	else if (fstat(st->dirfd, &dsb) == 0 && (dsb.st_mode & S_IWOTH) != 0)
+		so2_format(warn, SO2_ERR_MSG_MAX,
+			 "token store %s is writable by every user (mode %04o): renewed tokens"
+			 " cannot be saved there; run chmod 700 %s", st->dir,
+			 (unsigned)(dsb.st_mode & 07777), st->dir);
+}
+
 /* so2_store_read - read and parse a record file */
 so2_status
 so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so2_err *err)
 {
 	char path[PATH_MAX + 256];
 	char *buf = NULL;
-	size_t len = 0, bufsize = 0;
-	struct stat sb, dsb;
-	ssize_t n;
-	int fd;
+	size_t len = 0;
+	so2_read_why why;
+	int read_whole;
 	so2_status result;
 
 	*out = NULL;
 	if (warn != NULL)
 		warn[0] = '\0';
 	so2_format(path, sizeof(path), "%s/%s", st->dir, name);
-	fd = openat(st->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT)
+	result = so2_read_at(st->dirfd, name, O_NOFOLLOW, SO2_RECORD_MAX, &buf, &len, &why);
+	/* The permission warnings come with every regular file of an
+	 * acceptable size, read or not. */
+	read_whole = result == SO2_OK || why.fail == SO2_READ_IO || why.fail == SO2_READ_CHANGED
+		     || (why.fail == SO2_READ_NOMEM && why.mode != 0);
+	if (read_whole && warn != NULL)
+		perm_warning(st, path, why.mode, warn);
+	switch (result == SO2_OK ? SO2_READ_OK : why.fail) {
+	case SO2_READ_OK:
+		break;
+	case SO2_READ_OPEN:
+		if (why.errnum == ENOENT)
 			return so2_err_set(err, SO2_ERR_NOTFOUND, "no token record %s", path);
-		if (errno == ELOOP)
+		if (why.errnum == ELOOP)
 			return so2_err_set(err, SO2_ERR_IO, "token record %s is a symbolic"
 					   " link, which is never followed (a link could point"
 					   " the mail system at another file): put the record"
 					   " itself there", path);
 		return so2_err_set(err, SO2_ERR_IO, "cannot open token record %s: %s (uid %ld)",
-				   path, strerror(errno), (long)geteuid());
-	}
-	if (fstat(fd, &sb) != 0) {
-		result = so2_err_set(err, SO2_ERR_IO, "cannot stat %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		result = so2_err_set(err, SO2_ERR_RECORD, "token record %s is not a regular file",
-				     path);
-		goto out;
-	}
-	if (sb.st_size > SO2_RECORD_MAX) {
-		result = so2_err_set(err, SO2_ERR_RECORD,
-				     "token record %s is %lld bytes, more than the %d allowed",
-				     path, (long long)sb.st_size, SO2_RECORD_MAX);
-		goto out;
-	}
-	if (warn != NULL && (sb.st_mode & 077) != 0)
-		so2_format(warn, SO2_ERR_MSG_MAX,
-			 "token record %s is readable by group or others (mode %04o): it holds"
-			 " bearer tokens; run chmod 600 %s",
-			 path, (unsigned)(sb.st_mode & 07777), path);
-	else if (warn != NULL && fstat(st->dirfd, &dsb) == 0 && (dsb.st_mode & S_IWOTH) != 0)
-		so2_format(warn, SO2_ERR_MSG_MAX,
-			 "token store %s is writable by every user (mode %04o): renewed tokens"
-			 " cannot be saved there; run chmod 700 %s", st->dir,
-			 (unsigned)(dsb.st_mode & 07777), st->dir);
-	/* Sized by fstat, plus one byte to notice a file that grew meanwhile
-	 * (records are replaced, not rewritten, so that means a hand edit). */
-	bufsize = (size_t)sb.st_size + 1;
-	buf = malloc(bufsize);
-	if (buf == NULL) {
-		result = so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	while (len < bufsize) {
-		n = read(fd, buf + len, bufsize - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			result = so2_err_set(err, SO2_ERR_IO, "cannot read %s: %s", path,
-					     strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len == bufsize) {
-		result = so2_err_set(err, SO2_ERR_RECORD, "token record %s changed while it was"
-				     " read (records are replaced, never edited in place)", path);
-		goto out;
+				   path, strerror(why.errnum), (long)geteuid());
+	case SO2_READ_STAT:
+		return so2_err_set(err, SO2_ERR_IO, "cannot stat %s: %s", path,
+				   strerror(why.errnum));
+	case SO2_READ_NOTREG:
+		return so2_err_set(err, SO2_ERR_RECORD, "token record %s is not a regular file",
+				   path);
+	case SO2_READ_TOOBIG:
+		return so2_err_set(err, SO2_ERR_RECORD,
+				   "token record %s is %lld bytes, more than the %d allowed",
+				   path, why.size, SO2_RECORD_MAX);
+	case SO2_READ_IO:
+		return so2_err_set(err, SO2_ERR_IO, "cannot read %s: %s", path,
+				   strerror(why.errnum));
+	case SO2_READ_CHANGED:
+		return so2_err_set(err, SO2_ERR_RECORD, "token record %s changed while it was"
+				   " read (records are replaced, never edited in place)", path);
+	case SO2_READ_NOMEM:
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
 	}
 	result = so2_record_parse(path, buf, len, out, err);
-out:
-	if (buf != NULL)
-		so2_wipe_free(buf, bufsize);
-	close(fd);
+	so2_wipe_free(buf, len + 1);
 	return result;
 }
 

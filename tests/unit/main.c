@@ -37,6 +37,11 @@ main(void)
 	srunner_add_suite(sr, suite_jwt());
 	srunner_add_suite(sr, suite_diagnose());
 	srunner_add_suite(sr, suite_pkce());
+	srunner_add_suite(sr, suite_cache());
+	srunner_add_suite(sr, suite_buf());
+	srunner_add_suite(sr, suite_file());
+	srunner_add_suite(sr, suite_text());
+	srunner_add_suite(sr, suite_base64());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -112,6 +112,12 @@ static const struct redirect_case {
 	{ "/?code=ab%4", SO2_ERR_PARAM, NULL, NULL, NULL, NULL, "truncated" },
 	{ "/?state=a%0Ab", SO2_ERR_PARAM, NULL, NULL, NULL, NULL, "control character" },
 	{ "/?code=a\tb", SO2_ERR_PARAM, NULL, NULL, NULL, NULL, "control character" },
+	/* '+' is a space, %2B a plus; %00 is refused, not a short value */
+	{ "/?code=c&state=a+b%2Bc", SO2_OK, "c", "a b+c", NULL, NULL, NULL },
+	{ "/?code=a%00b", SO2_ERR_PARAM, NULL, NULL, NULL, NULL, "control character" },
+	{ "/?code=a%7fb", SO2_ERR_PARAM, NULL, NULL, NULL, NULL, "control character" },
+	{ "/?code=%", SO2_ERR_PARAM, NULL, NULL, NULL, NULL, "truncated" },
+	{ "/?code=%4g", SO2_ERR_PARAM, NULL, NULL, NULL, NULL, "bad %-escape" },
 };
 
 /* opt_eq - compare an optional string */

@@ -19,6 +19,11 @@ Suite *suite_mechanism(void);
 Suite *suite_jwt(void);
 Suite *suite_diagnose(void);
 Suite *suite_pkce(void);
+Suite *suite_cache(void);
+Suite *suite_buf(void);
+Suite *suite_file(void);
+Suite *suite_text(void);
+Suite *suite_base64(void);
 
 /* The directory with test data files (tests/unit/data). */
 const char *test_data_dir(void);
