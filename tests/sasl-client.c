@@ -10,7 +10,10 @@
  *	challenge), printing for each call one line
  *		start|step RESULT BASE64-RESPONSE
  *	and at the end "errdetail: ...". Plugins come from libsasl2's path
- *	($SASL_PATH). Log messages go to stderr as "log LEVEL: text".
+ *	($SASL_PATH). Log messages go to stderr as "log LEVEL: text", then
+ *	"mechanism: NAME" (the one libsasl2 chose from MECH, which may be a
+ *	list) and, after a successful exchange, "username: NAME" (the
+ *	SASL_USERNAME property the application would see).
  *	-p gives the password through SASL_CB_PASS; -N registers no password
  *	callback; -I answers through SASL_INTERACT prompts (user and
  *	password from -u/-p); -S starts without an initial response (the
@@ -108,7 +111,7 @@ main(int argc, char **argv)
 	sasl_callback_t cbs[6];
 	sasl_conn_t *conn = NULL;
 	sasl_interact_t *prompts = NULL;
-	const char *out, *chosen;
+	const char *out, *chosen = NULL;
 	unsigned outlen;
 
 	while ((c = getopt(argc, argv, "m:u:p:z:H:R:NISn:")) != -1) {
@@ -189,8 +192,16 @@ main(int argc, char **argv)
 			if (r != SASL_OK && r != SASL_CONTINUE)
 				ok = 0;
 		}
-		if (last)
+		if (last) {
+			const void *name = NULL;
+
 			printf("errdetail: %s\n", sasl_errdetail(conn));
+			if (chosen != NULL)
+				fprintf(stderr, "mechanism: %s\n", chosen);
+			if (ok && sasl_getprop(conn, SASL_USERNAME, &name) == SASL_OK
+			    && name != NULL)
+				fprintf(stderr, "username: %s\n", (const char *)name);
+		}
 		sasl_dispose(&conn);
 		sasl_client_done();
 	}

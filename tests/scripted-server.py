@@ -10,7 +10,8 @@ Gmail send (/work/shared/reference/m365.md section 5.4).
 
   scripted-server.py --proto smtp|imap --cert C --key K [--port N]
       [--port-file F] [--scenario NAME | --scenario-file F] [--implicit-tls]
-      [--no-starttls] [--mechs "LOGIN XOAUTH2"] [--log F]
+      [--no-starttls] [--no-sasl-ir] [--mechs "LOGIN XOAUTH2"] [--log F]
+      [--timeout S]
 
 --scenario-file is read at each connection, so one server can play several
 scenarios. --implicit-tls: TLS from the first byte (ports 465/993).
@@ -119,7 +120,7 @@ def make_handler(opts, ctx, log):
 
     class Handler(socketserver.StreamRequestHandler):
         def setup(self):
-            self.request.settimeout(20)
+            self.request.settimeout(opts.timeout)
             if opts.implicit_tls:
                 self.request = ctx.wrap_socket(self.request, server_side=True)
             self.tls = opts.implicit_tls
@@ -206,7 +207,8 @@ def make_handler(opts, ctx, log):
                     caps = "IMAP4 IMAP4rev1"
                     if self.tls:
                         caps += " " + " ".join("AUTH=" + m for m in opts.mechs.split())
-                        caps += " SASL-IR"
+                        if not opts.no_sasl_ir:
+                            caps += " SASL-IR"
                     elif not opts.no_starttls:
                         caps += " STARTTLS LOGINDISABLED"
                     self.send("* CAPABILITY " + caps)
@@ -247,8 +249,12 @@ def main():
     ap.add_argument("--scenario-file")
     ap.add_argument("--implicit-tls", action="store_true")
     ap.add_argument("--no-starttls", action="store_true")
+    ap.add_argument("--no-sasl-ir", action="store_true",
+                    help="IMAP: do not announce SASL-IR (the client waits for '+ ')")
     ap.add_argument("--mechs", default="LOGIN XOAUTH2")
     ap.add_argument("--log")
+    ap.add_argument("--timeout", type=float, default=20,
+                    help="seconds a connection may wait for the client")
     ap.add_argument("--list", action="store_true")
     opts = ap.parse_args()
     if opts.list:
