@@ -147,8 +147,18 @@ mech_free(void *glob, const sasl_utils_t *utils)
 static int
 mech_new(enum mech_id mech, void *glob, sasl_client_params_t *params, void **conn_ctx)
 {
+	struct glob *g = glob;
 	struct conn *c;
 
+	/* A configuration error fails here, in sasl_client_start, before
+	 * the program sends AUTHENTICATE: a client that starts without an
+	 * initial response (isync without SASL-IR) and does not answer the
+	 * server's continuation after a failed step would otherwise wait
+	 * for the server forever (sasl-oauth2-isync(7)). */
+	if (g->conf_err.status != SO2_OK) {
+		report(params->utils, SASL_LOG_ERR, mech_names[mech], g->conf_err.msg);
+		return so2_status_to_sasl(g->conf_err.status);
+	}
 	c = params->utils->malloc(sizeof(*c));
 	if (c == NULL) {
 		report(params->utils, SASL_LOG_ERR, mech_names[mech], "out of memory");
@@ -408,6 +418,20 @@ step_first(struct glob *g, struct conn *c, sasl_client_params_t *params,
 		r = rp;
 		goto out;
 	}
+	if (authzid != NULL && *authzid != '\0' && strcmp(authzid, user) == 0)
+		authzid = NULL;
+	if (authzid != NULL && *authzid != '\0' && c->mech == MECH_XOAUTH2) {
+		/* XOAUTH2 carries "user=" only: the server would authorize the
+		 * SASL user, not this name, so refuse rather than report an
+		 * identity that was never sent (saslplug.h canon_user). */
+		so2_format(err.msg, sizeof(err.msg),
+			   "the application asks to act as \"%s\" (authorization id) but"
+			   " XOAUTH2 can only send the SASL user \"%s\"; remove the"
+			   " authorization id or use OAUTHBEARER", authzid, user);
+		report(utils, SASL_LOG_ERR, mech, err.msg);
+		r = SASL_BADPARAM;
+		goto out;
+	}
 	st = choose_token(g, c, user, &pass, &token, &info, &err);
 	if (st != SO2_OK) {
 		report(utils, SASL_LOG_ERR, mech, err.msg);
@@ -417,7 +441,8 @@ step_first(struct glob *g, struct conn *c, sasl_client_params_t *params,
 	if (info.warning[0] != '\0')
 		report(utils, SASL_LOG_WARN, mech, info.warning);
 	/* canon_user before success (SASL client.c: both must be set). */
-	if (authzid != NULL && *authzid != '\0' && strcmp(authzid, user) != 0) {
+	if (authzid != NULL && *authzid != '\0') {
+		/* OAUTHBEARER only: the authzid goes into the GS2 header. */
 		r = params->canon_user(utils->conn, authzid, 0, SASL_CU_AUTHZID, oparams);
 		if (r == SASL_OK)
 			r = params->canon_user(utils->conn, user, 0, SASL_CU_AUTHID, oparams);
@@ -469,9 +494,11 @@ step_after(struct glob *g, struct conn *c, sasl_client_params_t *params, const c
 	so2_err err;
 	int refresh;
 
-	/* The reply the mechanism requires after an error challenge. */
-	*clientout = c->mech == MECH_XOAUTH2 ? "" : "\001";
-	*clientoutlen = c->mech == MECH_XOAUTH2 ? 0 : 1;
+	/* No output unless the server sent an error challenge: a client
+	 * that steps once more after the server's success (mbsync does,
+	 * with an empty input) must get nothing to send. */
+	*clientout = NULL;
+	*clientoutlen = 0;
 	c->state = 2;
 	oparams->doneflag = 1;
 	oparams->mech_ssf = 0;
@@ -487,6 +514,10 @@ step_after(struct glob *g, struct conn *c, sasl_client_params_t *params, const c
 			   "sasl-oauth2: ignoring server data that is not an error challenge");
 		return SASL_OK;
 	}
+	/* The reply the mechanism requires after an error challenge:
+	 * XOAUTH2 an empty response, OAUTHBEARER one 0x01 (RFC 7628 3.2.3). */
+	*clientout = c->mech == MECH_XOAUTH2 ? "" : "\001";
+	*clientoutlen = c->mech == MECH_XOAUTH2 ? 0 : 1;
 	/* The one table (diagnose.h) says why, the claims refine it. */
 	so2_diag_explain(so2_diag_challenge(ch.status), c->have_claims ? &c->claims : NULL,
 			 c->user, params->service, time(NULL), &v);
@@ -572,6 +603,15 @@ init_curl(void)
 	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+/* conf_must_exist - 1 when the configuration file was named (SASL_OAUTH2_CONF)
+ *	Only the built-in default may be missing (sasl-oauth2.conf(5)); a
+ *	named file that is not there is an error, as in the command. */
+static int
+conf_must_exist(void)
+{
+	return strcmp(so2_config_default_path(), SO2_CONF_PATH) != 0;
+}
+
 /* so2_core_client_plug_init - register the mechanisms (sasl_client_plug_init_t) */
 SO2_EXPORT int so2_core_client_plug_init(const sasl_utils_t *utils, int max_version,
 					 int *out_version, sasl_client_plug_t **pluglist,
@@ -594,7 +634,7 @@ so2_core_client_plug_init(const sasl_utils_t *utils, int max_version, int *out_v
 	if (curl_init_result != CURLE_OK)
 		so2_err_set(&g->conf_err, SO2_ERR_CONFIG, "libcurl initialisation failed: %s",
 			    curl_easy_strerror(curl_init_result));
-	else if (so2_config_load(NULL, 0, &g->conf, &g->conf_err) != SO2_OK)
+	else if (so2_config_load(NULL, conf_must_exist(), &g->conf, &g->conf_err) != SO2_OK)
 		g->conf = NULL;
 	if (g->conf == NULL && (g->conf = so2_config_defaults()) == NULL) {
 		free(g);

@@ -59,6 +59,9 @@ EOF
 sync_count() {
 	timeout 60 mbsync -c "$T/$1.rc" m365 < /dev/null > "$T/$1.out" 2>&1 \
 		|| { cat "$T/$1.out" >&2; t_fail "mbsync ($1) failed"; }
+	# issue 10 item 8: the step mbsync calls after the server's OK gets
+	# no output (OAUTHBEARER used to answer it with 0x01)
+	t_not_contains "$(cat "$T/$1.out")" "Warning" "mbsync ($1) warns nothing"
 	find "$T/$1/INBOX/new" "$T/$1/INBOX/cur" -type f | wc -l
 }
 
@@ -88,6 +91,37 @@ t_eq "$(sync_count echo1)" 3 "messages after a new delivery"
 mbsyncrc nopass XOAUTH2 STARTTLS "$IMAP_PORT" "# no Pass, no PassCmd"
 timeout 30 mbsync -c "$T/nopass.rc" m365 < /dev/null > "$T/nopass.out" 2>&1
 t_contains "$(cat "$T/nopass.out")" "no password" "mbsync without Pass/PassCmd"
+
+# A server without SASL-IR (the scripted IMAP server): mbsync starts
+# without an initial response, sends AUTHENTICATE, and steps after "+ ".
+. "$top_srcdir/tests/lib/scripted.sh"
+mkdir -p "$T/tls"
+"$top_srcdir/tests/stack/testca.sh" "$T/tls" >/dev/null 2>&1 || t_fail "test CA"
+t_start_scripted imap --implicit-tls --no-sasl-ir --mechs "XOAUTH2 OAUTHBEARER" --timeout 120
+# noir NAME MECH - mbsync against it (no Maildir sync expected: the scripted
+# server knows no SELECT); output in $T/NAME.out, seconds taken in $secs
+noir() {
+	mbsyncrc "$1" "$2" IMAPS "$SCRIPTED_PORT" 'PassCmd "echo"'
+	sed -i "s|^CertificateFile .*|CertificateFile $T/tls/ca.pem|" "$T/$1.rc"
+	local start=$(date +%s)
+	timeout 60 mbsync -Dn -c "$T/$1.rc" m365 < /dev/null > "$T/$1.out" 2>&1
+	secs=$(( $(date +%s) - start ))
+}
+for mech in XOAUTH2 OAUTHBEARER; do
+	noir "noir-$mech" $mech
+	t_contains "$(cat "$T/noir-$mech.out")" "OK AUTHENTICATE completed" \
+		"no SASL-IR ($mech): authenticated after the server's continuation"
+	t_not_contains "$(cat "$T/noir-$mech.out")" "SASL wants more steps" \
+		"no SASL-IR ($mech): nothing to send after the server's OK"
+done
+# A configuration error fails in sasl_client_start, before AUTHENTICATE is
+# sent: mbsync 1.4.4 would otherwise leave the continuation unanswered and
+# wait for the server (sasl-oauth2-isync(7), TROUBLESHOOTING).
+SASL_OAUTH2_CONF=$T/missing.conf noir noir-conf XOAUTH2
+t_contains "$(cat "$T/noir-conf.out")" "$T/missing.conf" "no SASL-IR, config error: named"
+t_not_contains "$(cat "$T/noir-conf.out")" "AUTHENTICATE XOAUTH2" \
+	"no SASL-IR, config error: no AUTHENTICATE sent"
+[ "$secs" -lt 30 ] || t_fail "no SASL-IR, config error: mbsync waited $secs s"
 
 echo "PASS: mbsync synced over IMAP with XOAUTH2 and OAUTHBEARER (STARTTLS, IMAPS;" \
 	"record by User, literal token by PassCmd)"

@@ -129,6 +129,57 @@ run -m XOAUTH2 -u dead@example.com -p ""
 t_contains "$all" "needs a new login" "dead grant message"
 t_contains "$all" "sasl-oauth2 login dead@example.com --provider microsoft" "dead grant: command"
 
+# 16b. (issue 10 item 8) a client that steps once more after the server's
+#      success (mbsync, with and without SASL-IR) gets no output: only an
+#      error challenge is answered. Byte-exact: libsasl2 hands out "" for none.
+t_record relay@example.com AT-relay-1 3600 RT-relay
+before=$(sha256sum < "$T/store/$U.json")
+for mech in OAUTHBEARER XOAUTH2; do
+	run -m $mech -u $U -p "" '""'
+	t_eq "$rc" 0 "$mech: step after success: exit"
+	t_eq "$(printf '%s\n' "$out" | sed -n 2p)" 'step successful result ""' \
+		"$mech: no output for a step after success"
+	run -m $mech -u $U -p "" -S '""' '""'
+	t_eq "$(printf '%s\n' "$out" | sed -n 3p)" 'step successful result ""' \
+		"$mech: no output for a step after success (server-first, no SASL-IR)"
+	run -m $mech -u $U -p "" "$(t_b64 'a1 OK done')"
+	t_eq "$(printf '%s\n' "$out" | sed -n 2p)" 'step successful result ""' \
+		"$mech: no output for data that is not an error challenge"
+done
+t_eq "$(sha256sum < "$T/store/$U.json")" "$before" "record unchanged by steps after success"
+
+# 16c. (issue 10 item 10) the identity reported is the one sent. XOAUTH2 has
+#      only user=: an authorization id that differs is refused, by name.
+run -m XOAUTH2 -u $U -z other@example.com -p ""
+t_eq "$rc" 1 "XOAUTH2 with another authzid: exit"
+t_contains "$all" 'act as "other@example.com"' "XOAUTH2 authzid refused: names it"
+t_contains "$all" "use OAUTHBEARER" "XOAUTH2 authzid refused: what to do"
+t_not_contains "$all" "username: other@example.com" "XOAUTH2 never reports an identity not sent"
+run -m XOAUTH2 -u $U -z $U -p ""
+t_eq "$rc" 0 "XOAUTH2 with authzid = user: exit"
+t_contains "$all" "username: $U" "XOAUTH2 reports the user sent"
+run -m XOAUTH2 -u $U -p ""
+t_contains "$all" "username: $U" "XOAUTH2 without authzid reports the user sent"
+run -m OAUTHBEARER -u $U -z other@example.com -p ""
+t_eq "$(t_unb64 "$(resp 1)")" "n,a=other@example.com,^Ahost=mail.example.com^Aauth=Bearer AT-relay-1^A^A" \
+	"OAUTHBEARER carries the authzid"
+t_contains "$all" "username: other@example.com" "OAUTHBEARER reports the authzid it sent"
+
+# 16d. (issue 10 item 13) both offered: libsasl2 (2.1.28) picks XOAUTH2 in
+#      whatever order the server lists them. Among mechanisms of equal
+#      strength (same security flags, max_ssf 0) it takes the first of its
+#      own list, which keeps the order of registration: the module
+#      registers XOAUTH2 first (sasl-oauth2(8) "Choosing the mechanism").
+#      Changing that order must be deliberate: this pins it.
+for list in "XOAUTH2 OAUTHBEARER" "OAUTHBEARER XOAUTH2" "OAUTHBEARER,XOAUTH2" \
+	"AUTH=LOGIN OAUTHBEARER XOAUTH2"; do
+	run -m "$list" -u $U -p ""
+	t_contains "$all" "mechanism: XOAUTH2" "mechanism chosen from \"$list\""
+	t_eq "$(t_unb64 "$(resp 1)")" "user=$U^Aauth=Bearer AT-relay-1^A^A" "response for \"$list\""
+done
+run -m "OAUTHBEARER" -u $U -p ""
+t_contains "$all" "mechanism: OAUTHBEARER" "OAUTHBEARER when it is the only one offered"
+
 # 17. a configuration error: the mechanism is still offered and every
 #     attempt names file, line and column.
 printf 'store_dir = %s\nbogus line\n' "$T/store" > "$SASL_OAUTH2_CONF"
@@ -136,4 +187,14 @@ run -m XOAUTH2 -u $U -p ""
 t_eq "$rc" 1 "config error: exit"
 t_contains "$all" "$SASL_OAUTH2_CONF:2:" "config error: file and line"
 t_not_contains "$all" "no mechanism" "mechanism still registered with a config error"
+# 18. (issue 10 item 11) SASL_OAUTH2_CONF naming a file that does not exist
+#     is an error like a syntax error (only the built-in default may be
+#     missing): the mechanisms stay registered and every attempt names it.
+SASL_OAUTH2_CONF=$T/missing.conf run -m XOAUTH2 -u $U -p ""
+t_eq "$rc" 1 "missing named config: exit"
+t_contains "$all" "$T/missing.conf" "missing named config: named"
+t_not_contains "$all" "no mechanism" "missing named config: mechanism still registered"
+t_not_contains "$all" "token store" "missing named config: no fallback to the default store"
+SASL_OAUTH2_CONF=$T/missing.conf run -m OAUTHBEARER -u $U -p "" -n 3
+t_contains "$all" "$T/missing.conf" "missing named config: named again at a later attempt"
 echo "PASS: plugin exchange cases"
