@@ -192,7 +192,8 @@ mech_dispose(void *conn_ctx, const sasl_utils_t *utils)
 	if (c == NULL)
 		return;
 	so2_wipe_free(c->out, c->outlen + 1);
-	utils->erasebuffer((char *)c, sizeof(*c));
+	/* The rest is no secret (names, claims): libsasl2's erasebuffer,
+	 * a byte loop over 4 KB, was a fifth of the exchange. */
 	utils->free(c);
 }
 
@@ -466,10 +467,7 @@ step_first(struct glob *g, struct conn *c, sasl_client_params_t *params,
 		r = so2_status_to_sasl(st);
 		goto out;
 	}
-	/* Claims for the messages if the server refuses the token (never the token). */
 	so2_format(c->user, sizeof(c->user), "%s", user);
-	c->have_claims = so2_jwt_read(token.data, token.len, &c->claims, &err) == SO2_OK
-	    && !c->claims.opaque;
 	*clientout = c->out;
 	*clientoutlen = (unsigned)c->outlen;
 	c->state = 1;
@@ -478,6 +476,28 @@ out:
 	so2_secret_clear(&pass);
 	so2_secret_clear(&token);
 	return r;
+}
+
+/* read_claims - decode the claims of the token in our response, if a JWT
+ *	Both responses end with "auth=Bearer TOKEN" 0x01 0x01; the last
+ *	such key is taken (a user name cannot move it). */
+static void
+read_claims(struct conn *c)
+{
+	static const char key[] = "\001auth=Bearer ";
+	const char *t = NULL, *p, *end;
+	so2_err err;
+
+	c->have_claims = 0;
+	if (c->out == NULL || c->outlen < 2)
+		return;
+	end = c->out + c->outlen - 2;
+	for (p = c->out; (p = memmem(p, (size_t)(end - p), key, sizeof(key) - 1)) != NULL;
+	     p += sizeof(key) - 1)
+		t = p + sizeof(key) - 1;
+	if (t != NULL)
+		c->have_claims = so2_jwt_read(t, (size_t)(end - t), &c->claims, &err) == SO2_OK
+		    && !c->claims.opaque;
 }
 
 /* step_after - S1: the server answered our response with a challenge */
@@ -518,6 +538,9 @@ step_after(struct glob *g, struct conn *c, sasl_client_params_t *params, const c
 	 * XOAUTH2 an empty response, OAUTHBEARER one 0x01 (RFC 7628 3.2.3). */
 	*clientout = c->mech == MECH_XOAUTH2 ? "" : "\001";
 	*clientoutlen = c->mech == MECH_XOAUTH2 ? 0 : 1;
+	/* The claims of the token sent (never the token) refine the message;
+	 * decoded only now: a JSON parse per exchange is most of its cost. */
+	read_claims(c);
 	/* The one table (diagnose.h) says why, the claims refine it. */
 	so2_diag_explain(so2_diag_challenge(ch.status), c->have_claims ? &c->claims : NULL,
 			 c->user, params->service, time(NULL), &v);

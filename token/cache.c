@@ -29,12 +29,27 @@
  *	  network request, naming the login command.
  *	- write failure after a successful refresh: the new access token is
  *	  still returned (with a warning) so this authentication succeeds.
+ *
+ *	Parse once (issue 12): the parsed record is kept in the cache and
+ *	reused while the file is unchanged, so a process that authenticates
+ *	again and again (Postfix's smtp, a threaded client) parses the JSON
+ *	once per change of the file, not once per connection. Unchanged
+ *	means: fstatat(2) of the name gives the same device, inode, size,
+ *	mode and nanosecond mtime and ctime as the file that was parsed.
+ *	The parsed file is held open, so its inode cannot be freed and given
+ *	to a new record while we compare with it: a record replaced by
+ *	rename(2) always has another inode, even in the same clock tick
+ *	with the same size; a file edited in place changes its ctime. The
+ *	slots are guarded by one mutex (threads of one process). Only the
+ *	lock-free first read is served from memory; every refresh decision
+ *	taken under the record's lock reads the file again, as before.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +65,21 @@
 
 #define SO2_CLOCK_MAX	32	/* bytes of a formatted time of day */
 
+/* A parsed record kept for reuse while its file is unchanged. */
+struct slot {
+	char *dir;		/* store directory path; NULL: slot free */
+	char *name;		/* record file name in dir */
+	so2_record *rec;	/* parsed from the file open on fd */
+	int fd;			/* held open: its inode cannot be reused */
+	struct stat sb;		/* fstat(2) of fd before the parse */
+	char warn[SO2_ERR_MSG_MAX];	/* the read's warning, or "" */
+	unsigned long used;	/* last use, for replacement */
+};
+
 struct so2_cache {
+	pthread_mutex_t mu;	/* guards slots and tick */
+	struct slot slots[SO2_CACHE_SLOTS];
+	unsigned long tick;
 	const so2_config *conf;
 	so2_store *store;	/* NULL when it could not be opened */
 	so2_err store_err;	/* why, reported at each use */
@@ -108,10 +137,17 @@ so2_cache_open(const so2_config *conf, so2_cache **out, so2_err *err)
 {
 	so2_cache *c;
 	const char *ca;
+	int i;
 
 	*out = NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	if (pthread_mutex_init(&c->mu, NULL) != 0) {
+		free(c);
+		return so2_err_set(err, SO2_ERR_NOMEM, "cannot create a mutex");
+	}
+	for (i = 0; i < SO2_CACHE_SLOTS; i++)
+		c->slots[i].fd = -1;
 	c->conf = conf;
 	so2_err_clear(&c->store_err);
 	so2_err_clear(&c->ca_err);
@@ -131,12 +167,30 @@ so2_cache_open(const so2_config *conf, so2_cache **out, so2_err *err)
 	return SO2_OK;
 }
 
+/* slot_clear - forget a kept record (wiping its tokens) */
+static void
+slot_clear(struct slot *s)
+{
+	so2_record_free(s->rec);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->dir);
+	free(s->name);
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+}
+
 /* so2_cache_close - free */
 void
 so2_cache_close(so2_cache *c)
 {
+	int i;
+
 	if (c == NULL)
 		return;
+	for (i = 0; i < SO2_CACHE_SLOTS; i++)
+		slot_clear(&c->slots[i]);
+	pthread_mutex_destroy(&c->mu);
 	so2_store_close(c->store);
 	free(c->ca_blob);
 	free(c);
@@ -180,6 +234,25 @@ struct ref {
 	char account[SO2_ACCOUNT_MAX + 1];
 };
 
+/* join - a, sep and b into buf (size bytes), truncating
+ *	Per exchange; cheaper than a printf of "%s%s%s". */
+static void
+join(char *buf, size_t size, const char *a, const char *sep, const char *b)
+{
+	const char *parts[3] = { a, sep, b };
+	size_t n = 0, len;
+	int i;
+
+	for (i = 0; i < 3 && n + 1 < size; i++) {
+		len = strlen(parts[i]);
+		if (len > size - 1 - n)
+			len = size - 1 - n;
+		memcpy(buf + n, parts[i], len);
+		n += len;
+	}
+	buf[n] = '\0';
+}
+
 /* resolve - account name or /path to (store, file name) */
 static so2_status
 resolve(so2_cache *c, const char *ref, struct ref *r, so2_token_info *info, so2_err *err)
@@ -196,13 +269,13 @@ resolve(so2_cache *c, const char *ref, struct ref *r, so2_token_info *info, so2_
 		if (result != SO2_OK)
 			return result;
 		r->owned = 1;
-		so2_format(r->name, sizeof(r->name), "%s", name);
-		so2_format(r->account, sizeof(r->account), "%s", ref);
+		join(r->name, sizeof(r->name), name, "", "");
+		join(r->account, sizeof(r->account), ref, "", "");
 		free(name);
 	} else {
 		if ((result = so2_store_file_name(ref, r->name, sizeof(r->name), err)) != SO2_OK)
 			return result;
-		so2_format(r->account, sizeof(r->account), "%s", ref);
+		join(r->account, sizeof(r->account), ref, "", "");
 		if (c->store == NULL) {
 			so2_err_set(err, c->store_err.status, "%s", c->store_err.msg);
 			return so2_err_prefix(err, "account %s", ref);
@@ -210,8 +283,8 @@ resolve(so2_cache *c, const char *ref, struct ref *r, so2_token_info *info, so2_
 		r->st = c->store;
 	}
 	if (info != NULL) {
-		so2_format(info->account, sizeof(info->account), "%s", r->account);
-		so2_format(info->path, sizeof(info->path), "%s/%s", so2_store_dir(r->st), r->name);
+		join(info->account, sizeof(info->account), r->account, "", "");
+		join(info->path, sizeof(info->path), so2_store_dir(r->st), "/", r->name);
 	}
 	return SO2_OK;
 }
@@ -453,6 +526,155 @@ wants_refresh(const so2_record *rec, const so2_get_opts *opts, long margin, time
 	return opts->stale_before != 0 && last < opts->stale_before;
 }
 
+/* same_file - do two fstat results describe the same, unchanged file? */
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size
+	       && a->st_mode == b->st_mode
+	       && a->st_mtim.tv_sec == b->st_mtim.tv_sec
+	       && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec
+	       && a->st_ctim.tv_sec == b->st_ctim.tv_sec
+	       && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* slot_find - the slot keeping record name of the store, or NULL */
+static struct slot *
+slot_find(so2_cache *c, const so2_store *st, const char *name)
+{
+	const char *dir = so2_store_dir(st);
+	int i;
+
+	for (i = 0; i < SO2_CACHE_SLOTS; i++)
+		if (c->slots[i].dir != NULL && strcmp(c->slots[i].name, name) == 0
+		    && strcmp(c->slots[i].dir, dir) == 0)
+			return &c->slots[i];
+	return NULL;
+}
+
+/* slot_load - read record r afresh and keep it in a slot
+ *	Called with c->mu held. The file is opened and fstat'ed first and
+ *	held open; the record is then read by name, and kept only when the
+ *	name still gives that same file afterwards (else it changed during
+ *	the read: it is used this once and read again next time).
+ *	On SO2_OK *rec is the record: kept in *kept (borrowed) or, when
+ *	*kept is NULL, owned by the caller. *warn gets the read's warning. */
+static so2_status
+slot_load(so2_cache *c, struct ref *r, struct slot **kept, so2_record **rec, char *warn,
+	  so2_err *err)
+{
+	struct slot *s = slot_find(c, r->st, r->name);
+	int dirfd = so2_store_dirfd(r->st), fd, i;
+	struct stat sb, after;
+	so2_status result;
+
+	*kept = NULL;
+	*rec = NULL;
+	if (s != NULL)
+		slot_clear(s);	/* stale */
+	fd = openat(dirfd, r->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd >= 0 && fstat(fd, &sb) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	if ((result = read_record(r, rec, warn, err)) != SO2_OK) {
+		if (fd >= 0)
+			close(fd);
+		return result;
+	}
+	if (fd < 0 || fstatat(dirfd, r->name, &after, AT_SYMLINK_NOFOLLOW) != 0
+	    || !S_ISREG(sb.st_mode) || !same_file(&sb, &after)) {
+		if (fd >= 0)
+			close(fd);
+		return SO2_OK;	/* changed meanwhile: use once, keep nothing */
+	}
+	if (s == NULL) {	/* a free slot, else the least recently used */
+		s = &c->slots[0];
+		for (i = 0; i < SO2_CACHE_SLOTS && s->dir != NULL; i++)
+			if (c->slots[i].dir == NULL || c->slots[i].used < s->used)
+				s = &c->slots[i];
+		slot_clear(s);
+	}
+	s->dir = strdup(so2_store_dir(r->st));
+	s->name = strdup(r->name);
+	if (s->dir == NULL || s->name == NULL) {
+		free(s->dir);
+		free(s->name);
+		s->dir = s->name = NULL;
+		close(fd);
+		return SO2_OK;	/* not kept: used once */
+	}
+	s->rec = *rec;
+	s->fd = fd;
+	s->sb = sb;
+	so2_format(s->warn, sizeof(s->warn), "%s", warn);
+	*kept = s;
+	return SO2_OK;
+}
+
+/* use_token - copy the access token of rec out */
+static so2_status
+use_token(const so2_record *rec, so2_secret *token, so2_token_info *info, so2_err *err)
+{
+	if (so2_secret_set(token, rec->access_token.data, rec->access_token.len) != SO2_OK)
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	if (info != NULL)
+		info->expires_at = rec->expires_at;
+	return SO2_OK;
+}
+
+/* cached_get - the lock-free first read, from the kept record when unchanged
+ *	Returns 1 when the call is answered (*result, *token, *info, *err
+ *	set as so2_cache_get_opts would), 0 when a refresh must be
+ *	considered: then nothing is set and the caller goes on with a
+ *	fresh read. */
+static int
+cached_get(so2_cache *c, struct ref *r, const so2_get_opts *opts, long margin, time_t now,
+	   so2_secret *token, so2_token_info *info, so2_err *err, so2_status *result)
+{
+	char warn[SO2_ERR_MSG_MAX];
+	struct slot *s;
+	struct stat sb;
+	so2_record *rec, *owned = NULL;
+	int answered = 1;
+
+	pthread_mutex_lock(&c->mu);
+	s = slot_find(c, r->st, r->name);
+	if (s != NULL
+	    && fstatat(so2_store_dirfd(r->st), r->name, &sb, AT_SYMLINK_NOFOLLOW) == 0
+	    && same_file(&sb, &s->sb)) {
+		rec = s->rec;
+		if (info != NULL && s->warn[0] != '\0')
+			so2_format(info->warning, sizeof(info->warning), "%s", s->warn);
+	} else {
+		*result = slot_load(c, r, &s, &rec, warn, err);
+		if (*result != SO2_OK)
+			goto out;
+		if (s == NULL)
+			owned = rec;
+		if (info != NULL && warn[0] != '\0')
+			so2_format(info->warning, sizeof(info->warning), "%s", warn);
+	}
+	if (s != NULL)
+		s->used = ++c->tick;
+	if (so2_record_has_state(rec, SO2_STATE_NEEDS_LOGIN))
+		*result = needs_login_error(r, rec, err);
+	else if (!wants_refresh(rec, opts, margin, now))
+		*result = use_token(rec, token, info, err);
+	else if (!opts->ignore_backoff && rec->retry_after > now) {
+		*result = during_backoff(r, rec, now, info, err);
+		if (*result == SO2_OK)
+			*result = use_token(rec, token, info, err);
+	} else
+		answered = 0;
+out:
+	pthread_mutex_unlock(&c->mu);
+	so2_record_free(owned);
+	if (!answered && info != NULL)
+		info->warning[0] = '\0';	/* the fresh read sets it again */
+	return answered;
+}
+
 /* so2_cache_get - a valid access token for ref */
 so2_status
 so2_cache_get(so2_cache *c, const char *ref, int force, so2_secret *token,
@@ -484,6 +706,8 @@ so2_cache_get_opts(so2_cache *c, const char *ref, const so2_get_opts *opts, so2_
 		memset(info, 0, sizeof(*info));
 	if ((result = resolve(c, ref, &r, info, err)) != SO2_OK)
 		return result;
+	if (!opts->force && cached_get(c, &r, opts, margin, start, token, info, err, &result))
+		goto out;
 	if ((result = read_record(&r, &rec, warn, err)) != SO2_OK)
 		goto out;
 	if (info != NULL && warn[0] != '\0')

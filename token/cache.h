@@ -29,8 +29,16 @@
  *	lock) adopts it instead of losing a rotated refresh token (see
  *	so2_store_recover in store.h).
  *
- *	Thread safety: an so2_cache may be used by several threads at once;
- *	the per-record lock serialises refreshes between threads too.
+ *	Parse once: the record read without a lock is kept parsed in the
+ *	cache (tokens included, wiped at so2_cache_close) with its file
+ *	held open, and reused while fstatat(2) of its name gives the same
+ *	device, inode, size, mode and nanosecond mtime and ctime; at most
+ *	SO2_CACHE_SLOTS records (8) and as many descriptors are kept. The
+ *	read under the lock before a refresh always reads the file.
+ *
+ *	Thread safety: an so2_cache may be used by several threads at once
+ *	(a mutex guards the kept records); the per-record lock serialises
+ *	refreshes between threads too.
  * SEE ALSO
  *	store.h, endpoint.h, sasl-oauth2-record(5)
  */
@@ -46,6 +54,7 @@
 #include "token/store.h"
 
 #define SO2_CA_MAX (4 * 1024 * 1024)	/* bytes of CA bundle read */
+#define SO2_CACHE_SLOTS 8		/* parsed records kept per cache */
 
 typedef struct so2_cache so2_cache;
 
