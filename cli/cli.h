@@ -2,11 +2,16 @@
  * NAME
  *	cli.h - the sasl-oauth2 command: shared declarations
  * DESCRIPTION
- *	main.c parses the global options, picks the command and maps the
- *	command's so2_status to the exit code (cli_exit_code, the only
- *	place that does). Each cmd_*.c parses its own options (the global
- *	ones are accepted there too), does its work and returns an exit
- *	code. common.c loads the configuration and formats times.
+ *	main.c parses the global options and picks the command. Each
+ *	cmd_*.c parses its own options (the global ones are accepted there
+ *	too), does its work and returns an exit code; no command file uses
+ *	another. What commands share lives in files of its own:
+ *	options.c (global options, usage errors, numbers), report.c
+ *	(messages, the status to exit code map: cli_exit_code, the only
+ *	place that does), setup.c (the configuration), timefmt.c (times
+ *	for people), signals.c (catching Ctrl-C around waits),
+ *	token_checks.c (what looks wrong with a token), login*.c (the
+ *	login flow, login.h) and doctor_*.c (doctor's parts, doctor.h).
  *
  *	Output rules: stdout carries results only (the token command's
  *	token, status tables, one line per refreshed account); progress,
@@ -75,55 +80,54 @@ typedef struct cli_cmd {
 	const char *synopsis;		/* for the general --help */
 } cli_cmd;
 
-/* main.c */
-int cli_exit_code(so2_status status);
+/* options.c */
+/* cli_global_option - take a global option; 1 when c was one */
 int cli_global_option(cli_ctx *ctx, int c, const char *arg);
+/* cli_usage_error - "sasl-oauth2: TEXT" (fmt NULL: none) and where to get
+ *	help, on stderr; returns EX_USAGE (64) */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* cli_number - s as a whole decimal number from min to max into *out;
+ *	0, or -1 (nothing stored) when s is not one or out of range */
+int cli_number(const char *s, long min, long max, long *out);
 
-/* common.c */
-so2_status cli_load_config(cli_ctx *ctx, so2_err *err);
-void cli_describe_config(const cli_ctx *ctx, char *buf, size_t size);
+/* report.c */
+/* cli_exit_code - the exit code of a status (the only such mapping) */
+int cli_exit_code(so2_status status);
+/* cli_msg - "sasl-oauth2: TEXT" on standard error */
 void cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cli_verbose - cli_msg when -v was given */
 void cli_verbose(const cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* cli_fail - "sasl-oauth2: ACCOUNT: message" (account NULL: no account);
+ *	returns cli_exit_code(err->status) */
 int cli_fail(const char *account, const so2_err *err);
+
+/* setup.c */
+/* cli_load_config - read the configuration once, apply --store and
+ *	--ca-file; so2_config_load's errors, SO2_ERR_NOMEM */
+so2_status cli_load_config(cli_ctx *ctx, so2_err *err);
+/* cli_describe_config - which configuration file was read, for people */
+void cli_describe_config(const cli_ctx *ctx, char *buf, size_t size);
+/* cli_account_of - the account of a record file name ("A.json" -> "A") */
+const char *cli_account_of(const char *file, char *buf, size_t size);
+
+/* timefmt.c: each writes into buf (CLI_TIME_MAX bytes) and returns it */
 char *cli_local_time(time_t t, char *buf, size_t size);
 char *cli_duration(long seconds, char *buf, size_t size);
 char *cli_expiry(time_t t, time_t now, char *buf, size_t size);
 char *cli_ago(time_t t, time_t now, char *buf, size_t size);
-const char *cli_account_of(const char *file, char *buf, size_t size);
 
-/* cmd_login.c: shared with login_code.c */
-extern volatile sig_atomic_t cli_login_interrupted;	/* a signal came */
+/* signals.c */
+extern volatile sig_atomic_t cli_interrupted;	/* a caught signal came */
+/* cli_catch_signals - catch (1: they set cli_interrupted) or restore (0)
+ *	SIGINT, SIGTERM, SIGHUP; one ignored at start stays ignored */
 void cli_catch_signals(int on);
-const char *cli_safe_text(const char *s, char *buf, size_t size);
+/* cli_wait_seconds - sleep, ending early on a caught signal; 0, or -1
+ *	when interrupted */
+int cli_wait_seconds(long seconds);
 
-/* cli_code_opts - the authorization code grant's options */
-struct cli_code_opts {
-	long port;		/* 0: any free port */
-	const char *redirect_uri;	/* NULL: http://localhost:PORT/ */
-	int paste;		/* no listener: read the redirect from stdin */
-	int no_browser;		/* never run xdg-open */
-	long timeout;		/* seconds to wait for the redirect */
-	const char *login_hint;	/* NULL: not sent */
-};
-
-/*
- * cli_login_code - authorization code grant with PKCE (login_code.c)
- *	client: token endpoint, client id, scope and client authentication.
- *	On SO2_OK *rep holds the token reply. Errors: those of
- *	so2_grant_authorization_code, SO2_ERR_PARAM (bad redirect, state
- *	mismatch in paste mode), SO2_ERR_GRANT (the server's error on the
- *	redirect: access_denied...), SO2_ERR_TEMP (no redirect in time),
- *	SO2_ERR_IO (listener); SO2_ERR_PENDING when interrupted.
- */
-so2_status cli_login_code(cli_ctx *ctx, const so2_http_conf *hc,
-			  const so2_login_plan *plan, const so2_record *client,
-			  const struct cli_code_opts *co, so2_token_reply *rep,
-			  so2_oauth_error *oerr, so2_err *err);
-
-/* cmd_inspect.c: the checks after a login, and inspect */
+/* token_checks.c: the checks after a login, and inspect */
 #define CLI_WARN_MAX	8	/* warnings of one token */
 /*
  * cli_token_warnings - what looks wrong with rec's access token

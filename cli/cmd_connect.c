@@ -90,16 +90,13 @@ parse_port(const char *s)
 		{ "imap", 143 }, { "imap2", 143 }, { "imaps", 993 },
 		{ "pop3", 110 }, { "pop-3", 110 }, { "pop3s", 995 },
 	};
-	unsigned long v;
 	size_t i;
-	char *end;
+	long v;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcasecmp(s, names[i].name) == 0)
 			return names[i].port;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v == 0 || v > 65535)
+	if (cli_number(s, 1, 65535, &v) != 0)
 		return 0;
 	return (unsigned)v;
 }
@@ -205,7 +202,7 @@ cmd_connect(cli_ctx *ctx, int argc, char **argv)
 	so2_mail_opts mo;
 	so2_mail_result res;
 	const char *account, *mech = "XOAUTH2", *user = NULL;
-	char shown[64], refused[SO2_ERR_MSG_MAX], *end;
+	char shown[64], refused[SO2_ERR_MSG_MAX];
 	so2_err err;
 	int c, code, protocol_known = 0;
 	long timeout = 0;
@@ -249,9 +246,7 @@ cmd_connect(cli_ctx *ctx, int argc, char **argv)
 			mo.ca_file = optarg;
 			break;
 		case OPT_TIMEOUT:
-			errno = 0;
-			timeout = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || timeout <= 0 || timeout > 86400)
+			if (cli_number(optarg, 1, 86400, &timeout) != 0)
 				return cli_usage_error("connect", "--timeout takes seconds "
 						       "(1-86400), not \"%s\"", optarg);
 			break;

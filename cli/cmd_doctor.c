@@ -57,8 +57,6 @@ enum {
 	OPT_POSTFIX_CONFIG, OPT_USER, OPT_REPLY
 };
 
-static const char *const level_names[] = { "pass", "info", "warn", "fail", "skip" };
-
 /* doctor_usage - the help text */
 static void
 doctor_usage(FILE *fp)
@@ -81,38 +79,10 @@ doctor_usage(FILE *fp)
 		CLI_PROG);
 }
 
-/* doc_add - append a check */
-void
-doc_add(doctor *d, doc_level level, const char *id, const char *fix, const char *fmt, ...)
-{
-	doc_check *c;
-	va_list ap;
-
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 32;
-		doc_check *p = realloc(d->checks, cap * sizeof(*p));
-
-		if (p == NULL) {
-			d->nomem = 1;
-			return;
-		}
-		d->checks = p;
-		d->cap = cap;
-	}
-	c = &d->checks[d->n++];
-	c->level = level;
-	so2_format(c->id, sizeof(c->id), "%s", id);
-	va_start(ap, fmt);
-	vsnprintf(c->text, sizeof(c->text), fmt, ap);
-	va_end(ap);
-	so2_format(c->fix, sizeof(c->fix), "%s", fix != NULL ? fix : "");
-	so2_diag_fill(c->fix, sizeof(c->fix), "ACCOUNT", d->account);
-}
-
-/* doc_user_can - may the runtime user access a file with these bits?
+/* user_can - may the runtime user access a file with these bits?
  *	want: 4 read, 2 write, 1 search/execute (access(2) style). */
-int
-doc_user_can(const doctor *d, const struct stat *st, int want)
+static int
+user_can(const doctor *d, const struct stat *st, int want)
 {
 	int i, bits;
 
@@ -178,7 +148,7 @@ check_path(doctor *d, const char *id, const char *what, const char *path, int wa
 		doc_add(d, DOC_FAIL, id, fix, "%s %s: %s", what, path, strerror(errno));
 		return -1;
 	}
-	if (!doc_user_can(d, &st, want)) {
+	if (!user_can(d, &st, want)) {
 		doc_add(d, DOC_FAIL, id, fix, "%s %s: user %s cannot %s it (owner uid %ld, "
 			"mode %04o)", what, path, d->run_user,
 			want & 2 ? "write" : "read", (long)st.st_uid,
@@ -240,7 +210,7 @@ check_record(doctor *d, const so2_config *conf)
 			d->run_user);
 	}
 	so2_format(lock, sizeof(lock), "%.*s.lock", (int)(strlen(path) - 5), path);
-	if (stat(lock, &sb) == 0 && !doc_user_can(d, &sb, 6)) {
+	if (stat(lock, &sb) == 0 && !user_can(d, &sb, 6)) {
 		so2_format(fix, sizeof(fix), "chown %s %s (or remove it: it is recreated)",
 			   d->run_user, lock);
 		doc_add(d, DOC_FAIL, "record.lock", fix, "lock %s: user %s cannot open it for "
@@ -549,34 +519,6 @@ check_token(doctor *d)
 	check_claims(d);
 }
 
-/* doc_apply_verdict - one checklist line for a classified reply; act on the record */
-void
-doc_apply_verdict(doctor *d, const char *id, const char *what, const char *reply,
-		  const so2_diag_verdict *v)
-{
-	doc_level level = v->action == SO2_DIAG_SUCCESS ? DOC_PASS
-	    : v->action == SO2_DIAG_RETRY ? DOC_WARN : DOC_FAIL;
-	char fix[DOC_TEXT_MAX];
-	const char *effect = "";
-	so2_err err;
-
-	so2_format(fix, sizeof(fix), "%s", v->fix);
-	so2_diag_fill(fix, sizeof(fix), "MAILBOX", d->sasl_user);
-	if (v->action == SO2_DIAG_REFRESH && d->rec != NULL && d->cache != NULL) {
-		so2_err_clear(&err);
-		effect = so2_cache_mark_stale(d->cache, d->account, v->cause, &err) == SO2_OK
-		    ? " [the record is marked: the next use refreshes the token]"
-		    : " [the record could not be marked stale]";
-	} else if (v->action == SO2_DIAG_KEEP) {
-		effect = " [nothing refreshed or invalidated]";
-	}
-	if (level == DOC_PASS)
-		doc_add(d, level, id, NULL, "%s: %s", what, reply);
-	else
-		doc_add(d, level, id, fix, "%s: %s => %s (%s: %s)%s", what, reply, v->cause, v->id,
-			so2_diag_action_name(v->action), effect);
-}
-
 /* check_reply - --reply: classify a reply copied from a log */
 static void
 check_reply(doctor *d, const char *reply)
@@ -591,58 +533,6 @@ check_reply(doctor *d, const char *reply)
 	so2_diag_explain(row, d->have_claims ? &d->claims : NULL, d->sasl_user,
 			 row->kind == SO2_DIAG_IMAP ? "imap" : d->protocols[0], time(NULL), &v);
 	doc_apply_verdict(d, "reply", "reply", shown, &v);
-}
-
-/* print_text - the checklist for people */
-static void
-print_text(const doctor *d, int nfail, int nwarn, int npass)
-{
-	size_t i;
-
-	printf("sasl-oauth2 doctor %s (runtime user %s, user= %s)\n", d->account, d->run_user,
-	       d->sasl_user);
-	for (i = 0; i < d->n; i++) {
-		printf("[%s] %s\n", level_names[d->checks[i].level], d->checks[i].text);
-		if (d->checks[i].fix[0] != '\0')
-			printf("       fix: %s\n", d->checks[i].fix);
-	}
-	printf("%d passed, %d warning%s, %d failed\n", npass, nwarn, nwarn == 1 ? "" : "s",
-	       nfail);
-}
-
-/* print_json - the checklist as data */
-static int
-print_json(const doctor *d, int nfail, int nwarn, int npass)
-{
-	json_t *root, *arr, *o;
-	size_t i;
-	int r;
-
-	root = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:b}", "account", d->account,
-			 "runtime_user", d->run_user, "sasl_user", d->sasl_user, "passed", npass,
-			 "warnings", nwarn, "failed", nfail, "ok", nfail == 0);
-	arr = json_array();
-	if (root == NULL || arr == NULL) {
-		json_decref(root);
-		json_decref(arr);
-		return -1;
-	}
-	for (i = 0; i < d->n; i++) {
-		o = json_pack("{s:s, s:s, s:s}", "id", d->checks[i].id, "status",
-			      level_names[d->checks[i].level], "text", d->checks[i].text);
-		if (o != NULL && d->checks[i].fix[0] != '\0')
-			json_object_set_new(o, "fix", json_string(d->checks[i].fix));
-		if (o == NULL || json_array_append_new(arr, o) != 0) {
-			json_decref(arr);
-			json_decref(root);
-			return -1;
-		}
-	}
-	json_object_set_new(root, "checks", arr);
-	r = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	putchar('\n');
-	json_decref(root);
-	return r;
 }
 
 /* default_host - the provider's server for a protocol */
@@ -778,10 +668,10 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 		cli_msg("out of memory");
 		nfail++;
 	} else if (json) {
-		if (print_json(&d, nfail, nwarn, npass) != 0)
+		if (doc_print_json(&d, nfail, nwarn, npass) != 0)
 			nfail++;
 	} else {
-		print_text(&d, nfail, nwarn, npass);
+		doc_print_text(&d, nfail, nwarn, npass);
 	}
 	so2_secret_clear(&d.token);
 	so2_record_free(d.rec);

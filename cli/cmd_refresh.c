@@ -57,20 +57,6 @@ refresh_usage(FILE *fp)
 		"unused)\n", CLI_PROG, CLI_PROG);
 }
 
-/* number_arg - a whole number from min to max, or -1 */
-static long
-number_arg(const char *arg, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno != 0 || end == arg || *end != '\0' || v < min || v > max)
-		return -1;
-	return v;
-}
-
 /* refresh_one - refresh one account if due; its exit code */
 static int
 refresh_one(cli_ctx *ctx, so2_cache *cache, const char *account, const so2_get_opts *opts)
@@ -122,12 +108,12 @@ cmd_refresh(cli_ctx *ctx, int argc, char **argv)
 		if (c == OPT_ALL) {
 			all = 1;
 		} else if (c == OPT_WITHIN) {
-			if ((within = number_arg(optarg, 0, WITHIN_MAX)) < 0)
+			if (cli_number(optarg, 0, WITHIN_MAX, &within) != 0)
 				return cli_usage_error("refresh", "--if-expiring-within"
 						       " takes seconds, 0 to %ld, not \"%s\"",
 						       WITHIN_MAX, optarg);
 		} else if (c == OPT_KEEPALIVE) {
-			if ((days = number_arg(optarg, 1, KEEPALIVE_MAX)) < 0)
+			if (cli_number(optarg, 1, KEEPALIVE_MAX, &days) != 0)
 				return cli_usage_error("refresh", "--keepalive takes days,"
 						       " 1 to %ld, not \"%s\"",
 						       KEEPALIVE_MAX, optarg);

@@ -2,11 +2,12 @@
  * NAME
  *	doctor.h - sasl-oauth2 doctor: the checklist and its parts
  * DESCRIPTION
- *	cmd_doctor.c runs the checks in order and prints the checklist;
- *	doctor_probe.c is the live SMTP/IMAP probe (OpenSSL, TLS verified);
- *	doctor_postfix.c reads a Postfix configuration with postconf(1) and
- *	postmap(1). Every check adds one line: pass, info, warn, fail or
- *	skip, with a one-line fix for every warn and fail.
+ *	cmd_doctor.c runs the checks in order; doctor_probe.c is the live
+ *	SMTP/IMAP probe (the mail client, TLS verified); doctor_postfix.c
+ *	reads a Postfix configuration with postconf(1) and postmap(1);
+ *	doctor_report.c holds the checklist they all add to and prints it.
+ *	Every check adds one line: pass, info, warn, fail or skip, with a
+ *	one-line fix for every warn and fail.
  *
  *	The token is held in an so2_secret and never printed; only its
  *	claims (jwt.h) and so2_secret_describe() text are shown.
@@ -69,12 +70,18 @@ typedef struct doctor {
 	int nomem;
 } doctor;
 
-/* cmd_doctor.c */
+/* doctor_report.c */
+/* doc_add - append a line; fix (NULL: none) gets ACCOUNT filled in */
 void doc_add(doctor *d, doc_level level, const char *id, const char *fix,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-int doc_user_can(const doctor *d, const struct stat *st, int want);
+/* doc_apply_verdict - one line for a classified reply; a REFRESH verdict
+ *	marks the record stale */
 void doc_apply_verdict(doctor *d, const char *id, const char *what, const char *reply,
 		       const so2_diag_verdict *v);
+/* doc_print_text - the checklist for people, on stdout */
+void doc_print_text(const doctor *d, int nfail, int nwarn, int npass);
+/* doc_print_json - the checklist as one JSON object on stdout; 0 or -1 */
+int doc_print_json(const doctor *d, int nfail, int nwarn, int npass);
 
 /* doctor_probe.c */
 void doc_probe(doctor *d, const char *protocol, const char *hostport);
@@ -82,6 +89,5 @@ void doc_probe(doctor *d, const char *protocol, const char *hostport);
 /* doctor_postfix.c */
 int doc_postfix_detect(const doctor *d);
 void doc_postfix(doctor *d);
-int doc_run(const char *const argv[], char *out, size_t size);
 
 #endif

@@ -44,9 +44,9 @@
 #define VALUE_MAX	2048	/* bytes of one postconf value */
 #define MODULE_SCAN_MAX	(16 * 1024 * 1024)	/* bytes of a module file scanned */
 
-/* doc_run - run argv, stdout into out (size bytes, trimmed); exit status or -1 */
-int
-doc_run(const char *const argv[], char *out, size_t size)
+/* run_command - run argv, stdout into out (size bytes, trimmed); exit status or -1 */
+static int
+run_command(const char *const argv[], char *out, size_t size)
 {
 	int fds[2], status, devnull;
 	size_t n = 0;
@@ -108,7 +108,7 @@ postconf(const doctor *d, const char *param, char *out, size_t size)
 	argv[n++] = "-xh";
 	argv[n++] = param;
 	argv[n] = NULL;
-	return doc_run(argv, out, size);
+	return run_command(argv, out, size);
 }
 
 /* doc_postfix_detect - 1 when postconf finds a relay using SASL */
@@ -184,7 +184,7 @@ map_query(const doctor *d, const char *maps, const char *key, char *val, size_t 
 		argv[n++] = key;
 		argv[n++] = map;
 		argv[n] = NULL;
-		if (doc_run(argv, val, size) == 0)
+		if (run_command(argv, val, size) == 0)
 			return 1;
 	}
 	return 0;
@@ -431,7 +431,7 @@ doc_postfix(doctor *d)
 	argv[n++] = "-M";
 	argv[n++] = "smtp/unix";
 	argv[n] = NULL;
-	if (doc_run(argv, v, sizeof(v)) == 0 && v[0] != '\0') {
+	if (run_command(argv, v, sizeof(v)) == 0 && v[0] != '\0') {
 		char f[8][64];
 		int k = sscanf(v, "%63s %63s %63s %63s %63s", f[0], f[1], f[2], f[3], f[4]);
 

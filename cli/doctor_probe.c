@@ -51,8 +51,7 @@ static int
 split_hostport(const char *in, char *host, size_t size, unsigned *port)
 {
 	const char *colon;
-	char *end;
-	unsigned long v;
+	long v;
 
 	if (in[0] == '[') {
 		const char *close = strchr(in, ']');
@@ -69,8 +68,7 @@ split_hostport(const char *in, char *host, size_t size, unsigned *port)
 	}
 	if (colon == NULL)
 		return host[0] != '\0' ? 0 : -1;
-	v = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || v == 0 || v > 65535)
+	if (cli_number(colon + 1, 1, 65535, &v) != 0)
 		return -1;
 	*port = (unsigned)v;
 	return host[0] != '\0' ? 0 : -1;

@@ -7,15 +7,13 @@
  * DESCRIPTION
  *	Parses the global options up to the command name, initialises
  *	libcurl once, runs the command and checks that standard output
- *	was written. cli_exit_code() is the one place where an so2_status
- *	becomes an exit code (sysexits(3) values, see sasl-oauth2(1)).
+ *	was written. The exit codes are cli_exit_code()'s (report.c).
  * SEE ALSO
  *	sasl-oauth2(1), cli.h
  */
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,84 +44,6 @@ static const cli_cmd commands[] = {
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-/* cli_exit_code - the exit code of a status (the only such mapping) */
-int
-cli_exit_code(so2_status status)
-{
-	switch (status) {
-	case SO2_OK:
-		return EXIT_SUCCESS;
-	case SO2_ERR_PARAM:
-		return EX_USAGE;		/* 64 */
-	case SO2_ERR_NOTFOUND:
-	case SO2_ERR_RECORD:
-		return EX_NOINPUT;		/* 66 */
-	case SO2_ERR_OAUTH:
-		return EX_UNAVAILABLE;		/* 69 */
-	case SO2_ERR_IO:
-		return EX_IOERR;		/* 74 */
-	case SO2_ERR_TEMP:
-	case SO2_ERR_LOCK:
-		return EX_TEMPFAIL;		/* 75 */
-	case SO2_ERR_GRANT:
-		return EX_NOPERM;		/* 77: log in again */
-	case SO2_ERR_CONFIG:
-		return EX_CONFIG;		/* 78 */
-	case SO2_ERR_NOMEM:
-	case SO2_ERR_PENDING:
-	case SO2_ERR_SLOW_DOWN:
-	case SO2_ERR_PROTO:
-	case SO2_ERR_AUTH:
-		break;
-	}
-	return EXIT_FAILURE;
-}
-
-/* cli_global_option - take a global option; 1 when c was one */
-int
-cli_global_option(cli_ctx *ctx, int c, const char *arg)
-{
-	switch (c) {
-	case CLI_OPT_CONFIG:
-		ctx->config_path = arg;
-		return 1;
-	case CLI_OPT_STORE:
-		ctx->store_dir = arg;
-		return 1;
-	case CLI_OPT_CA_FILE:
-		ctx->ca_file = arg;
-		return 1;
-	case 'v':
-		ctx->verbose++;
-		return 1;
-	case 'h':
-		ctx->help = 1;
-		return 1;
-	case CLI_OPT_VERSION:
-		ctx->version = 1;
-		return 1;
-	}
-	return 0;
-}
-
-/* cli_usage_error - say what is wrong with the command line; EX_USAGE */
-int
-cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fmt != NULL && *fmt != '\0') {
-		fprintf(stderr, "%s: ", CLI_PROG);
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fputc('\n', stderr);
-	}
-	fprintf(stderr, "Try '%s%s%s --help'.\n", CLI_PROG, cmd ? " " : "",
-		cmd ? cmd : "");
-	return EX_USAGE;
-}
 
 /* usage - the general help text */
 static void

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	doctor_report.c - doctor's checklist: its lines, verdicts, and output
+ * DESCRIPTION
+ *	Every check of doctor (cmd_doctor.c, doctor_probe.c,
+ *	doctor_postfix.c) adds its line here (doc_add): a level, a stable
+ *	id, the text, and a fix for every warn and fail with ACCOUNT filled
+ *	in. A server reply classified by diagnose.h becomes one line with
+ *	doc_apply_verdict, which also marks the record stale when the reply
+ *	says the token is (as the module does). The checklist is printed
+ *	for people or as one JSON object.
+ * DIAGNOSTICS
+ *	Out of memory while adding: the line is dropped and d->nomem set.
+ * SEE ALSO
+ *	doctor.h, diagnose.h, sasl-oauth2-troubleshooting(7)
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "doctor.h"
+
+static const char *const level_names[] = { "pass", "info", "warn", "fail", "skip" };
+
+/* doc_add - append a check */
+void
+doc_add(doctor *d, doc_level level, const char *id, const char *fix, const char *fmt, ...)
+{
+	doc_check *c;
+	va_list ap;
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 32;
+		doc_check *p = realloc(d->checks, cap * sizeof(*p));
+
+		if (p == NULL) {
+			d->nomem = 1;
+			return;
+		}
+		d->checks = p;
+		d->cap = cap;
+	}
+	c = &d->checks[d->n++];
+	c->level = level;
+	so2_format(c->id, sizeof(c->id), "%s", id);
+	va_start(ap, fmt);
+	vsnprintf(c->text, sizeof(c->text), fmt, ap);
+	va_end(ap);
+	so2_format(c->fix, sizeof(c->fix), "%s", fix != NULL ? fix : "");
+	so2_diag_fill(c->fix, sizeof(c->fix), "ACCOUNT", d->account);
+}
+
+/* doc_apply_verdict - one checklist line for a classified reply; act on the record */
+void
+doc_apply_verdict(doctor *d, const char *id, const char *what, const char *reply,
+		  const so2_diag_verdict *v)
+{
+	doc_level level = v->action == SO2_DIAG_SUCCESS ? DOC_PASS
+	    : v->action == SO2_DIAG_RETRY ? DOC_WARN : DOC_FAIL;
+	char fix[DOC_TEXT_MAX];
+	const char *effect = "";
+	so2_err err;
+
+	so2_format(fix, sizeof(fix), "%s", v->fix);
+	so2_diag_fill(fix, sizeof(fix), "MAILBOX", d->sasl_user);
+	if (v->action == SO2_DIAG_REFRESH && d->rec != NULL && d->cache != NULL) {
+		so2_err_clear(&err);
+		effect = so2_cache_mark_stale(d->cache, d->account, v->cause, &err) == SO2_OK
+		    ? " [the record is marked: the next use refreshes the token]"
+		    : " [the record could not be marked stale]";
+	} else if (v->action == SO2_DIAG_KEEP) {
+		effect = " [nothing refreshed or invalidated]";
+	}
+	if (level == DOC_PASS)
+		doc_add(d, level, id, NULL, "%s: %s", what, reply);
+	else
+		doc_add(d, level, id, fix, "%s: %s => %s (%s: %s)%s", what, reply, v->cause, v->id,
+			so2_diag_action_name(v->action), effect);
+}
+
+/* doc_print_text - the checklist for people */
+void
+doc_print_text(const doctor *d, int nfail, int nwarn, int npass)
+{
+	size_t i;
+
+	printf("sasl-oauth2 doctor %s (runtime user %s, user= %s)\n", d->account, d->run_user,
+	       d->sasl_user);
+	for (i = 0; i < d->n; i++) {
+		printf("[%s] %s\n", level_names[d->checks[i].level], d->checks[i].text);
+		if (d->checks[i].fix[0] != '\0')
+			printf("       fix: %s\n", d->checks[i].fix);
+	}
+	printf("%d passed, %d warning%s, %d failed\n", npass, nwarn, nwarn == 1 ? "" : "s",
+	       nfail);
+}
+
+/* doc_print_json - the checklist as data */
+int
+doc_print_json(const doctor *d, int nfail, int nwarn, int npass)
+{
+	json_t *root, *arr, *o;
+	size_t i;
+	int r;
+
+	root = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:b}", "account", d->account,
+			 "runtime_user", d->run_user, "sasl_user", d->sasl_user, "passed", npass,
+			 "warnings", nwarn, "failed", nfail, "ok", nfail == 0);
+	arr = json_array();
+	if (root == NULL || arr == NULL) {
+		json_decref(root);
+		json_decref(arr);
+		return -1;
+	}
+	for (i = 0; i < d->n; i++) {
+		o = json_pack("{s:s, s:s, s:s}", "id", d->checks[i].id, "status",
+			      level_names[d->checks[i].level], "text", d->checks[i].text);
+		if (o != NULL && d->checks[i].fix[0] != '\0')
+			json_object_set_new(o, "fix", json_string(d->checks[i].fix));
+		if (o == NULL || json_array_append_new(arr, o) != 0) {
+			json_decref(arr);
+			json_decref(root);
+			return -1;
+		}
+	}
+	json_object_set_new(root, "checks", arr);
+	r = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(root);
+	return r;
+}

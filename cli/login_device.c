@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	login_device.c - login with the device authorization grant (RFC 8628)
+ * DESCRIPTION
+ *	The device authorization request, then the code and the address to
+ *	enter it at, printed on standard error (server text made
+ *	printable), then polling the token endpoint every interval seconds
+ *	(3.4, 3.5): authorization_pending keeps polling, slow_down adds 5
+ *	seconds, expired_token and access_denied end the login, and so does
+ *	the device code's expires_in. Transient failures back off (doubling,
+ *	at most POLL_BACKOFF_MAX, or the server's Retry-After). Ctrl-C ends
+ *	a wait at once; during a request it keeps its default action.
+ * SEE ALSO
+ *	login.h, RFC 8628, endpoint.h
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/secret.h"
+#include "base/text.h"
+
+#include "login.h"
+
+#define POLL_INTERVAL_DEFAULT	5	/* seconds, RFC 8628 3.2 */
+#define POLL_SLOW_DOWN		5	/* seconds added by slow_down, 3.5 */
+#define POLL_BACKOFF_MAX	60	/* seconds between polls at most */
+#define DEVICE_LIFETIME_DEFAULT	900	/* seconds, when expires_in is 0 */
+#define SHOW_MAX		1024	/* bytes of server text shown */
+
+/* poll_token - poll until the user signed in or the login ends */
+static so2_status
+poll_token(cli_ctx *ctx, const so2_http_conf *hc, const so2_record *client,
+	   const so2_device_auth *da, so2_token_reply *rep, so2_oauth_error *oerr,
+	   so2_err *err)
+{
+	long interval, lifetime, wait;
+	time_t deadline, now;
+	so2_status result;
+
+	interval = da->interval > 0 ? da->interval : POLL_INTERVAL_DEFAULT;
+	lifetime = da->expires_in > 0 ? da->expires_in : DEVICE_LIFETIME_DEFAULT;
+	deadline = time(NULL) + lifetime;
+	for (;;) {
+		now = time(NULL);
+		if (now >= deadline)
+			return so2_err_set(err, SO2_ERR_GRANT,
+					   "the code expired (after %ld s) before "
+					   "the sign-in was completed; run the "
+					   "login command again", lifetime);
+		wait = interval;
+		if (wait > deadline - now)
+			wait = (long)(deadline - now);
+		if (cli_wait_seconds(wait) != 0)
+			return SO2_ERR_PENDING;		/* interrupted */
+		cli_catch_signals(0);
+		result = so2_device_poll(hc, client, &da->device_code, rep, oerr, err);
+		cli_catch_signals(1);
+		switch (result) {
+		case SO2_OK:
+			return SO2_OK;
+		case SO2_ERR_PENDING:
+			cli_verbose(ctx, "authorization pending");
+			break;
+		case SO2_ERR_SLOW_DOWN:
+			interval += POLL_SLOW_DOWN;
+			cli_verbose(ctx, "slow_down: polling every %ld s now",
+				    interval);
+			break;
+		case SO2_ERR_TEMP:
+			interval = interval * 2 > POLL_BACKOFF_MAX ?
+			    POLL_BACKOFF_MAX : interval * 2;
+			if (oerr->retry_after > interval &&
+			    oerr->retry_after <= POLL_BACKOFF_MAX)
+				interval = oerr->retry_after;
+			cli_msg("%s; trying again in %ld s", err->msg, interval);
+			break;
+		default:
+			return result;
+		}
+		so2_token_reply_clear(rep);
+	}
+}
+
+/* cli_grant_device - the device authorization grant, up to the token reply */
+so2_status
+cli_grant_device(const cli_login *l, so2_token_reply *rep, so2_oauth_error *oerr,
+		 so2_err *err)
+{
+	so2_device_auth da;
+	char show[SHOW_MAX], desc[64];
+	so2_status result;
+
+	memset(&da, 0, sizeof(da));
+	result = so2_device_authorize(l->hc, l->plan->device_authorization_endpoint,
+				      l->plan->client_id, l->plan->scope, &da, oerr, err);
+	if (result != SO2_OK)
+		goto out;
+	cli_catch_signals(1);	/* until the next request */
+	fprintf(stderr, "To sign in, open %s", so2_printable(da.verification_uri,
+							       show, sizeof(show)));
+	fprintf(stderr, " and enter the code %s\n",
+		so2_printable(da.user_code, show, sizeof(show)));
+	if (da.verification_uri_complete != NULL)
+		fprintf(stderr, "(or open %s)\n",
+			so2_printable(da.verification_uri_complete, show,
+				       sizeof(show)));
+	if (da.message != NULL)
+		fprintf(stderr, "%s\n", so2_printable(da.message, show, sizeof(show)));
+	cli_verbose(l->ctx, "device code %s, poll every %ld s, expires in %ld s",
+		    so2_secret_describe(da.device_code.data, da.device_code.len,
+					desc, sizeof(desc)),
+		    da.interval, da.expires_in);
+	fprintf(stderr, "Waiting for the sign-in as %s (Ctrl-C to cancel)...\n",
+		l->req->account);
+	result = poll_token(l->ctx, l->hc, l->client, &da, rep, oerr, err);
+	cli_catch_signals(0);
+out:
+	so2_device_auth_clear(&da);
+	return result;
+}
