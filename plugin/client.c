@@ -6,9 +6,10 @@
  *	sasl_client_plug_init (Cyrus SASL saslplug.h)
  * DESCRIPTION
  *	Init (runs before Postfix chroots and drops privileges): read the
- *	configuration, open the token store and read the CA bundle. A
- *	broken configuration does not unregister the mechanisms: it is
- *	reported at every attempt instead.
+ *	configuration, open the token store and read the CA bundle's bytes.
+ *	libcurl's global initialisation (and with it OpenSSL's) waits for
+ *	the first token request. A broken configuration does not unregister
+ *	the mechanisms: it is reported at every attempt instead.
  *
  *	The exchange, one state machine per connection:
  *	S0, nothing sent (first step, whatever the server sent): get the
@@ -626,6 +627,21 @@ init_curl(void)
 	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+/* net_init - libcurl's global initialisation, at the first token request
+ *	Not at init: it initialises OpenSSL (configuration, algorithms),
+ *	most of what init cost after the loading itself, and a process that
+ *	only sends cached or literal tokens never needs it (cache.h
+ *	so2_cache_set_net_init). */
+static so2_status
+net_init(so2_err *err)
+{
+	pthread_once(&curl_once, init_curl);
+	if (curl_init_result != CURLE_OK)
+		return so2_err_set(err, SO2_ERR_CONFIG, "libcurl initialisation failed: %s",
+				   curl_easy_strerror(curl_init_result));
+	return SO2_OK;
+}
+
 /* conf_must_exist - 1 when the configuration file was named (SASL_OAUTH2_CONF)
  *	Only the built-in default may be missing (sasl-oauth2.conf(5)); a
  *	named file that is not there is an error, as in the command. */
@@ -650,14 +666,10 @@ so2_core_client_plug_init(const sasl_utils_t *utils, int max_version, int *out_v
 
 	if (max_version < SASL_CLIENT_PLUG_VERSION)
 		return SASL_BADVERS;
-	pthread_once(&curl_once, init_curl);
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return SASL_NOMEM;
 	so2_err_clear(&g->conf_err);
-	if (curl_init_result != CURLE_OK)
-		so2_err_set(&g->conf_err, SO2_ERR_CONFIG, "libcurl initialisation failed: %s",
-			    curl_easy_strerror(curl_init_result));
-	else if (so2_config_load(NULL, conf_must_exist(), &g->conf, &g->conf_err) != SO2_OK)
+	if (so2_config_load(NULL, conf_must_exist(), &g->conf, &g->conf_err) != SO2_OK)
 		g->conf = NULL;
 	if (g->conf == NULL && (g->conf = so2_config_defaults()) == NULL) {
 		free(g);
@@ -669,6 +681,7 @@ so2_core_client_plug_init(const sasl_utils_t *utils, int max_version, int *out_v
 		free(g);
 		return SASL_NOMEM;
 	}
+	so2_cache_set_net_init(g->cache, net_init);
 	if (g->conf_err.status != SO2_OK) {
 		/* conn is NULL at init: this goes to syslog (SASL common.c). */
 		so2_format(line, sizeof(line), "sasl-oauth2: %s", g->conf_err.msg);

@@ -87,6 +87,7 @@ struct so2_cache {
 	size_t ca_blob_len;
 	so2_err ca_err;		/* CA bundle problem, reported at refresh */
 	so2_http_conf http;
+	so2_net_init_fn net_init;	/* before a token request, or NULL */
 };
 
 /* read_small_file - read a whole file of at most max bytes (base/file.h)
@@ -194,6 +195,13 @@ so2_cache_close(so2_cache *c)
 	so2_store_close(c->store);
 	free(c->ca_blob);
 	free(c);
+}
+
+/* so2_cache_set_net_init - what runs before a token endpoint request */
+void
+so2_cache_set_net_init(so2_cache *c, so2_net_init_fn fn)
+{
+	c->net_init = fn;
 }
 
 /* so2_cache_http - HTTP settings */
@@ -475,6 +483,8 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, const char *nowrite
 	if (c->ca_blob == NULL && c->ca_err.status != SO2_OK)
 		return so2_err_set(err, SO2_ERR_CONFIG, "account %s: cannot refresh: %s",
 				   r->account, c->ca_err.msg);
+	if (c->net_init != NULL && (result = c->net_init(err)) != SO2_OK)
+		return so2_err_prefix(err, "account %s: cannot refresh", r->account);
 	/* Relative credential paths name files in the record's store,
 	 * reached through its descriptor even after a chroot. */
 	hc = c->http;

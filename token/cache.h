@@ -82,6 +82,20 @@ so2_status so2_cache_open(const so2_config *conf, so2_cache **out,
 /* so2_cache_close - free; NULL ok */
 void so2_cache_close(so2_cache *c);
 
+/* so2_net_init_fn - a process-wide initialisation before network use */
+typedef so2_status (*so2_net_init_fn)(so2_err *err);
+
+/*
+ * so2_cache_set_net_init - fn runs before every token endpoint request
+ *	For an owner that defers libcurl's global initialisation (the SASL
+ *	core: a process that only uses cached tokens never pays it) until
+ *	the first refresh. fn must be cheap after its first success
+ *	(pthread_once). Its error fails the refresh (as SO2_ERR_CONFIG,
+ *	the record untouched). NULL: nothing runs (the command initialises
+ *	libcurl in main).
+ */
+void so2_cache_set_net_init(so2_cache *c, so2_net_init_fn fn);
+
 /* so2_cache_http - the HTTP settings the cache uses (CA blob, timeouts) */
 const so2_http_conf *so2_cache_http(const so2_cache *c);
 
