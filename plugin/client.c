@@ -606,14 +606,13 @@ static const unsigned long required_prompts[] = { SASL_CB_AUTHNAME, SASL_CB_LIST
 
 static sasl_client_plug_t plugins[] = {
 	{
-		"XOAUTH2", 0, SASL_SEC_NOANONYMOUS | SASL_SEC_PASS_CREDENTIALS,
-		SASL_FEAT_WANT_CLIENT_FIRST, required_prompts, NULL, xoauth2_new,
-		mech_step, mech_dispose, mech_free, NULL, NULL, NULL
+		"XOAUTH2", 0, SO2_XOAUTH2_SECURITY, SO2_XOAUTH2_FEATURES, required_prompts,
+		NULL, xoauth2_new, mech_step, mech_dispose, mech_free, NULL, NULL, NULL
 	},
 	{
-		"OAUTHBEARER", 0, SASL_SEC_NOANONYMOUS | SASL_SEC_PASS_CREDENTIALS,
-		SASL_FEAT_WANT_CLIENT_FIRST | SASL_FEAT_ALLOWS_PROXY, required_prompts, NULL,
-		oauthbearer_new, mech_step, mech_dispose, mech_free, NULL, NULL, NULL
+		"OAUTHBEARER", 0, SO2_OAUTHBEARER_SECURITY, SO2_OAUTHBEARER_FEATURES,
+		required_prompts, NULL, oauthbearer_new, mech_step, mech_dispose, mech_free,
+		NULL, NULL, NULL
 	},
 };
 

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	plugin.c - the thin SASL module: loads the core at client init
+ *	plugin.c - the thin SASL module: loads the core when it is needed
  * SYNOPSIS
  *	libsasl-oauth2.so in libsasl2's plugin directory
  * DESCRIPTION
@@ -8,23 +8,38 @@
  *	links nothing but libc, so server programs that load every module
  *	of the directory (sasl_server_init) map no libcurl or OpenSSL.
  *
- *	At client init it dlopens the core (SO2_CORE_PATH, or
- *	$SASL_OAUTH2_CORE when the process is not set-id) with
- *	RTLD_NODELETE and lets the core register the mechanisms.
+ *	The core (SO2_CORE_PATH, or $SASL_OAUTH2_CORE when the process is
+ *	not set-id) is dlopened with RTLD_NODELETE, at one of two moments
+ *	(doc/internals/loading.md says why):
+ *	- at client init, when the process may lose access to files after
+ *	  init: it runs as root, or holds CAP_SYS_CHROOT, CAP_SETUID or
+ *	  CAP_SETGID (Postfix's smtp: init as root, then chroot and
+ *	  setuid). The core then registers the mechanisms itself, as it
+ *	  did before;
+ *	- else at the first mech_new of XOAUTH2 or OAUTHBEARER: the module
+ *	  registers both mechanisms with stand-ins that load and initialise
+ *	  the core once (under a mutex: threads) and hand every call over to
+ *	  the core's mechanism. A client that never selects them maps
+ *	  nothing but this module.
+ *	$SASL_OAUTH2_LOAD ("init" or "use"), honoured when the process is
+ *	not set-id, forces one of the two (tests, packagers).
  *
  *	When the core cannot be loaded the mechanisms XOAUTH2 and
  *	OAUTHBEARER are still registered, and every attempt to use them
  *	fails with the loader's reason, so the administrator sees why
  *	instead of "no mechanism available".
  * SEE ALSO
- *	core.h, plugin/client.c, sasl-oauth2(8)
+ *	core.h, plugin/client.c, doc/internals/loading.md, sasl-oauth2(8)
  */
 #include "config.h"
 
 #include <dlfcn.h>
+#include <linux/capability.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <sasl/sasl.h>
@@ -34,8 +49,31 @@
 
 #define SO2_EXPORT __attribute__((visibility("default")))
 
+enum mech_id { MECH_XOAUTH2, MECH_OAUTHBEARER, MECH_COUNT };
+
+static const char *const mech_names[MECH_COUNT] = { "XOAUTH2", "OAUTHBEARER" };
+
 /* Why the core is not there; reported at every attempt. */
 static char load_error[1024];
+
+/*
+ * Loading at first use. Guarded by core_mu: the core's mechanisms once
+ * its init ran (NULL before, and again after sasl_client_done freed
+ * them), the number of stand-ins freed since, and the plugin version
+ * libsasl2 offered at init.
+ */
+static pthread_mutex_t core_mu = PTHREAD_MUTEX_INITIALIZER;
+static sasl_client_plug_t *core_mech[MECH_COUNT];
+static int stand_ins_freed;
+static int offered_version;
+
+/* report_load_error - seterror and log the loader's reason */
+static void
+report_load_error(const sasl_utils_t *utils, const char *msg)
+{
+	utils->seterror(utils->conn, SASL_NOLOG, "%s", msg);
+	utils->log(utils->conn, SASL_LOG_ERR, "%s", msg);
+}
 
 /* fallback_mech_new - fail the attempt, saying why the core is missing */
 static int
@@ -43,8 +81,7 @@ fallback_mech_new(void *glob, sasl_client_params_t *params, void **conn)
 {
 	(void)glob;
 	*conn = NULL;
-	params->utils->seterror(params->utils->conn, SASL_NOLOG, "%s", load_error);
-	params->utils->log(params->utils->conn, SASL_LOG_ERR, "%s", load_error);
+	report_load_error(params->utils, load_error);
 	return SASL_FAIL;
 }
 
@@ -60,16 +97,22 @@ fallback_mech_step(void *conn, sasl_client_params_t *params, const char *in, uns
 	return SASL_FAIL;
 }
 
-static const unsigned long fallback_prompts[] = { SASL_CB_AUTHNAME, SASL_CB_LIST_END };
+static const unsigned long required_prompts[] = { SASL_CB_AUTHNAME, SASL_CB_LIST_END };
 
 static sasl_client_plug_t fallback_plugins[] = {
-	{ "XOAUTH2", 0, SASL_SEC_NOANONYMOUS | SASL_SEC_PASS_CREDENTIALS,
-	  SASL_FEAT_WANT_CLIENT_FIRST, fallback_prompts, NULL, fallback_mech_new,
-	  fallback_mech_step, NULL, NULL, NULL, NULL, NULL },
-	{ "OAUTHBEARER", 0, SASL_SEC_NOANONYMOUS | SASL_SEC_PASS_CREDENTIALS,
-	  SASL_FEAT_WANT_CLIENT_FIRST | SASL_FEAT_ALLOWS_PROXY, fallback_prompts, NULL,
+	{ "XOAUTH2", 0, SO2_XOAUTH2_SECURITY, SO2_XOAUTH2_FEATURES, required_prompts, NULL,
 	  fallback_mech_new, fallback_mech_step, NULL, NULL, NULL, NULL, NULL },
+	{ "OAUTHBEARER", 0, SO2_OAUTHBEARER_SECURITY, SO2_OAUTHBEARER_FEATURES,
+	  required_prompts, NULL, fallback_mech_new, fallback_mech_step, NULL, NULL, NULL,
+	  NULL, NULL },
 };
+
+/* set_id - is the process set-user-id or set-group-id? */
+static int
+set_id(void)
+{
+	return getuid() != geteuid() || getgid() != getegid();
+}
 
 /* core_path - the core file to load */
 static const char *
@@ -77,11 +120,242 @@ core_path(void)
 {
 	const char *env;
 
-	if (getuid() == geteuid() && getgid() == getegid()
-	    && (env = getenv(SO2_CORE_ENV)) != NULL && *env != '\0')
+	if (!set_id() && (env = getenv(SO2_CORE_ENV)) != NULL && *env != '\0')
 		return env;
 	return SO2_CORE_PATH;
 }
+
+/* may_lose_access - may the process chroot or change its ids after init?
+ *	Root, or a process holding CAP_SYS_CHROOT, CAP_SETUID or CAP_SETGID
+ *	(capget(2): effective set). Files reachable now may not be then. */
+static int
+may_lose_access(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	const int caps[] = { CAP_SYS_CHROOT, CAP_SETUID, CAP_SETGID };
+	size_t i;
+
+	if (geteuid() == 0)
+		return 1;
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return 1;	/* unknown: load now, as before */
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (data[caps[i] / 32].effective & (1U << (caps[i] % 32)))
+			return 1;
+	return 0;
+}
+
+/* load_at_init - load the core at init (1) or at first use (0)? */
+static int
+load_at_init(void)
+{
+	const char *env = set_id() ? NULL : getenv(SO2_LOAD_ENV);
+
+	if (env != NULL && strcmp(env, "init") == 0)
+		return 1;
+	if (env != NULL && strcmp(env, "use") == 0)
+		return 0;
+	return may_lose_access();
+}
+
+/* load_core - dlopen the core and find its entry; NULL with load_error set */
+static sasl_client_plug_init_t *
+load_core(void)
+{
+	sasl_client_plug_init_t *init = NULL;
+	const char *path = core_path();
+	const char *why;
+	void *handle;
+
+	/* Never unloaded: libcurl must not be (libcurl curl_global_cleanup). */
+	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	if (handle != NULL) {
+		*(void **)&init = dlsym(handle, SO2_CORE_ENTRY);
+		if (init != NULL)
+			return init;
+		why = "entry point missing (wrong version of the core?)";
+	} else {
+		why = dlerror();
+	}
+	snprintf(load_error, sizeof(load_error),
+		 "sasl-oauth2: cannot load the core module %s: %s; reinstall sasl-oauth2",
+		 path, why ? why : "unknown reason");
+	return NULL;
+}
+
+/* core_init - load and initialise the core once; 0, or -1 with load_error
+ *	Called with core_mu held. */
+static int
+core_init(const sasl_utils_t *utils)
+{
+	sasl_client_plug_init_t *init = load_core();
+	sasl_client_plug_t *list = NULL;
+	int version = 0, count = 0, i, j, r;
+
+	if (init == NULL)
+		return -1;
+	r = init(utils, offered_version, &version, &list, &count);
+	if (r != SASL_OK || list == NULL) {
+		snprintf(load_error, sizeof(load_error), "sasl-oauth2: the core module could not"
+			 " initialise (SASL result %d)", r);
+		return -1;
+	}
+	for (i = 0; i < MECH_COUNT; i++)
+		for (j = 0; j < count; j++)
+			if (strcmp(list[j].mech_name, mech_names[i]) == 0)
+				core_mech[i] = &list[j];
+	stand_ins_freed = 0;
+	return 0;
+}
+
+/* core_for - the core's mechanism id, loading the core first; NULL on failure
+ *	*why gets the loader's reason (size bytes). */
+static sasl_client_plug_t *
+core_for(enum mech_id id, const sasl_utils_t *utils, char *why, size_t size)
+{
+	sasl_client_plug_t *m;
+
+	pthread_mutex_lock(&core_mu);
+	if (core_mech[id] == NULL && core_init(utils) == 0 && core_mech[id] == NULL)
+		snprintf(load_error, sizeof(load_error), "sasl-oauth2: the core module does not"
+			 " offer %s (wrong version of the core?)", mech_names[id]);
+	m = core_mech[id];
+	if (m == NULL)
+		snprintf(why, size, "%s", load_error);
+	pthread_mutex_unlock(&core_mu);
+	return m;
+}
+
+/* stand_in_new - mech_new at first use: load the core, then hand over */
+static int
+stand_in_new(enum mech_id id, sasl_client_params_t *params, void **conn)
+{
+	char why[sizeof(load_error)];
+	sasl_client_plug_t *m = core_for(id, params->utils, why, sizeof(why));
+
+	*conn = NULL;
+	if (m == NULL) {
+		report_load_error(params->utils, why);
+		return SASL_FAIL;
+	}
+	return m->mech_new(m->glob_context, params, conn);
+}
+
+/* stand_in_step - hand a step over to the core (mech_new succeeded) */
+static int
+stand_in_step(enum mech_id id, void *conn, sasl_client_params_t *params, const char *in,
+	      unsigned inlen, sasl_interact_t **prompts, const char **out, unsigned *outlen,
+	      sasl_out_params_t *oparams)
+{
+	sasl_client_plug_t *m = core_mech[id];
+
+	if (m == NULL) {
+		*out = NULL;
+		*outlen = 0;
+		return SASL_FAIL;
+	}
+	return m->mech_step(conn, params, in, inlen, prompts, out, outlen, oparams);
+}
+
+/* stand_in_dispose - hand the connection's end over to the core */
+static void
+stand_in_dispose(enum mech_id id, void *conn, const sasl_utils_t *utils)
+{
+	sasl_client_plug_t *m = core_mech[id];
+
+	if (m != NULL && conn != NULL && m->mech_dispose != NULL)
+		m->mech_dispose(conn, utils);
+}
+
+/* stand_in_free - sasl_client_done: free the core's mechanism, if loaded
+ *	Once both stand-ins are freed the core's mechanisms are gone: a new
+ *	sasl_client_init initialises the core again at first use. */
+static void
+stand_in_free(enum mech_id id, const sasl_utils_t *utils)
+{
+	sasl_client_plug_t *m;
+	int i;
+
+	pthread_mutex_lock(&core_mu);
+	m = core_mech[id];
+	if (m != NULL && m->mech_free != NULL)
+		m->mech_free(m->glob_context, utils);
+	if (++stand_ins_freed >= MECH_COUNT) {
+		for (i = 0; i < MECH_COUNT; i++)
+			core_mech[i] = NULL;
+		stand_ins_freed = 0;
+	}
+	pthread_mutex_unlock(&core_mu);
+}
+
+static int
+xoauth2_new(void *glob, sasl_client_params_t *params, void **conn)
+{
+	(void)glob;
+	return stand_in_new(MECH_XOAUTH2, params, conn);
+}
+
+static int
+oauthbearer_new(void *glob, sasl_client_params_t *params, void **conn)
+{
+	(void)glob;
+	return stand_in_new(MECH_OAUTHBEARER, params, conn);
+}
+
+static int
+xoauth2_step(void *conn, sasl_client_params_t *params, const char *in, unsigned inlen,
+	     sasl_interact_t **prompts, const char **out, unsigned *outlen,
+	     sasl_out_params_t *oparams)
+{
+	return stand_in_step(MECH_XOAUTH2, conn, params, in, inlen, prompts, out, outlen,
+			     oparams);
+}
+
+static int
+oauthbearer_step(void *conn, sasl_client_params_t *params, const char *in, unsigned inlen,
+		 sasl_interact_t **prompts, const char **out, unsigned *outlen,
+		 sasl_out_params_t *oparams)
+{
+	return stand_in_step(MECH_OAUTHBEARER, conn, params, in, inlen, prompts, out, outlen,
+			     oparams);
+}
+
+static void
+xoauth2_dispose(void *conn, const sasl_utils_t *utils)
+{
+	stand_in_dispose(MECH_XOAUTH2, conn, utils);
+}
+
+static void
+oauthbearer_dispose(void *conn, const sasl_utils_t *utils)
+{
+	stand_in_dispose(MECH_OAUTHBEARER, conn, utils);
+}
+
+static void
+xoauth2_free(void *glob, const sasl_utils_t *utils)
+{
+	(void)glob;
+	stand_in_free(MECH_XOAUTH2, utils);
+}
+
+static void
+oauthbearer_free(void *glob, const sasl_utils_t *utils)
+{
+	(void)glob;
+	stand_in_free(MECH_OAUTHBEARER, utils);
+}
+
+/* The stand-ins: the core's names, flags and prompts (core.h). */
+static sasl_client_plug_t stand_ins[] = {
+	{ "XOAUTH2", 0, SO2_XOAUTH2_SECURITY, SO2_XOAUTH2_FEATURES, required_prompts, NULL,
+	  xoauth2_new, xoauth2_step, xoauth2_dispose, xoauth2_free, NULL, NULL, NULL },
+	{ "OAUTHBEARER", 0, SO2_OAUTHBEARER_SECURITY, SO2_OAUTHBEARER_FEATURES,
+	  required_prompts, NULL, oauthbearer_new, oauthbearer_step, oauthbearer_dispose,
+	  oauthbearer_free, NULL, NULL, NULL },
+};
 
 /* sasl_client_plug_init - libsasl2's entry point (saslplug.h) */
 SO2_EXPORT int sasl_client_plug_init(const sasl_utils_t *utils, int max_version,
@@ -93,31 +367,24 @@ sasl_client_plug_init(const sasl_utils_t *utils, int max_version, int *out_versi
 		      sasl_client_plug_t **pluglist, int *plugcount)
 {
 	sasl_client_plug_init_t *init;
-	const char *path = core_path();
-	const char *why;
-	void *handle;
 
 	if (max_version < SASL_CLIENT_PLUG_VERSION) {
 		utils->log(NULL, SASL_LOG_ERR, "sasl-oauth2: libsasl2 client plugin version"
 			   " too old");
 		return SASL_BADVERS;
 	}
-	/* Never unloaded: libcurl must not be (libcurl curl_global_cleanup). */
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-	if (handle != NULL) {
-		*(void **)&init = dlsym(handle, SO2_CORE_ENTRY);
-		if (init != NULL)
-			return init(utils, max_version, out_version, pluglist, plugcount);
-		why = "entry point missing (wrong version of the core?)";
-	} else {
-		why = dlerror();
-	}
-	snprintf(load_error, sizeof(load_error),
-		 "sasl-oauth2: cannot load the core module %s: %s; reinstall sasl-oauth2",
-		 path, why ? why : "unknown reason");
-	utils->log(NULL, SASL_LOG_ERR, "%s", load_error);
 	*out_version = SASL_CLIENT_PLUG_VERSION;
+	*plugcount = MECH_COUNT;
+	if (!load_at_init()) {
+		pthread_mutex_lock(&core_mu);
+		offered_version = max_version;
+		pthread_mutex_unlock(&core_mu);
+		*pluglist = stand_ins;
+		return SASL_OK;
+	}
+	if ((init = load_core()) != NULL)
+		return init(utils, max_version, out_version, pluglist, plugcount);
+	utils->log(NULL, SASL_LOG_ERR, "%s", load_error);
 	*pluglist = fallback_plugins;
-	*plugcount = 2;
 	return SASL_OK;
 }

@@ -1,19 +1,74 @@
 #!/bin/bash
-# plugin-thin.sh - a SASL *server* process with our module in its plugin
-# path maps no libcurl and no OpenSSL; a client process does (the core is
-# loaded at client init). Issue: "the module is thin".
+# plugin-thin.sh - what the module maps, and when (issue 12, "pay only when
+# used"; doc/internals/loading.md):
+#   - a SASL *server* process with our module in its plugin path maps no
+#     libcurl and no OpenSSL;
+#   - a client that may lose access to files after init (root, like
+#     Postfix's smtp before its chroot; or SASL_OAUTH2_LOAD=init; or a
+#     non-root process holding CAP_SYS_CHROOT) loads the core at init;
+#   - an unprivileged client that never selects XOAUTH2 or OAUTHBEARER maps
+#     nothing but the module; one that selects XOAUTH2 loads the core at
+#     that moment and the exchange works; a missing core is reported at
+#     the attempt.
 . "${top_srcdir:-.}/tests/lib/common.sh"
 t_tmpdir
 t_plugin_env
 echo "store_dir = $T/store" > "$SASL_OAUTH2_CONF"
+chmod 644 "$SASL_OAUTH2_CONF"
 mkdir -p "$T/store"
+PROBE=$top_builddir/tests/sasl-server-init
+HEAVY="libcurl libssl libcrypto libjansson sasl-oauth2-core"
+TOKEN=$(printf 'x%.0s' $(seq 1 64))
 
-maps=$("$top_builddir/tests/sasl-server-init") || t_fail "sasl_server_init failed"
+# unpriv CMD... - run CMD as an unprivileged user (nobody when we are root)
+unpriv() {
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups -- "$@"
+	else
+		"$@"
+	fi
+}
+
+maps=$("$PROBE") || t_fail "sasl_server_init failed"
 t_contains "$maps" "libsasl-oauth2.so" "server maps our module (else the test proves nothing)"
-for lib in libcurl libssl libcrypto libjansson sasl-oauth2-core; do
+for lib in $HEAVY; do
 	t_not_contains "$maps" "$lib" "objects mapped by a SASL server process"
 done
-maps=$("$top_builddir/tests/sasl-server-init" client) || t_fail "sasl_client_init failed"
-t_contains "$maps" "sasl-oauth2-core.so" "client process loads the core"
-t_contains "$maps" "libcurl" "client process maps libcurl through the core"
-echo "PASS: server maps no libcurl/OpenSSL; client loads the core"
+
+maps=$(SASL_OAUTH2_LOAD=init "$PROBE" client) || t_fail "sasl_client_init failed"
+t_contains "$maps" "sasl-oauth2-core.so" "client with SASL_OAUTH2_LOAD=init loads the core at init"
+t_contains "$maps" "libcurl" "client with SASL_OAUTH2_LOAD=init maps libcurl through the core"
+
+if [ "$(id -u)" -eq 0 ]; then
+	maps=$("$PROBE" client) || t_fail "sasl_client_init as root failed"
+	t_contains "$maps" "sasl-oauth2-core.so" "a root client (may chroot later) loads the core at init"
+	if setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+		--inh-caps=+sys_chroot --ambient-caps=+sys_chroot -- true 2>/dev/null; then
+		maps=$(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+			--inh-caps=+sys_chroot --ambient-caps=+sys_chroot -- "$PROBE" client) \
+			|| t_fail "sasl_client_init with CAP_SYS_CHROOT failed"
+		t_contains "$maps" "sasl-oauth2-core.so" \
+			"a non-root client holding CAP_SYS_CHROOT loads the core at init"
+	fi
+fi
+
+maps=$(unpriv "$PROBE" client) || t_fail "sasl_client_init as an unprivileged user failed"
+t_contains "$maps" "libsasl-oauth2.so" "unprivileged client maps our module"
+for lib in $HEAVY; do
+	t_not_contains "$maps" "$lib" "objects mapped by an unprivileged client that never selects our mechanisms"
+done
+maps=$(SASL_OAUTH2_LOAD=use "$PROBE" client) || t_fail "sasl_client_init (use) failed"
+for lib in $HEAVY; do
+	t_not_contains "$maps" "$lib" "objects mapped by a client with SASL_OAUTH2_LOAD=use"
+done
+
+out=$(unpriv "$PROBE" client XOAUTH2 relay@example.com "$TOKEN" 2>"$T/err") \
+	|| t_fail "first use as an unprivileged user: $(cat "$T/err")"
+t_contains "$out" "start CONTINUE" "the exchange at first use"
+t_contains "$out" "sasl-oauth2-core.so" "the core is loaded at first use"
+t_contains "$out" "libcurl" "libcurl comes with the core at first use"
+
+out=$(SASL_OAUTH2_CORE=$T/missing-core.so unpriv "$PROBE" client XOAUTH2 relay@example.com \
+	"$TOKEN" 2>&1) && t_fail "a missing core must fail the attempt: $out"
+t_contains "$out" "cannot load the core module $T/missing-core.so" "missing core at first use"
+echo "PASS: server and unused client map no libcurl/OpenSSL; the core comes at init when root, at first use otherwise"

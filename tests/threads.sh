@@ -3,7 +3,9 @@
 # tests/sasl-threads runs 16 threads x 20 XOAUTH2 exchanges after one
 # sasl_client_init, released together on a record whose access token has
 # expired, against the emulator in strict rotation. Asserts: no failure, one
-# refresh, one token sent by all; three times over.
+# refresh, one token sent by all; three times over, then twice with the core
+# loaded at first use (SASL_OAUTH2_LOAD=use: the 16 threads' first mech_new
+# race to load it, as in an unprivileged threaded client).
 . "${top_srcdir:-.}/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/idp.sh"
 . "$top_srcdir/tests/lib/store.sh"
@@ -12,12 +14,13 @@ t_plugin_env
 t_store_setup --strict-rotation
 THREADS=$top_builddir/tests/sasl-threads
 [ -x "$THREADS" ] || t_fail "$THREADS not built"
-for round in 1 2 3; do
+for round in 1 2 3 use-4 use-5; do
+	case $round in use-*) load=use ;; *) load=init ;; esac
 	t_rec_expire
 	before=$(t_idp_refreshes)
-	out=$("$THREADS" -t 16 -n 20 -m XOAUTH2 -u "$A" 2>"$T/err"); rc=$?
+	out=$(SASL_OAUTH2_LOAD=$load "$THREADS" -t 16 -n 20 -m XOAUTH2 -u "$A" 2>"$T/err"); rc=$?
 	t_eq "$rc" 0 "round $round: exit ($(head -3 "$T/err"))"
 	t_eq "$out" "threads 16 exchanges 320 failures 0 tokens 1" "round $round: result"
 	t_eq "$(( $(t_idp_refreshes) - before ))" 1 "round $round: refreshes"
 done
-echo "PASS: 16 threads share one record: one refresh per expiry"
+echo "PASS: 16 threads share one record: one refresh per expiry, core loaded at init or at first use"
