@@ -52,6 +52,24 @@ so2_err_prefix(so2_err *err, const char *fmt, ...)
 	return err->status;
 }
 
+/* so2_err_append - add text at the end of the message */
+so2_status
+so2_err_append(so2_err *err, const char *fmt, ...)
+{
+	size_t n;
+	va_list ap;
+
+	if (err == NULL)
+		return SO2_OK;
+	n = strlen(err->msg);
+	if (n + 1 < sizeof(err->msg)) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg + n, sizeof(err->msg) - n, fmt, ap);
+		va_end(ap);
+	}
+	return err->status;
+}
+
 /* so2_format - printf into a fixed buffer, truncating */
 char *
 so2_format(char *buf, size_t size, const char *fmt, ...)

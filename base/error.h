@@ -71,6 +71,14 @@ so2_status so2_err_prefix(so2_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
+ * so2_err_append - add text at the end of an existing message
+ *	printf-style, truncating at SO2_ERR_MSG_MAX bytes; keeps the status.
+ *	Returns err->status (SO2_OK when err is NULL).
+ */
+so2_status so2_err_append(so2_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
  * so2_format - printf into a fixed buffer of size bytes, truncating
  *	Messages are capped by design (SO2_ERR_MSG_MAX); this is the one
  *	place where a long message is cut. Returns buf.

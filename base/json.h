@@ -20,7 +20,7 @@
  *	Status of bad input: the helpers cannot know the caller's domain,
  *	so they return SO2_ERR_PARAM for input that is not acceptable and
  *	the caller re-classifies with so2_json_reclass() (record.c:
- *	SO2_ERR_RECORD, endpoint.c: SO2_ERR_TEMP, mechanism.c:
+ *	SO2_ERR_RECORD, token_reply.c: SO2_ERR_TEMP, mechanism.c:
  *	SO2_ERR_PROTO). SO2_ERR_NOMEM is always returned as such.
  *
  *	Secrets: jansson keeps its own copies of string values. Release a

@@ -31,7 +31,7 @@
 #include <time.h>
 
 #include "token/conf.h"
-#include "token/endpoint.h"
+#include "token/grant.h"
 #include "base/error.h"
 #include "token/jwt.h"
 #include "login/provider.h"

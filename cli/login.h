@@ -38,7 +38,7 @@
 #include <stddef.h>
 
 #include "login/provider.h"
-#include "token/endpoint.h"
+#include "token/grant.h"
 #include "token/record.h"
 #include "token/store.h"
 

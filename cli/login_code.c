@@ -25,7 +25,7 @@
  *	   with the server's error. Paste: the user pastes the address the
  *	   browser ended on; its start must be the redirect URI and its
  *	   state ours.
- *	5. The code is redeemed with the verifier (endpoint.h).
+ *	5. The code is redeemed with the verifier (login/code.h).
  *
  *	Nothing but the loopback's one-line reply pages is written to the
  *	browser; the code is never printed.
@@ -47,6 +47,7 @@
 
 #include <openssl/crypto.h>
 
+#include "login/code.h"
 #include "login/loopback.h"
 #include "login/pkce.h"
 

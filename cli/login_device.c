@@ -22,6 +22,7 @@
 
 #include "base/secret.h"
 #include "base/text.h"
+#include "login/device.h"
 
 #include "login.h"
 

@@ -23,7 +23,7 @@
  *	SO2_REDIRECT_MAX bytes, percent-decoding checked, values with
  *	control characters refused, a repeated parameter refused.
  * SEE ALSO
- *	RFC 7636, RFC 8252, RFC 6749, endpoint.h (so2_grant_authorization_code)
+ *	RFC 7636, RFC 8252, RFC 6749, code.h (so2_grant_authorization_code)
  */
 #ifndef SO2_PKCE_H
 #define SO2_PKCE_H

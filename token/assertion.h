@@ -24,7 +24,7 @@
  *	bytes, an unencrypted PEM RSA key that belongs to the certificate.
  *	Its bytes are wiped after parsing.
  * SEE ALSO
- *	RFC 7523, RFC 7515, RFC 7518, endpoint.h
+ *	RFC 7523, RFC 7515, RFC 7518, grant.h
  */
 #ifndef SO2_ASSERTION_H
 #define SO2_ASSERTION_H

@@ -40,14 +40,14 @@
  *	(a mutex guards the kept records); the per-record lock serialises
  *	refreshes between threads too.
  * SEE ALSO
- *	store.h, endpoint.h, sasl-oauth2-record(5)
+ *	store.h, grant.h, sasl-oauth2-record(5)
  */
 #ifndef SO2_CACHE_H
 #define SO2_CACHE_H
 
 #include <time.h>
 #include "token/conf.h"
-#include "token/endpoint.h"
+#include "token/grant.h"
 #include "base/error.h"
 #include "token/record.h"
 #include "base/secret.h"

@@ -314,3 +314,59 @@ so2_record_serialize(const so2_record *rec, char **out, size_t *outlen, so2_err 
 	*out = text;
 	return SO2_OK;
 }
+
+/* so2_record_apply_reply - store a successful reply into a record
+ *	Everything is allocated first, so that on SO2_ERR_NOMEM the record
+ *	is unchanged. */
+so2_status
+so2_record_apply_reply(so2_record *rec, const so2_token_reply *rep, time_t now,
+		       so2_err *err)
+{
+	so2_secret access = SO2_SECRET_INIT, refresh = SO2_SECRET_INIT;
+	char *token_type = NULL, *state = NULL;
+	long expires_in;
+	so2_status result;
+
+	if (so2_secret_empty(&rep->access_token)) {
+		result = so2_err_set(err, SO2_ERR_PARAM, "token reply without an access token");
+		goto out;
+	}
+	if (so2_secret_set(&access, rep->access_token.data, rep->access_token.len) != SO2_OK
+	    || (!so2_secret_empty(&rep->refresh_token)
+		&& so2_secret_set(&refresh, rep->refresh_token.data, rep->refresh_token.len)
+		!= SO2_OK)
+	    || (token_type = strdup(rep->token_type ? rep->token_type : "Bearer")) == NULL
+	    || (state = strdup(SO2_STATE_OK)) == NULL) {
+		result = so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	expires_in = rep->expires_in >= 0 ? rep->expires_in : SO2_EXPIRES_IN_DEFAULT;
+	if (expires_in > SO2_EXPIRES_IN_MAX)
+		expires_in = SO2_EXPIRES_IN_MAX;
+
+	so2_secret_take(&rec->access_token, &access);
+	if (!so2_secret_empty(&refresh))
+		so2_secret_take(&rec->refresh_token, &refresh);
+	free(rec->token_type);
+	rec->token_type = token_type;
+	token_type = NULL;
+	free(rec->state);
+	rec->state = state;
+	state = NULL;
+	rec->expires_at = now + (time_t)expires_in;
+	rec->refreshed_at = now;
+	if (rec->obtained_at == 0)
+		rec->obtained_at = now;
+	free(rec->last_error);
+	rec->last_error = NULL;
+	rec->last_error_at = 0;
+	rec->failures = 0;
+	rec->retry_after = 0;
+	result = SO2_OK;
+out:
+	so2_secret_clear(&access);
+	so2_secret_clear(&refresh);
+	free(token_type);
+	free(state);
+	return result;
+}

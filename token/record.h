@@ -15,8 +15,11 @@
  *	Records come from files other programs may have written, so the
  *	parser trusts nothing: size cap SO2_RECORD_MAX bytes, JSON depth
  *	cap, every field type-checked, errors with line and column.
+ *
+ *	so2_record_apply_reply() is the one place a token reply
+ *	(token_reply.h) becomes the record's new tokens.
  * SEE ALSO
- *	sasl-oauth2-record(5), store.h
+ *	sasl-oauth2-record(5), store.h, token_reply.h
  */
 #ifndef SO2_RECORD_H
 #define SO2_RECORD_H
@@ -25,6 +28,7 @@
 #include "base/error.h"
 #include "base/secret.h"
 #include "token/grant_type.h"
+#include "token/token_reply.h"
 
 #define SO2_RECORD_VERSION	1
 #define SO2_RECORD_MAX		(64 * 1024)	/* bytes */
@@ -104,5 +108,26 @@ int so2_record_needs_refresh(const so2_record *rec, time_t now, long margin);
 
 /* so2_record_has_state - 1 when rec->state equals state */
 int so2_record_has_state(const so2_record *rec, const char *state);
+
+/* An expires_in larger than this is taken as this (one year, seconds);
+ * it also keeps now + expires_in from overflowing time_t. */
+#define SO2_EXPIRES_IN_MAX	(366L * 86400L)
+/* Expiry when the reply has no expires_in, seconds (RFC 6749 5.1 lets
+ * the server leave it out; Microsoft and Google always send it). */
+#define SO2_EXPIRES_IN_DEFAULT	3600L
+
+/*
+ * so2_record_apply_reply - store a successful token reply into a record
+ *	Replaces the access token, sets expires_at = now + expires_in
+ *	(SO2_EXPIRES_IN_DEFAULT when absent, at most SO2_EXPIRES_IN_MAX),
+ *	token_type, refreshed_at = now (and obtained_at when unset);
+ *	replaces the refresh token only when the reply carries one
+ *	(rotation) and keeps the stored one otherwise; clears state to ok,
+ *	last_error, failures and retry_after. Everything is allocated
+ *	first: on failure the record is unchanged. Errors: SO2_ERR_PARAM
+ *	(a reply without an access token), SO2_ERR_NOMEM.
+ */
+so2_status so2_record_apply_reply(so2_record *rec, const so2_token_reply *rep,
+				  time_t now, so2_err *err);
 
 #endif

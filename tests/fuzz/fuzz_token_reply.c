@@ -8,7 +8,7 @@
  *	applied to a record with so2_record_apply_reply().
  *
  *	Besides the sanitizers' findings, the target traps when a contract
- *	of endpoint.h breaks: a failure without a message or with a status
+ *	of token_reply.h breaks: a failure without a message or with a status
  *	outside the documented set, a success without an access token, an
  *	error message or OAuth error field holding a control character
  *	(server text must not forge log lines), or a failed parse that left
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "token/endpoint.h"
+#include "token/token_reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

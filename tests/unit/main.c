@@ -43,6 +43,7 @@ main(void)
 	srunner_add_suite(sr, suite_text());
 	srunner_add_suite(sr, suite_base64());
 	srunner_add_suite(sr, suite_reuse());
+	srunner_add_suite(sr, suite_http());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

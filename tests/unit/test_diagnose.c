@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "token/diagnose.h"
-#include "token/endpoint.h"
+#include "token/token_reply.h"
 
 #include "tests.h"
 

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	test_endpoint.c - unit tests of endpoint.c and base/json.c
+ *	test_endpoint.c - unit tests of token_reply.c, grant.c, http.c and base/json.c
  * DESCRIPTION
  *	Table-driven tests of the pure parts: so2_token_reply_parse() on
  *	real-shaped Microsoft and Google replies, so2_record_apply_reply(),
@@ -22,7 +22,7 @@
 
 #include <curl/curl.h>
 
-#include "token/endpoint.h"
+#include "token/grant.h"
 
 #include "base/json.h"
 #include "tests.h"

@@ -25,6 +25,7 @@ Suite *suite_file(void);
 Suite *suite_text(void);
 Suite *suite_base64(void);
 Suite *suite_reuse(void);
+Suite *suite_http(void);
 
 /* The directory with test data files (tests/unit/data). */
 const char *test_data_dir(void);

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	token_reply.c - token endpoint replies: parse and classify
+ *	(see token_reply.h)
+ * DESCRIPTION
+ *	JSON via the capped loader (base/json.h); Jansson's own copies of
+ *	tokens are wiped with so2_json_wipe_decref(). The error message is
+ *	"HTTP 400, invalid_grant: AADSTS70008: text (trace id ..,
+ *	correlation id ..); this means ..; fix: ..".
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "token/diagnose.h"
+#include "token/token_reply.h"
+
+#include "base/json.h"
+#include "base/text.h"
+
+/* copy_member - the first line of a string member, printable; "" when absent */
+static void
+copy_member(char *dst, size_t size, json_t *obj, const char *key)
+{
+	const char *s = so2_json_str(obj, key);
+
+	so2_printable_line(s, s != NULL ? strlen(s) : 0, dst, size);
+}
+
+/* so2_oauth_error_grant_dead - 1 for error codes meaning "login again" */
+int
+so2_oauth_error_grant_dead(const char *error)
+{
+	static const char *const dead[] = {
+		"invalid_grant",	/* RFC 6749 5.2: expired, revoked */
+		"interaction_required",	/* OpenID Connect Core 3.1.2.6 */
+		"consent_required",	/* idem */
+		"unauthorized_client",	/* the grant is no longer allowed */
+		NULL
+	};
+	size_t i;
+
+	if (error == NULL)
+		return 0;
+	for (i = 0; dead[i] != NULL; i++)
+		if (strcmp(error, dead[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* so2_aadsts_code - the number of a leading "AADSTS<digits>", or 0 */
+long
+so2_aadsts_code(const char *s)
+{
+	long code = 0;
+
+	if (s == NULL || strncmp(s, "AADSTS", 6) != 0)
+		return 0;
+	for (s += 6; *s >= '0' && *s <= '9'; s++) {
+		if (code > (LONG_MAX - (*s - '0')) / 10)
+			return 0;
+		code = code * 10 + (*s - '0');
+	}
+	return code;
+}
+
+/* oauth_error_fill - copy an OAuth error object into *oerr (RFC 6749 5.2)
+ *	Also Microsoft's error_codes, trace_id, correlation_id, timestamp. */
+static void
+oauth_error_fill(json_t *root, so2_oauth_error *oerr)
+{
+	json_t *codes;
+	long code;
+
+	copy_member(oerr->error, sizeof(oerr->error), root, "error");
+	copy_member(oerr->description, sizeof(oerr->description), root,
+	    "error_description");
+	copy_member(oerr->trace_id, sizeof(oerr->trace_id), root, "trace_id");
+	copy_member(oerr->correlation_id, sizeof(oerr->correlation_id), root,
+	    "correlation_id");
+	copy_member(oerr->timestamp, sizeof(oerr->timestamp), root, "timestamp");
+	codes = json_object_get(root, "error_codes");
+	if (json_is_array(codes) && json_array_size(codes) > 0
+	    && so2_json_int_or_numeric_string(json_array_get(codes, 0), &code) == SO2_OK)
+		oerr->code = code;
+	else
+		oerr->code = so2_aadsts_code(oerr->description);
+}
+
+/* so2_oauth_error_class - the class of an OAuth error
+ *	The device grant's polling answers come first: some servers send
+ *	them with unusual statuses, and they are never fatal. Then HTTP 5xx
+ *	and 429 are transient whatever the body says. */
+so2_status
+so2_oauth_error_class(long http_status, const char *error)
+{
+	if (strcmp(error, "authorization_pending") == 0)
+		return SO2_ERR_PENDING;
+	if (strcmp(error, "slow_down") == 0)
+		return SO2_ERR_SLOW_DOWN;
+	if (http_status >= 500 || http_status == 429)
+		return SO2_ERR_TEMP;
+	if (strcmp(error, "temporarily_unavailable") == 0)
+		return SO2_ERR_TEMP;
+	if (so2_oauth_error_grant_dead(error))
+		return SO2_ERR_GRANT;
+	return SO2_ERR_OAUTH;
+}
+
+/* oauth_error_message - "HTTP 400, invalid_grant: AADSTS70008: text (trace id..)" */
+static so2_status
+oauth_error_message(so2_status status, const so2_oauth_error *oerr, so2_err *err)
+{
+	const so2_diag_row *row;
+	char code[32] = "";
+	char ids[160] = "";
+
+	if (oerr->code != 0 && so2_aadsts_code(oerr->description) != oerr->code)
+		snprintf(code, sizeof(code), "AADSTS%ld: ", oerr->code);
+	if (oerr->trace_id[0] != '\0' || oerr->correlation_id[0] != '\0')
+		snprintf(ids, sizeof(ids), " (trace id %s, correlation id %s)",
+		    oerr->trace_id[0] ? oerr->trace_id : "none",
+		    oerr->correlation_id[0] ? oerr->correlation_id : "none");
+	if (oerr->description[0] != '\0' || code[0] != '\0')
+		so2_err_set(err, status, "HTTP %ld, %s: %s%s%s", oerr->http_status,
+		    oerr->error, code, oerr->description, ids);
+	else
+		so2_err_set(err, status, "HTTP %ld, %s%s", oerr->http_status, oerr->error, ids);
+	/* The cause and the fix from the one table (diagnose.h). */
+	if ((row = so2_diag_token_error(oerr->code, oerr->error)) != NULL) {
+		so2_err_append(err, "; this means %s; fix: %s", row->cause, row->fix);
+	}
+	return status;
+}
+
+/* so2_http_status_words - a few words on a status without an OAuth error */
+const char *
+so2_http_status_words(long status)
+{
+	if (status == 429)
+		return " (too many requests)";
+	if (status >= 500)
+		return " (server error)";
+	if (status >= 300 && status < 400)
+		return " (a redirect; redirects are not followed)";
+	if (status == 0)
+		return " (no HTTP status)";
+	return "";
+}
+
+/* reply_success - fill *out from a 200 reply holding an access_token */
+static so2_status
+reply_success(json_t *root, so2_token_reply *out, so2_err *err)
+{
+	json_t *v;
+	so2_status result;
+
+	result = so2_json_secret(root, "access_token", &out->access_token, err);
+	if (result == SO2_OK)
+		result = so2_json_secret(root, "refresh_token", &out->refresh_token, err);
+	if (result == SO2_OK)
+		result = so2_json_dup_str(root, "token_type", &out->token_type, err);
+	if (result == SO2_OK)
+		result = so2_json_dup_str(root, "scope", &out->scope, err);
+	if (result != SO2_OK) {
+		result = so2_json_reclass(result, SO2_ERR_TEMP, err);
+		so2_err_prefix(err, "HTTP 200, bad token reply");
+		return result;
+	}
+	/* RFC 6749 5.1 makes token_type required; a server that leaves it
+	 * out means what everyone sends. */
+	if (out->token_type == NULL && (out->token_type = strdup("Bearer")) == NULL)
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	/* A malformed expires_in is taken as absent rather than failing the
+	 * reply: it may carry a rotated refresh token that must be kept. */
+	v = json_object_get(root, "expires_in");
+	if (v == NULL || so2_json_int_or_numeric_string(v, &out->expires_in) != SO2_OK)
+		out->expires_in = -1;
+	return SO2_OK;
+}
+
+/* so2_token_reply_parse - classify and parse a token endpoint reply */
+so2_status
+so2_token_reply_parse(long http_status, const char *body, size_t len,
+		      so2_token_reply *out, so2_oauth_error *oerr, so2_err *err)
+{
+	so2_err jerr;
+	json_t *root = NULL;
+	json_t *tok;
+	so2_status result;
+
+	memset(out, 0, sizeof(*out));
+	out->expires_in = -1;
+	memset(oerr, 0, sizeof(*oerr));
+	oerr->http_status = http_status;
+	so2_err_clear(&jerr);
+
+	result = so2_json_load("body", body, len, SO2_TOKEN_REPLY_MAX, &root, &jerr);
+	if (result == SO2_ERR_NOMEM) {
+		so2_err_set(err, result, "%s", jerr.msg);
+		goto out;
+	}
+	if (result != SO2_OK) {
+		result = so2_err_set(err, SO2_ERR_TEMP, "HTTP %ld%s, not an OAuth reply: %s",
+		    http_status, so2_http_status_words(http_status), jerr.msg);
+		goto out;
+	}
+	if (json_object_get(root, "error") != NULL) {
+		if (!json_is_string(json_object_get(root, "error"))) {
+			result = so2_err_set(err, SO2_ERR_TEMP,
+			    "HTTP %ld%s, not an OAuth reply: member error is not a string",
+			    http_status, so2_http_status_words(http_status));
+			goto out;
+		}
+		oauth_error_fill(root, oerr);
+		result = oauth_error_message(so2_oauth_error_class(http_status, oerr->error),
+		    oerr, err);
+		goto out;
+	}
+	tok = json_object_get(root, "access_token");
+	if (http_status == 200 && json_is_string(tok) && json_string_length(tok) > 0) {
+		result = reply_success(root, out, err);
+		goto out;
+	}
+	if (http_status == 200)
+		result = so2_err_set(err, SO2_ERR_TEMP,
+		    "HTTP 200, reply has neither a usable access_token nor an error");
+	else
+		result = so2_err_set(err, SO2_ERR_TEMP, "HTTP %ld%s, reply has no OAuth error",
+		    http_status, so2_http_status_words(http_status));
+out:
+	if (result != SO2_OK)
+		so2_token_reply_clear(out);
+	so2_json_wipe_decref(root);
+	return result;
+}
+
+/* so2_token_reply_clear - wipe tokens and free; the reply becomes empty */
+void
+so2_token_reply_clear(so2_token_reply *rep)
+{
+	if (rep == NULL)
+		return;
+	so2_secret_clear(&rep->access_token);
+	so2_secret_clear(&rep->refresh_token);
+	free(rep->token_type);
+	free(rep->scope);
+	rep->token_type = NULL;
+	rep->scope = NULL;
+	rep->expires_in = -1;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	token_reply.h - token endpoint replies: parse and classify
+ * SYNOPSIS
+ *	#include "token/token_reply.h"
+ * DESCRIPTION
+ *	Pure functions, no I/O: a token endpoint reply (RFC 6749 section
+ *	5.1 success, section 5.2 error) is untrusted input and is parsed
+ *	here only, by so2_token_reply_parse() (fuzz target
+ *	tests/fuzz/fuzz_token_reply.c).
+ *
+ *	Error classes follow DESIGN: network errors, timeouts, HTTP 5xx,
+ *	429 and bodies that are not an OAuth error are SO2_ERR_TEMP (the
+ *	caller leaves the record untouched); invalid_grant,
+ *	interaction_required, consent_required and unauthorized_client are
+ *	SO2_ERR_GRANT (a new login is needed); other OAuth errors are
+ *	SO2_ERR_OAUTH. Microsoft's reply members error_codes (AADSTS),
+ *	trace_id, correlation_id and timestamp are kept for diagnostics
+ *	(Microsoft identity platform error reference) and the message gets
+ *	the cause and fix of the one table (diagnose.h).
+ *
+ *	Text from the server is cut at its first line and made printable
+ *	(base/text.h) before it reaches a message.
+ * SEE ALSO
+ *	RFC 6749 sections 5.1 and 5.2, RFC 8628 section 3.5, diagnose.h
+ */
+#ifndef SO2_TOKEN_REPLY_H
+#define SO2_TOKEN_REPLY_H
+
+#include <stddef.h>
+#include "base/error.h"
+#include "base/secret.h"
+
+/* Largest reply so2_token_reply_parse() looks at, bytes. */
+#define SO2_TOKEN_REPLY_MAX	(256 * 1024)
+
+/* so2_token_reply - a successful token endpoint reply (RFC 6749 5.1) */
+typedef struct so2_token_reply {
+	so2_secret access_token;
+	so2_secret refresh_token;	/* empty when the reply had none */
+	char *token_type;		/* as sent, e.g. "Bearer" */
+	char *scope;			/* NULL when absent */
+	long expires_in;		/* seconds; -1 when absent. Accepts a
+					 * number or a numeric string
+					 * (Microsoft v1.0 endpoints) */
+} so2_token_reply;
+
+/* so2_oauth_error - what the server said when it failed (RFC 6749 5.2) */
+typedef struct so2_oauth_error {
+	long http_status;	/* 0 when no HTTP reply came */
+	char error[64];		/* OAuth "error", "" when not an OAuth error */
+	char description[512];	/* first line of error_description */
+	long code;		/* first of Microsoft error_codes (AADSTS
+				 * number), 0 when none */
+	char trace_id[64];
+	char correlation_id[64];
+	char timestamp[64];
+	long retry_after;	/* seconds from Retry-After, 0 when none */
+} so2_oauth_error;
+
+/*
+ * so2_token_reply_parse - classify and parse a token endpoint reply
+ *	http_status and len bytes of body in. On success (HTTP 200 and an
+ *	access_token) fills *out (free with so2_token_reply_clear) and
+ *	returns SO2_OK. Otherwise fills *oerr and returns SO2_ERR_GRANT,
+ *	SO2_ERR_OAUTH, SO2_ERR_PENDING (authorization_pending),
+ *	SO2_ERR_SLOW_DOWN (slow_down) or SO2_ERR_TEMP (5xx, 429,
+ *	temporarily_unavailable, not JSON, JSON without access_token or
+ *	error), with a message in *err; SO2_ERR_NOMEM.
+ */
+so2_status so2_token_reply_parse(long http_status, const char *body,
+				 size_t len, so2_token_reply *out,
+				 so2_oauth_error *oerr, so2_err *err);
+
+/* so2_token_reply_clear - wipe tokens and free; the reply becomes empty.
+ *	NULL ok. */
+void so2_token_reply_clear(so2_token_reply *rep);
+
+/*
+ * so2_oauth_error_class - the status an OAuth error code means
+ *	error: the "error" member (RFC 6749 5.2, RFC 8628 3.5);
+ *	http_status: the reply's status (0: none). authorization_pending
+ *	is SO2_ERR_PENDING and slow_down SO2_ERR_SLOW_DOWN whatever the
+ *	status; then HTTP 5xx, 429 and temporarily_unavailable are
+ *	SO2_ERR_TEMP; the codes of so2_oauth_error_grant_dead SO2_ERR_GRANT;
+ *	every other code SO2_ERR_OAUTH.
+ */
+so2_status so2_oauth_error_class(long http_status, const char *error);
+
+/* so2_oauth_error_grant_dead - 1 for error codes meaning "login again"
+ *	(invalid_grant, interaction_required, consent_required,
+ *	unauthorized_client), else 0; NULL is 0 */
+int so2_oauth_error_grant_dead(const char *error);
+
+/*
+ * so2_aadsts_code - the number of a leading "AADSTS<digits>" in text
+ *	Microsoft's error_description starts with it ("AADSTS70008: The
+ *	provided authorization code or refresh token has expired...").
+ *	Returns the number, or 0 when text (NULL ok) does not start so or
+ *	the number does not fit a long.
+ */
+long so2_aadsts_code(const char *text);
+
+/* so2_http_status_words - a few words on an HTTP status without an OAuth
+ *	error: " (too many requests)", " (server error)", " (a redirect;
+ *	redirects are not followed)", " (no HTTP status)" or "" */
+const char *so2_http_status_words(long status);
+
+#endif
