@@ -5,7 +5,9 @@
 #          JWT-shaped token of Microsoft's size) against Debian's PLAIN module
 #          through the same loop: time (median of batches) and, when valgrind
 #          is installed, instructions per exchange (callgrind), which do not
-#          move with the load of a shared machine.
+#          move with the load of a shared machine; as root (the core loaded
+#          at init, like Postfix's smtp) and with the core loaded at first
+#          use (SASL_OAUTH2_LOAD=use, like an unprivileged client).
 #   load:  sasl_client_init + sasl_client_done in a fresh process with the
 #          module in the plugin directory against an empty one and against
 #          PLAIN's module (time, RSS): unused (init only) and used (init and
@@ -85,6 +87,11 @@ x=$("$B/bench/bench-auth" -n "$N" XOAUTH2 relay@example.com "") || t_fail "bench
 xu=$(echo "$x" | awk '{print $(NF-3)}')
 xi=$(instr XOAUTH2 "")
 row auth "XOAUTH2 exchange, cached token: time, instructions" "$xu us, $(kinstr "$xi")"
+# the same with the core loaded at first use (an unprivileged client)
+xl=$(SASL_OAUTH2_LOAD=use "$B/bench/bench-auth" -n "$N" XOAUTH2 relay@example.com "") \
+	|| t_fail "bench-auth XOAUTH2 (core loaded at first use)"
+row auth "the same, core loaded at first use: time, instructions" \
+	"$(echo "$xl" | awk '{print $(NF-3)}') us, $(kinstr "$(SASL_OAUTH2_LOAD=use instr XOAUTH2 "")")"
 mkdir -p "$T/plain"
 if [ -f "$plain" ]; then
 	ln -sf "$plain" "$T/plain/libplain.so"

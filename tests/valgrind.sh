@@ -3,7 +3,8 @@
 #   - the unit tests (CK_FORK=no, so valgrind sees every test);
 #   - 1,000 sasl_client_init .. sasl_dispose .. sasl_done cycles in one
 #     process through real libsasl2 and the module (XOAUTH2 and
-#     OAUTHBEARER, error challenge included);
+#     OAUTHBEARER, error challenge included; and with the core loaded at
+#     first use, SASL_OAUTH2_LOAD=use);
 #   - 1,000 such cycles with a refresh at the emulator in each
 #     (tests/refresh-cycles.sh under valgrind).
 # Exit 77 when valgrind is missing.
@@ -30,7 +31,9 @@ $VG "$SO2_SASL_CLIENT" -n 1000 -m XOAUTH2 -u relay@example.com -p "" >/dev/null 
 $VG "$SO2_SASL_CLIENT" -n 200 -m OAUTHBEARER -u relay@example.com -p "literal.token.that.is.long.enough.for.a.bearer.token.0123456789" \
 	"$(t_b64 '{"status":"invalid_token"}')" >/dev/null 2>&1 \
 	|| t_fail "valgrind: 200 OAUTHBEARER cycles with an error challenge"
-echo "valgrind: 1000 + 200 client cycles clean"
+SASL_OAUTH2_LOAD=use $VG "$SO2_SASL_CLIENT" -n 200 -m XOAUTH2 -u relay@example.com -p "" \
+	>/dev/null 2>&1 || t_fail "valgrind: 200 XOAUTH2 cycles, core loaded at first use"
+echo "valgrind: 1000 + 200 + 200 (core loaded at first use) client cycles clean"
 # 1,000 cycles with a refresh through the emulator in each (about 2 minutes).
 CYCLES_WRAP=$VG CYCLES=${VG_REFRESH_CYCLES:-1000} bash "$top_srcdir/tests/refresh-cycles.sh" \
 	|| t_fail "valgrind: client cycles with a refresh each"
