@@ -28,44 +28,42 @@
 #include <strings.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
+#include "base/base64.h"
 #include "base/secret.h"
 #include "conn.h"
 
-/* b64 - base64 of len bytes; malloc'd, wipe it with so2_wipe_free_str */
+/* b64 - base64 of len bytes; malloc'd, wipe it with so2_wipe_free_str;
+ *	NULL when out of memory (or over so2_b64_encode's 1 GiB) */
 static char *
 b64(const char *in, size_t len)
 {
-	size_t size = 4 * ((len + 2) / 3) + 1;
+	size_t size = SO2_B64_LEN(len) + 1;
 	char *out = malloc(size);
 
-	if (out != NULL)
-		EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)in, (int)len);
+	if (out != NULL && so2_b64_encode((const unsigned char *)in, len, out, size) == 0 &&
+	    len > 0) {
+		free(out);
+		return NULL;
+	}
 	return out;
 }
 
-/* unb64 - decode a server challenge; -1 when it is not base64 or too long */
+/* unb64 - decode a server challenge (trailing spaces ignored) into out
+ *	(size bytes, NUL-terminated); the byte count, or -1 when it is not
+ *	base64 or decodes to more than size - 1 bytes */
 static long
 unb64(const char *in, char *out, size_t size)
 {
-	size_t len = strlen(in);
-	int n;
+	size_t len = strlen(in), n;
 
 	while (len > 0 && in[len - 1] == ' ')
 		len--;
 	if (len == 0)
 		return 0;
-	if (len % 4 != 0 || len / 4 * 3 > size)
+	if (so2_b64_decode(in, len, (unsigned char *)out, size, &n) != SO2_OK)
 		return -1;
-	n = EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)in, (int)len);
-	if (n < 0)
-		return -1;
-	if (in[len - 1] == '=')
-		n--;
-	if (in[len - 2] == '=')
-		n--;
-	return n;
+	return (long)n;
 }
 
 /* so2_mail_authenticate - see mail.h */
@@ -125,7 +123,7 @@ so2_mail_authenticate(so2_mail_conn *c, const char *mech, const char *resp,
 			continue;
 		}
 		/* An error challenge (RFC 7628 3.2.2). */
-		n = unb64(text, chal, sizeof(chal) - 1);
+		n = unb64(text, chal, sizeof(chal));
 		if (replied || n <= 0) {
 			so2_format(msg, sizeof(msg), "%s: %s; authentication cancelled", mech,
 				   replied ? "a second challenge after the error reply"
