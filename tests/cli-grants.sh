@@ -156,8 +156,11 @@ chmod 600 "$T/wrong"
 check "$(requests)" "$n0" "refusals: no request sent"
 so2 login a2@example.com "${CCARGS[@]}" --client-secret-file "$T/wrong"
 check "$rc" 78 "AADSTS7000215: exit"
-like "$err" "*AADSTS7000215*what to do: the client secret is wrong*Value*not its Secret ID*" \
+like "$err" "*AADSTS7000215*; fix: put the secret's Value, not its Secret ID, in the client secret file" \
 	"AADSTS7000215: message"
+# The advice comes from the one table (diagnose.h), once and whole: login's own
+# hint table gave it a second time and cut the first copy ("in the clien").
+check "$(grep -o 'Secret ID' <<<"$err" | wc -l)" 1 "AADSTS7000215: the advice once"
 t_not_contains "$err" "not-the-secret" "AADSTS7000215: secret shown"
 t_idp_admin POST /_admin/fault '{"endpoint":"token","kind":"expired_secret"}' >/dev/null
 so2 login a2@example.com "${CCARGS[@]}" --client-secret-file "$T/secret"
@@ -299,6 +302,7 @@ printf 'http://localhost/?error=access_denied&error_description=AADSTS65004%%3A+
 exec 3>&-; wait $lpid; rc=$?; err=$(cat "$T/cerr")
 check "$rc" 77 "paste access_denied: exit"
 like "$err" "*the sign-in failed: access_denied: AADSTS65004: User declined.*" "paste access_denied: message"
+like "$err" "*; fix: sign in again and accept the permissions" "paste access_denied: the table's advice"
 err=$("$SO2_CLI" login paste3@example.com --grant code --paste \
 	--scope https://outlook.office.com/SMTP.Send </dev/null 2>&1 >/dev/null); rc=$?
 check "$rc" 78 "code without offline_access: refused before sign-in"

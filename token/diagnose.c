@@ -327,7 +327,8 @@ static const so2_diag_row table[] = {
 	    "remove the client secret from the account (client_auth none)"),
 	AAD(700027, "invalid_client", KEEP,
 	    "the client assertion signature is invalid or its certificate is not registered",
-	    "upload the certificate to the app registration (Certificates & secrets)"),
+	    "upload the certificate to the app registration (Certificates & secrets); "
+	    "sasl-oauth2 -v login shows its thumbprint"),
 	AAD(700024, "invalid_client", KEEP,
 	    "the client assertion is outside its valid time range",
 	    "fix the system clock (UTC, NTP)"),
@@ -344,6 +345,10 @@ static const so2_diag_row table[] = {
 	AAD(700022, "invalid_scope", REAUTH,
 	    "the scope mixes several resources (Exchange and Graph)",
 	    "request Exchange scopes only (https://outlook.office.com/...) and log in again"),
+	AAD(1002012, "invalid_scope", KEEP,
+	    "the client credentials grant needs a scope ending in /.default",
+	    "set scope to the resource's /.default (https://outlook.office365.com/.default) "
+	    "in sasl-oauth2.conf, or give --scope"),
 	AAD(90002, "invalid_request", KEEP,
 	    "the tenant was not found (a guessed domain, or another national cloud)",
 	    "use the tenant id (GUID) and the right cloud in sasl-oauth2.conf"),
