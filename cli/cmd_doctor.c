@@ -47,6 +47,8 @@
 #include <jansson.h>
 #include <openssl/x509.h>
 
+#include "base/base64.h"
+#include "token/mechanism.h"
 #include "token/store.h"
 #include "base/text.h"
 
@@ -508,8 +510,16 @@ check_token(doctor *d)
 		so2_secret_describe(d->token.data, d->token.len, shown, sizeof(shown)),
 		cli_local_time(info.expires_at, when, sizeof(when)),
 		info.refreshed ? " (refreshed now)" : "");
-	if (so2_jwt_read(d->token.data, d->token.len, &d->claims, &err) != SO2_OK
-	    || d->claims.opaque) {
+	if (so2_jwt_read(d->token.data, d->token.len, &d->claims, &err) == SO2_OK
+	    && d->claims.damaged) {
+		doc_add(d, DOC_FAIL, "token.damaged", "log in again: sasl-oauth2 login ACCOUNT; "
+			"a program that stores tokens in a field of fixed size cuts them (JWTs "
+			"of Microsoft work accounts reach 2 to 4 KB)", "token: starts like a JWT "
+			"but does not decode (%zu bytes): cut or corrupted by whatever stored it",
+			d->token.len);
+		return;
+	}
+	if (d->claims.opaque) {
 		doc_add(d, DOC_INFO, "token.opaque", NULL, "token: opaque (not a JWT, as Microsoft "
 			"consumer accounts and Google issue them): audience, scope and user cannot "
 			"be read here; no signature is ever checked");
@@ -519,19 +529,130 @@ check_token(doctor *d)
 	check_claims(d);
 }
 
-/* check_reply - --reply: classify a reply copied from a log */
+/* doc_provider - the record's provider, NULL when unknown */
+const char *
+doc_provider(const doctor *d)
+{
+	return d->rec != NULL ? d->rec->provider : NULL;
+}
+
+/* imap_status - the IMAP response in s: "[TAG ]OK|NO|BAD text", or NULL */
+static const char *
+imap_status(const char *s)
+{
+	static const char *const words[] = { " NO ", " BAD ", " OK ", NULL };
+	const char *p;
+	size_t i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if ((p = strstr(s, words[i])) != NULL)
+			return p + 1;
+	for (i = 0; words[i] != NULL; i++)
+		if (strncmp(s, words[i] + 1, strlen(words[i] + 1)) == 0)
+			return s;
+	return NULL;
+}
+
+/* oauth_error_word - the row of the first OAuth "error" value quoted in text
+ *	(a body some program printed as a Python dict, 'error': 'invalid_grant') */
+static const so2_diag_row *
+oauth_error_word(const char *text)
+{
+	const so2_diag_row *t, *best = NULL;
+	const char *at, *first = NULL;
+	size_t n, i;
+
+	t = so2_diag_table(&n);
+	for (i = 0; i < n; i++) {
+		if (t[i].kind != SO2_DIAG_OAUTH || t[i].match == NULL)
+			continue;
+		at = strstr(text, t[i].match);
+		if (at != NULL && at > text && (at[-1] == '\'' || at[-1] == '"')
+		    && (first == NULL || at < first)) {
+			first = at;
+			best = &t[i];
+		}
+	}
+	return best;
+}
+
+/* token_reply_row - the row of a token endpoint reply copied from a log
+ *	A JSON body ({"error":...}), an "AADSTSnnnn" text, or an HTML page;
+ *	NULL when the text is none of these. */
+static const so2_diag_row *
+token_reply_row(const char *text)
+{
+	const char *brace = strchr(text, '{'), *end = strrchr(text, '}'), *aad;
+	const so2_diag_row *row = NULL;
+	so2_token_reply rep;
+	so2_oauth_error oerr;
+	so2_err err;
+
+	if (brace != NULL && end != NULL && end > brace && strstr(brace, "\"error\"") != NULL) {
+		so2_err_clear(&err);
+		if (so2_token_reply_parse(400, brace, (size_t)(end - brace + 1), &rep, &oerr,
+					  &err) != SO2_OK)
+			row = so2_diag_token_error(oerr.code, oerr.error);
+		so2_token_reply_clear(&rep);
+		if (row != NULL)
+			return row;
+	}
+	if ((aad = strstr(text, "AADSTS")) != NULL)
+		return so2_diag_aadsts(strtol(aad + 6, NULL, 10));
+	if (strncasecmp(text + strspn(text, " \t\r\n"), "<", 1) == 0)
+		return so2_diag_body(text, strlen(text));
+	return oauth_error_word(text);
+}
+
+/* challenge_row - the row of an SMTP "334 <base64>" or IMAP "+ <base64>"
+ *	error challenge; NULL when text holds none */
+static const so2_diag_row *
+challenge_row(const char *text)
+{
+	const char *p = text + strspn(text, " ");
+	unsigned char raw[1024];
+	so2_challenge ch;
+	so2_err err;
+	size_t n, len;
+
+	if (strncmp(p, "334 ", 4) == 0)
+		p += 4;
+	else if (strncmp(p, "+ ", 2) == 0)
+		p += 2;
+	else
+		return NULL;
+	so2_err_clear(&err);
+	n = strcspn(p, " \r\n");
+	if (so2_b64_decode(p, n, raw, sizeof(raw), &len) != SO2_OK
+	    || so2_challenge_parse((const char *)raw, len, &ch, &err) != SO2_OK)
+		return NULL;
+	return so2_diag_challenge(ch.status);
+}
+
+/* check_reply - --reply: classify a reply copied from a log
+ *	SMTP replies (also inside Postfix's log line), IMAP tagged responses,
+ *	error challenges (334 / + with base64 JSON) and token endpoint
+ *	replies (JSON, AADSTS text, an HTML page). */
 static void
 check_reply(doctor *d, const char *reply)
 {
 	so2_diag_verdict v;
 	char shown[512];
-	const so2_diag_row *row = so2_diag_smtp(reply);
+	const char *imap, *proto = d->protocols[0];
+	const so2_diag_row *row;
 
-	if (row->code < 0 && strstr(reply, "NO ") != NULL)
-		row = so2_diag_imap(strstr(reply, "NO "));
+	if ((row = challenge_row(reply)) == NULL && (row = token_reply_row(reply)) == NULL) {
+		/* An IMAP response (its status word) wins over SMTP text rows. */
+		if ((imap = imap_status(reply)) != NULL
+		    && strcmp((row = so2_diag_imap(imap))->id, "imap-unknown") != 0)
+			proto = "imap";
+		else
+			row = so2_diag_smtp(reply);
+	}
+	row = so2_diag_refine(row, doc_provider(d));
 	so2_printable(reply, shown, sizeof(shown));
-	so2_diag_explain(row, d->have_claims ? &d->claims : NULL, d->sasl_user,
-			 row->kind == SO2_DIAG_IMAP ? "imap" : d->protocols[0], time(NULL), &v);
+	so2_diag_explain(row, d->have_claims ? &d->claims : NULL, d->sasl_user, proto,
+			 time(NULL), &v);
 	doc_apply_verdict(d, "reply", "reply", shown, &v);
 }
 

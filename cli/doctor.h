@@ -85,6 +85,8 @@ int doc_print_json(const doctor *d, int nfail, int nwarn, int npass);
 
 /* doctor_probe.c */
 void doc_probe(doctor *d, const char *protocol, const char *hostport);
+/* doc_provider - the record's provider ("microsoft", "google"), NULL when unknown */
+const char *doc_provider(const doctor *d);
 
 /* doctor_postfix.c */
 int doc_postfix_detect(const doctor *d);

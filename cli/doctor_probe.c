@@ -221,7 +221,8 @@ verdict(struct probe *p, const so2_mail_result *res)
 			   ch->scope[0] ? "\"" : "");
 	so2_format(shown, sizeof(shown), "%s%s", chal, one_line(res->text, clean,
 								  sizeof(clean)));
-	so2_diag_explain(p->smtp ? so2_diag_smtp(res->text) : so2_diag_imap(res->text),
+	so2_diag_explain(so2_diag_refine(p->smtp ? so2_diag_smtp(res->text)
+					 : so2_diag_imap(res->text), doc_provider(p->d)),
 			 p->d->have_claims ? &p->d->claims : NULL, p->d->sasl_user,
 			 p->proto, time(NULL), &v);
 	doc_apply_verdict(p->d, p->smtp ? "probe.smtp" : "probe.imap", p->what, shown, &v);

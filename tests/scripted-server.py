@@ -69,12 +69,19 @@ SMTP = {
                "535 5.7.8  https://support.google.com/mail/?p=BadCredentials x1-2.gsmtp"],
               '{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"}'),
     "gmail-throttle": (["454 4.7.0 Too many login attempts, please try again later."], None),
+    # RFC 4954's code as Dovecot and Postfix-backed servers send it (no Gmail link).
+    "5.7.8": (["535 5.7.8 Error: authentication failed: Authentication credentials invalid"],
+              None),
+    # High Volume Email (https://github.com/tarickb/sasl-xoauth2/issues/110).
+    "hve": (["501 5.5.124 Invalid XOAUTH2 auth data"], None),
 }
 
 IMAP = {
     "accept": ("OK AUTHENTICATE completed.", None),
     "failed": ("NO AUTHENTICATE failed.", None),
     "not-connected": ("NO User is authenticated but not connected.", None),
+    # Exchange answering LOGIN (https://github.com/holon-run/uxc/issues/445).
+    "basic": ("NO Basic authentication is disabled.", None),
     "gmail": ("NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)",
               '{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"}'),
 }

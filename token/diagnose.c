@@ -51,6 +51,9 @@
 	"smtp_sasl_password_maps; others: sasl-oauth2 token ACCOUNT)"
 #define RUN_DOCTOR "run \"sasl-oauth2 doctor ACCOUNT --smtp\": it decodes the token and " \
 	"names which"
+#define GMAIL_FIX "check that the token was granted https://mail.google.com/ for this very " \
+	"user (sasl-oauth2 doctor ACCOUNT); if it keeps failing, log in again: sasl-oauth2 " \
+	"login ACCOUNT (apps in \"Testing\" get refresh tokens that die after 7 days)"
 
 #define R(kind, id, code, enh, match, action, vague, cause, fix) \
 	{ kind, id, code, enh, match, action, cause, fix, vague }
@@ -94,6 +97,9 @@ static const so2_diag_row table[] = {
 	     "legacy (basic) authentication for a password attempt",
 	     "look the sign-in up in the Microsoft Entra admin center, Monitoring & health, "
 	     "Sign-in logs (client app \"Authenticated SMTP\"), and " USE_OAUTH),
+	SMTP("smtp-credentials-incorrect", 535, "5.7.139", "credentials were incorrect", KEEP, 0,
+	     "the client sent a password (AUTH LOGIN or PLAIN), not a token, and it was "
+	     "refused: XOAUTH2 was not used", USE_OAUTH),
 	SMTP("smtp-auth-setting", 535, "5.7.139", NULL, KEEP, 0,
 	     "Exchange Online refused SMTP AUTH because of a tenant or mailbox setting",
 	     TENANT_SETTING),
@@ -102,12 +108,44 @@ static const so2_diag_row table[] = {
 	     "says why: token expired, for the wrong audience or scope, for another user, "
 	     "app-only without the Exchange service principal or mailbox permission, or "
 	     "\"Authenticated SMTP\" off for the mailbox", RUN_DOCTOR),
-	SMTP("gmail-535-5.7.8", 535, "5.7.8", NULL, REFRESH, 1,
+	SMTP("gmail-535-5.7.8", 535, "5.7.8", "support.google.com", REFRESH, 1,
 	     "Gmail refused the user or the token (\"Username and Password not accepted\")",
-	     "the token is refreshed before the next attempt; if it keeps failing check that "
-	     "the token was granted https://mail.google.com/ for this very user and log in "
-	     "again: sasl-oauth2 login ACCOUNT --provider google (apps in \"Testing\" get "
-	     "refresh tokens that die after 7 days)"),
+	     GMAIL_FIX),
+	SMTP("gmail-535-5.7.8-text", 535, "5.7.8", "username and password not accepted", REFRESH, 1,
+	     "Gmail refused the user or the token (\"Username and Password not accepted\")",
+	     GMAIL_FIX),
+	SMTP("smtp-535-5.7.8", 535, "5.7.8", NULL, REFRESH, 1,
+	     "the server refused the user or the token (535 5.7.8, \"authentication "
+	     "credentials invalid\", RFC 4954 section 6): a token it cannot validate "
+	     "(expired, revoked, for another audience or user) or a disabled account",
+	     RUN_DOCTOR " of these it is; when the token is fresh and for this user, ask the "
+	     "server's administrator whether the account is enabled"),
+	SMTP("smtp-hve-auth-data", 501, "5.5.124", NULL, KEEP, 0,
+	     "High Volume Email (smtp-hve.office365.com) did not accept the XOAUTH2 data: "
+	     "user= is not an HVE account, or the token is not for that HVE account (HVE "
+	     "accounts authenticate as themselves, with a token of their own tenant and the "
+	     "SMTP.Send scope); unlike 5.5.127 the token's age is not the cause",
+	     "put the HVE account's address (Exchange admin center, Mail flow, High volume "
+	     "email) in user= and log in as that account: sasl-oauth2 login ACCOUNT; a token "
+	     "about to expire is 5.5.127, not this"),
+	SMTP("smtp-line-too-long", 500, "5.5.2", "too long", KEEP, 0,
+	     "the server's command line limit refused the AUTH line: the initial response "
+	     "(the base64 token) was sent on the AUTH command, and long tokens exceed the "
+	     "512-byte SMTP line many servers enforce (Dovecot, RFC 5321 4.5.3.1.4)",
+	     "the client must send AUTH XOAUTH2 alone and the response after the empty 334 "
+	     "(RFC 4954 section 4): Postfix and sasl-oauth2 connect do; for other programs use "
+	     "their option to disable the SASL initial response, or a shorter token (fewer "
+	     "group claims)"),
+	SMTP("smtp-line-too-long-555", 555, "5.5.2", "too long", KEEP, 0,
+	     "the server's command line limit refused the AUTH line (Gmail: \"command line too "
+	     "long\"): the initial response was sent on the AUTH command",
+	     "the client must send AUTH XOAUTH2 alone and the response after the empty 334 "
+	     "(RFC 4954 section 4)"),
+	SMTP("smtp-line-too-long-500", 500, NULL, "line too long", KEEP, 0,
+	     "the server's command line limit refused the AUTH line: the initial response "
+	     "was sent on the AUTH command",
+	     "the client must send AUTH XOAUTH2 alone and the response after the empty 334 "
+	     "(RFC 4954 section 4)"),
 	SMTP("smtp-not-authenticated", 530, "5.7.57", NULL, KEEP, 0,
 	     "the client sent mail without authenticating: no credentials were configured "
 	     "for this server, or AUTH failed and the client went on",
@@ -157,8 +195,8 @@ static const so2_diag_row table[] = {
 	     "Restricted users; secure the account first"),
 	SMTP("smtp-token-expires-soon", 501, "5.5.127", NULL, REFRESH, 0,
 	     "the token expires within about ten minutes and this server refuses such tokens",
-	     "the token is refreshed before the next attempt; set refresh_margin = 900 in "
-	     "sasl-oauth2.conf so it never happens again"),
+	     "set refresh_margin = 900 in sasl-oauth2.conf so it never happens again (below "
+	     "the token lifetime, see sasl-oauth2.conf(5))"),
 	SMTP("gmail-too-many-logins", 454, "4.7.0", NULL, RETRY, 0,
 	     "the server throttles logins for this account (too many attempts)",
 	     "wait a few minutes; do not retry in a loop"),
@@ -183,16 +221,24 @@ static const so2_diag_row table[] = {
 
 	/* --- IMAP ---------------------------------------------------- */
 	IMAP("imap-accepted", "OK", NULL, OK, 0, "the server accepted the token", "nothing to do"),
-	IMAP("imap-not-connected", "NO", "not connected", KEEP, 0,
+	IMAP("imap-basic-disabled", NULL, "basic authentication is disabled", KEEP, 0,
+	     "the client logged in with a password (LOGIN or AUTHENTICATE PLAIN), not "
+	     "XOAUTH2: the mechanism list, a filter, a module that was not loaded or a "
+	     "program that only knows LOGIN (the IMAP counterpart of SMTP 550 5.7.30)",
+	     "make the client use XOAUTH2: isync AuthMechs XOAUTH2; check that the module is "
+	     "loaded (saslpluginviewer -c -m XOAUTH2) and no other module or filter takes "
+	     "precedence"),
+	IMAP("imap-login-failed", "NO", "login failed", KEEP, 0,
+	     "the client used LOGIN (a password), not XOAUTH2; Exchange Online refuses "
+	     "passwords", "make the client use XOAUTH2 with a token (isync AuthMechs XOAUTH2)"),
+	IMAP("imap-not-connected", NULL, "not connected", KEEP, 0,
 	     "the token was accepted but the mailbox cannot be opened (\"User is "
 	     "authenticated but not connected\"): app-only token without mailbox access, "
 	     "or user= is not the mailbox",
 	     "Add-MailboxPermission -Identity MAILBOX -User <service principal id> "
 	     "-AccessRights FullAccess, and put the mailbox address in user="),
 	IMAP("gmail-imap-invalid", "NO", "invalid credentials", REFRESH, 1,
-	     "Gmail refused the user or the token",
-	     "the token is refreshed before the next attempt; check it holds "
-	     "https://mail.google.com/ for this user"),
+	     "Gmail refused the user or the token", GMAIL_FIX),
 	IMAP("imap-auth-failed", "NO", "authenticate failed", REFRESH, 1,
 	     "Exchange Online did not accept the token for this mailbox (\"AUTHENTICATE "
 	     "failed\" never says why): token expired, wrong audience or scope, another "
@@ -208,14 +254,14 @@ static const so2_diag_row table[] = {
 	/* --- SASL error challenges (RFC 7628 3.2.2, Google XOAUTH2) --- */
 	CHAL("challenge-invalid-token", "invalid_token", REFRESH, 1,
 	     "the server says the token is invalid: expired, revoked or for another "
-	     "audience (RFC 6750 3.1)", "the token is refreshed before the next attempt"),
+	     "audience (RFC 6750 3.1)", "if it keeps failing: sasl-oauth2 doctor ACCOUNT"),
 	CHAL("challenge-401", "401", REFRESH, 1,
 	     "the server refused the token (status 401: expired or revoked)",
-	     "the token is refreshed before the next attempt"),
+	     "if it keeps failing: sasl-oauth2 doctor ACCOUNT"),
 	CHAL("challenge-400", "400", REFRESH, 1,
 	     "the server refused the token or the user (status 400: often a token for "
-	     "another user or scope)", "the token is refreshed before the next attempt; if "
-	     "it keeps failing, log in again as this user"),
+	     "another user or scope)", "if it keeps failing, check the token's user and scope "
+	     "(sasl-oauth2 doctor ACCOUNT) and log in again as this user"),
 	CHAL("challenge-insufficient-scope", "insufficient_scope", REAUTH, 0,
 	     "the token lacks the scope this server needs (RFC 6750 3.1)",
 	     "log in again with the scope the challenge names: sasl-oauth2 login ACCOUNT "
@@ -228,7 +274,7 @@ static const so2_diag_row table[] = {
 	     "report it: the user name or token holds characters the server refuses"),
 	CHAL("challenge-unknown", NULL, REFRESH, 1,
 	     "the server refused the token with a status the table does not know",
-	     "the token is refreshed before the next attempt"),
+	     "if it keeps failing: sasl-oauth2 doctor ACCOUNT"),
 
 	/* --- AADSTS (Microsoft identity platform error codes) --------- */
 	AAD(50076, "interaction_required", REAUTH,
@@ -339,9 +385,34 @@ static const so2_diag_row table[] = {
 	    "check the certificate registered on the app"),
 	AAD(50048, "invalid_client", KEEP,
 	    "the client assertion's subject does not match its issuer", "report it"),
-	AAD(70011, "invalid_scope", REAUTH, "the scope requested is invalid",
-	    "use https://outlook.office.com/SMTP.Send (or IMAP.AccessAsUser.All) "
-	    "offline_access and log in again"),
+	AAD(70011, "invalid_scope", REAUTH,
+	    "the scope requested is invalid: a name the resource does not have, or scopes "
+	    "of several resources (Graph and Exchange) that are \"not compatible with each "
+	    "other\"",
+	    "request Exchange scopes only: https://outlook.office.com/SMTP.Send (or "
+	    "IMAP.AccessAsUser.All) offline_access, and log in again"),
+	AAD(7000112, "unauthorized_client", KEEP,
+	    "the application (client id) is disabled by its owner: a borrowed public client "
+	    "id (another program's) was switched off, and signing in again with it cannot "
+	    "help",
+	    "register your own application (doc/microsoft365-setup.md) or use another "
+	    "client_id in sasl-oauth2.conf, then log in: sasl-oauth2 login ACCOUNT"),
+	AAD(50020, "invalid_request", KEEP,
+	    "the account is of another kind or tenant than the application accepts (a "
+	    "personal Microsoft account, or a guest, at a single-tenant or work-only "
+	    "registration): a configuration error, not a transient one",
+	    "sign in with an account of the tenant, or set the registration's \"Supported "
+	    "account types\" to include personal accounts and tenant = common (consumers for "
+	    "outlook.com) in sasl-oauth2.conf"),
+	AAD(9002331, "invalid_request", KEEP,
+	    "the application accepts personal Microsoft accounts only, so it must use the "
+	    "/consumers endpoint",
+	    "set tenant = consumers in sasl-oauth2.conf, or change the registration's "
+	    "\"Supported account types\""),
+	AAD(90130, "invalid_request", KEEP,
+	    "the application is not supported over /common or /consumers: it is registered "
+	    "for work or school accounts of one tenant",
+	    "set tenant = your tenant id (or organizations) in sasl-oauth2.conf"),
 	AAD(700022, "invalid_scope", REAUTH,
 	    "the scope mixes several resources (Exchange and Graph)",
 	    "request Exchange scopes only (https://outlook.office.com/...) and log in again"),
@@ -395,6 +466,17 @@ static const so2_diag_row table[] = {
 	    "wait and retry"),
 	AAD(90024, "temporarily_unavailable", RETRY, "a transient error at the server",
 	    "wait and retry"),
+
+	/* --- token endpoint replies that are not OAuth (by id only) ---- */
+	R(SO2_DIAG_OAUTH, "http-html-page", 0, NULL, NULL, RETRY, 0,
+	  "the token endpoint's address answered with an HTML page, not OAuth JSON: usually "
+	  "a proxy or captive portal (hotel, guest network, login page of a filtering proxy) "
+	  "or a token_endpoint that is a web page",
+	  "check the proxy (proxy in sasl-oauth2.conf, https_proxy in the environment) and "
+	  "token_endpoint; the record was not changed"),
+	R(SO2_DIAG_OAUTH, "http-not-oauth", 0, NULL, NULL, RETRY, 0,
+	  "the token endpoint answered with a body that is neither OAuth JSON nor a page",
+	  "check the proxy and token_endpoint; the record was not changed"),
 
 	/* --- OAuth error values ------------------------------------------ */
 	OAUTH("invalid_grant", REAUTH,
@@ -469,7 +551,7 @@ find_reply(const char *s)
 		if (p[0] >= '2' && p[0] <= '5' && isdigit((unsigned char)p[1])
 		    && isdigit((unsigned char)p[2])
 		    && (p[3] == ' ' || p[3] == '-' || p[3] == '\0' || p[3] == '\r'
-			|| p[3] == '\n'))
+			|| p[3] == '\n' || (p[3] == ',' && p > s && p[-1] == '(')))
 			return p;
 	}
 	return NULL;
@@ -512,6 +594,13 @@ so2_diag_smtp(const char *reply)
 	size_t i;
 
 	if (reply == NULL || (p = find_reply(reply)) == NULL) {
+		/* Programs that show the text without the code (Thunderbird):
+		 * a row whose text names its cause still applies. */
+		lower_copy(text, sizeof(text), reply != NULL ? reply : "");
+		for (i = 0; i < N_ROWS; i++)
+			if (table[i].kind == SO2_DIAG_SMTP && table[i].match != NULL
+			    && table[i].code > 0 && strstr(text, table[i].match) != NULL)
+				return &table[i];
 		for (i = 0; i < N_ROWS; i++)
 			if (table[i].kind == SO2_DIAG_SMTP && table[i].code < 0)
 				return &table[i];
@@ -520,6 +609,8 @@ so2_diag_smtp(const char *reply)
 	code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
 	if (p[3] == ' ' || p[3] == '-')
 		parse_enhanced(p + 4, enh, sizeof(enh));
+	else if (p[3] == ',')	/* Python's smtplib: "(535, b'5.7.8 text')" */
+		parse_enhanced(p + 4 + strspn(p + 4, " b'\""), enh, sizeof(enh));
 	lower_copy(text, sizeof(text), p);
 	for (i = 0; i < N_ROWS; i++) {
 		const so2_diag_row *r = &table[i];
@@ -632,6 +723,48 @@ so2_diag_token_error(long code, const char *error)
 	return r != NULL ? r : so2_diag_oauth(error);
 }
 
+/* so2_diag_by_id - the row with this id, or NULL */
+const so2_diag_row *
+so2_diag_by_id(const char *id)
+{
+	size_t i;
+
+	for (i = 0; id != NULL && i < N_ROWS; i++)
+		if (strcmp(table[i].id, id) == 0)
+			return &table[i];
+	return NULL;
+}
+
+/* so2_diag_refine - the row of the record's provider for a generic row */
+const so2_diag_row *
+so2_diag_refine(const so2_diag_row *row, const char *provider)
+{
+	int google = provider != NULL && strcmp(provider, "google") == 0;
+
+	if (row == NULL || !google)
+		return row;
+	/* A bare "535 5.7.8" from Gmail (a log that kept one line). */
+	if (strcmp(row->id, "smtp-535-5.7.8") == 0)
+		return so2_diag_by_id("gmail-535-5.7.8");
+	return row;
+}
+
+/* so2_diag_body - the row of a token endpoint body that is not OAuth JSON */
+const so2_diag_row *
+so2_diag_body(const char *body, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r'
+			   || body[i] == '\n'))
+		i++;
+	if (i < len && (body[i] == '{' || body[i] == '['))
+		return NULL;
+	if (i < len && body[i] == '<')
+		return so2_diag_by_id("http-html-page");
+	return so2_diag_by_id("http-not-oauth");
+}
+
 /* so2_diag_action_name - words for an action */
 const char *
 so2_diag_action_name(so2_diag_action action)
@@ -739,9 +872,8 @@ so2_diag_explain(const so2_diag_row *row, const so2_jwt_claims *c, const char *u
 		set(out, "token-expired", SO2_DIAG_REFRESH);
 		so2_format(out->cause, sizeof(out->cause), "the access token had expired "
 			 "(%ld s ago) when it was sent", (long)(now - c->exp));
-		so2_format(out->fix, sizeof(out->fix), "it is refreshed before the next attempt "
-			 "(or now: sasl-oauth2 refresh ACCOUNT); if this repeats, check the "
-			 "system clock");
+		so2_format(out->fix, sizeof(out->fix), "if this repeats, check the system "
+			 "clock (refresh now: sasl-oauth2 refresh ACCOUNT)");
 	} else if (c->aud[0] != '\0' && so2_jwt_audience_graph(c->aud)) {
 		set(out, "token-audience-graph", SO2_DIAG_REAUTH);
 		so2_format(out->cause, sizeof(out->cause), "the token is for Microsoft Graph "
@@ -791,8 +923,8 @@ so2_diag_explain(const so2_diag_row *row, const so2_jwt_claims *c, const char *u
 			 user);
 		so2_format(out->fix, sizeof(out->fix), "use %s as the SASL user, or log in as %s: "
 			 "sasl-oauth2 login %s", c->upn, user, user);
-	} else if (strncmp(row->id, "gmail", 5) == 0) {
-		return;		/* the Microsoft settings below do not apply */
+	} else if (strncmp(row->id, "gmail", 5) == 0 || strcmp(row->id, "smtp-535-5.7.8") == 0) {
+		return;		/* the Exchange settings below do not apply */
 	} else if (row->kind == SO2_DIAG_IMAP) {
 		set(out, "token-looks-right", SO2_DIAG_KEEP);
 		so2_format(out->cause, sizeof(out->cause), "the token looks right (Exchange "

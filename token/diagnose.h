@@ -69,7 +69,9 @@ typedef struct so2_diag_row {
 				 * the status; OAuth: the error value; NULL: any */
 	so2_diag_action action;
 	const char *cause;	/* why, one clause, no final period */
-	const char *fix;	/* what to do, one clause, no final period */
+	const char *fix;	/* what to do, one clause, no final period;
+				 * never restates the action (callers say
+				 * it once, so2_diag_action_name) */
 	int vague;		/* 1: the reply does not name its cause; the
 				 * token's claims decide (so2_diag_explain) */
 } so2_diag_row;
@@ -117,6 +119,26 @@ const so2_diag_row *so2_diag_oauth(const char *error);
  *	The AADSTS row when code has one, else the row of error, else NULL.
  */
 const so2_diag_row *so2_diag_token_error(long code, const char *error);
+
+/* so2_diag_by_id - the row with this id, or NULL */
+const so2_diag_row *so2_diag_by_id(const char *id);
+
+/*
+ * so2_diag_refine - the row that fits the record's provider
+ *	provider: the record's "provider" ("microsoft", "google"), NULL when
+ *	unknown. A reply that names no server ("535 5.7.8" alone) gets the
+ *	row of the provider; a reply that names its server (Gmail's
+ *	support.google.com link) keeps its row. Returns row otherwise.
+ */
+const so2_diag_row *so2_diag_refine(const so2_diag_row *row, const char *provider);
+
+/*
+ * so2_diag_body - what a token endpoint body that is not OAuth is
+ *	body: len bytes (not NUL-terminated). Returns NULL for a JSON body,
+ *	"http-html-page" for an HTML page (a proxy or captive portal), else
+ *	"http-not-oauth". Both are transient: the record stays untouched.
+ */
+const so2_diag_row *so2_diag_body(const char *body, size_t len);
 
 /* so2_diag_action_name - "refresh the token", "keep the token", ... */
 const char *so2_diag_action_name(so2_diag_action action);

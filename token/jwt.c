@@ -33,6 +33,17 @@ b64url_decode(const char *in, size_t len, size_t *outlen)
 	return out;
 }
 
+/* is_jwe - five dot-separated parts (RFC 7516 compact serialisation) */
+static int
+is_jwe(const char *token, size_t len)
+{
+	size_t i, dots = 0;
+
+	for (i = 0; i < len; i++)
+		dots += token[i] == '.';
+	return dots == 4;
+}
+
 /* claim - copy a string claim, printable */
 static void
 claim(json_t *obj, const char *key, char *buf, size_t size)
@@ -70,6 +81,10 @@ so2_jwt_read(const char *token, size_t len, so2_jwt_claims *out, so2_err *err)
 	if (len > SO2_JWT_MAX)
 		return so2_err_set(err, SO2_ERR_PARAM, "token longer than %d bytes", SO2_JWT_MAX);
 	out->opaque = 1;
+	/* A JOSE header is a JSON object: base64url of '{"' is "eyJ". A token
+	 * that starts so is meant to be a JWT (or a five-part JWE, which is
+	 * opaque by design); until it decodes, it is damaged. */
+	out->damaged = len >= 3 && memcmp(token, "eyJ", 3) == 0 && !is_jwe(token, len);
 	dot1 = memchr(token, '.', len);
 	if (dot1 == NULL)
 		return SO2_OK;
@@ -86,6 +101,7 @@ so2_jwt_read(const char *token, size_t len, so2_jwt_claims *out, so2_err *err)
 	}
 	so2_wipe_free(payload, plen);
 	out->opaque = 0;
+	out->damaged = 0;
 	aud = json_object_get(root, "aud");
 	if (json_is_array(aud))		/* RFC 7519 4.1.3: a string or an array */
 		aud = json_array_get(aud, 0);

@@ -10,7 +10,9 @@
  *	"Access token claims reference"). Diagnostics read them to explain a
  *	"535 5.7.3". The signature is NOT verified: these claims are hints for
  *	people, never a security decision. Tokens that are not JWTs
- *	(Microsoft consumer accounts, Google) are reported as opaque.
+ *	(Microsoft consumer accounts "EwB...", Google "ya29....") are reported
+ *	as opaque; a token that starts like a JWT but does not decode (a
+ *	store that truncated it) as damaged.
  *
  *	The token is untrusted input: at most SO2_JWT_MAX bytes, the payload
  *	must be base64url JSON object (RFC 7515 section 2, RFC 4648 section 5).
@@ -29,6 +31,9 @@
 /* so2_jwt_claims - the claims diagnostics use; "" / 0 when absent */
 typedef struct so2_jwt_claims {
 	int opaque;		/* 1: not a JWT; nothing else is set */
+	int damaged;		/* 1 (with opaque): starts like a JWT ("eyJ",
+				 * base64url of '{"') but is not one: cut
+				 * or corrupted by the program that stored it */
 	char aud[256];
 	char scp[1024];		/* delegated: space-separated scopes */
 	char roles[1024];	/* app-only: roles joined with spaces */

@@ -67,6 +67,20 @@ static const struct {
 	{ "Nov 29 10:00:00 relay postfix/smtp[4242]: 4ABC123: SASL authentication failed; "
 	  "server smtp.office365.com[52.97.1.2] said: 535 5.7.3 Authentication unsuccessful "
 	  "[XX.prod.outlook.com]", "smtp-535-5.7.3", SO2_DIAG_REFRESH },
+	/* Field replies (tests/field/fixtures.tsv has their sources). */
+	{ "535 5.7.8 Error: authentication failed: Authentication credentials invalid",
+	  "smtp-535-5.7.8", SO2_DIAG_REFRESH },
+	{ "501 5.5.124 Invalid XOAUTH2 auth data", "smtp-hve-auth-data", SO2_DIAG_KEEP },
+	{ "500 5.5.2 Line too long", "smtp-line-too-long", SO2_DIAG_KEEP },
+	{ "555-5.5.2 Syntax error, command line too long", "smtp-line-too-long-555",
+	  SO2_DIAG_KEEP },
+	{ "Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox.",
+	  "smtp-auth-mailbox", SO2_DIAG_KEEP },
+	{ "ERROR: (535, b'5.7.139 Authentication unsuccessful, the user credentials were "
+	  "incorrect.')", "smtp-credentials-incorrect", SO2_DIAG_KEEP },
+	{ "(535, b'5.7.8 Username and Password not accepted. Learn more at\n5.7.8  "
+	  "https://support.google.com/mail/?p=BadCredentials x - gsmtp')", "gmail-535-5.7.8",
+	  SO2_DIAG_REFRESH },
 	{ "535 Authentication failed", "smtp-auth-failed", SO2_DIAG_REFRESH },
 	{ "452 4.3.1 Insufficient system storage", "smtp-unknown-4xx", SO2_DIAG_RETRY },
 	{ "554 5.7.1 Rejected", "smtp-unknown-5xx", SO2_DIAG_KEEP },
@@ -98,6 +112,9 @@ static const struct {
 	{ "a1 NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)", "gmail-imap-invalid" },
 	{ "a1 NO User is authenticated but not connected.", "imap-not-connected" },
 	{ "a1 BAD Command Argument Error. 12", "imap-bad" },
+	{ "a1 NO Basic authentication is disabled.", "imap-basic-disabled" },
+	{ "00000003 BAD User is authenticated but not connected.", "imap-not-connected" },
+	{ "2 NO LOGIN failed.", "imap-login-failed" },
 	{ "NO something else", "imap-refused" },
 	{ "* BYE", "imap-unknown" },
 };
@@ -141,6 +158,10 @@ static const struct {
 	{ 900144, 0, SO2_DIAG_KEEP }, { 7000218, 0, SO2_DIAG_KEEP },
 	{ 700025, 0, SO2_DIAG_KEEP }, { 90055, 1, SO2_DIAG_RETRY },
 	{ 90024, 1, SO2_DIAG_RETRY }, { 1002012, 0, SO2_DIAG_KEEP },
+	/* a disabled application and the wrong kind of account or endpoint:
+	 * configuration errors, never transient */
+	{ 7000112, 0, SO2_DIAG_KEEP }, { 50020, 0, SO2_DIAG_KEEP },
+	{ 9002331, 0, SO2_DIAG_KEEP }, { 90130, 0, SO2_DIAG_KEEP },
 };
 
 START_TEST(test_aadsts)
@@ -169,6 +190,11 @@ START_TEST(test_table_shape)
 			      "row %s: line break", t[i].id);
 		ck_assert_msg(t[i].fix[strlen(t[i].fix) - 1] != '.', "row %s: final period",
 			      t[i].id);
+		/* One message says one thing: the action is said once, by the
+		 * caller (so2_diag_action_name), never again in the fix. */
+		ck_assert_msg(strstr(t[i].fix, "refreshed before") == NULL
+			      && strstr(t[i].fix, "is refreshed") == NULL,
+			      "row %s: the fix restates the action", t[i].id);
 		for (j = 0; j < i; j++)
 			ck_assert_msg(strcmp(t[i].id, t[j].id) != 0, "duplicate id %s", t[i].id);
 		aad += t[i].kind == SO2_DIAG_AADSTS;
@@ -208,7 +234,7 @@ static const struct {
 	  "token-scope-missing", "SMTP.Send" },
 	{ "535 5.7.3 Authentication unsuccessful",
 	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "a@example.com",
-	    .exp = 1000 }, "a@example.com", "smtp", "token-expired", "refreshed" },
+	    .exp = 1000 }, "a@example.com", "smtp", "token-expired", "clock" },
 	{ "535 5.7.3 Authentication unsuccessful",
 	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "A@Example.com",
 	    .exp = 2000000000 }, "a@example.com", "smtp", "token-looks-right",
@@ -222,7 +248,13 @@ static const struct {
 	/* Gmail's 535 5.7.8 with a good-looking token: no Microsoft settings. */
 	{ "535 5.7.8 Username and Password not accepted",
 	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "a@example.com",
-	    .exp = 2000000000 }, "a@example.com", "smtp", "gmail-535-5.7.8", "mail.google.com" },
+	    .exp = 2000000000 }, "a@example.com", "smtp", "gmail-535-5.7.8-text",
+	  "mail.google.com" },
+	/* 535 5.7.8 from a server that is not Gmail: neither Gmail's nor
+	 * Exchange's settings, and no "--provider google". */
+	{ "535 5.7.8 Error: authentication failed: Authentication credentials invalid",
+	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "a@example.com",
+	    .exp = 2000000000 }, "a@example.com", "smtp", "smtp-535-5.7.8", "administrator" },
 };
 
 START_TEST(test_explain)
@@ -242,6 +274,18 @@ END_TEST
 START_TEST(test_helpers)
 {
 	char buf[64];
+	const so2_diag_row *r = so2_diag_smtp("535 5.7.8 Error: authentication failed");
+
+	/* The record's provider decides a reply that does not name its server. */
+	ck_assert_str_eq(so2_diag_refine(r, "google")->id, "gmail-535-5.7.8");
+	ck_assert_str_eq(so2_diag_refine(r, "microsoft")->id, "smtp-535-5.7.8");
+	ck_assert_str_eq(so2_diag_refine(r, NULL)->id, "smtp-535-5.7.8");
+	ck_assert_ptr_null(strstr(so2_diag_refine(r, "microsoft")->fix, "--provider google"));
+	/* A page where JSON was due is named as a page. */
+	ck_assert_str_eq(so2_diag_body(" <!DOCTYPE html><html>", 22)->id, "http-html-page");
+	ck_assert_str_eq(so2_diag_body("Bad Gateway", 11)->id, "http-not-oauth");
+	ck_assert_ptr_null(so2_diag_body("{\"error\":\"x\"}", 13));
+	ck_assert_int_eq(so2_diag_body("<html>", 6)->action, SO2_DIAG_RETRY);
 
 	ck_assert_int_eq(so2_diag_has_scope("https://outlook.office.com/SMTP.Send offline_access",
 					    "smtp.send"), 1);

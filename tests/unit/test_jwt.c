@@ -84,6 +84,33 @@ START_TEST(test_jwt_cases)
 }
 END_TEST
 
+/* A token that starts like a JWT but does not decode is damaged, not opaque
+ * (https://github.com/PHPMailer/PHPMailer/pull/2793: a database field cut it). */
+static const struct {
+	const char *token;
+	int damaged;
+} damaged_cases[] = {
+	{ "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL291dGxvb2sub2ZmaWNl", 1 },
+	{ "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9", 1 },
+	{ "eyJ0eXAi.e30.c2ln.x.y", 0 },	/* five parts: a JWE, opaque by design */
+	{ "EwBAAl3BAAUFFpUAo7J3Ve0bjLBWZWCclRC3EoAA", 0 },
+	{ "ya29.a0AfH6SMBfakegoogle", 0 },
+	{ "eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJ4In0.c2ln", 0 },	/* a whole JWT */
+};
+
+START_TEST(test_jwt_damaged)
+{
+	so2_jwt_claims c;
+	so2_err err;
+	const char *t = damaged_cases[_i].token;
+
+	ck_assert_int_eq(so2_jwt_read(t, strlen(t), &c, &err), SO2_OK);
+	ck_assert_msg(c.damaged == damaged_cases[_i].damaged, "case %d damaged: got %d, want %d",
+		      _i, c.damaged, damaged_cases[_i].damaged);
+	ck_assert_msg(!c.damaged || c.opaque, "case %d: damaged but not opaque", _i);
+}
+END_TEST
+
 START_TEST(test_jwt_too_long)
 {
 	char *big = malloc(SO2_JWT_MAX + 2);
@@ -106,6 +133,8 @@ suite_jwt(void)
 
 	tcase_add_loop_test(tc, test_jwt_cases, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_jwt_too_long);
+	tcase_add_loop_test(tc, test_jwt_damaged, 0,
+			    (int)(sizeof(damaged_cases) / sizeof(damaged_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
