@@ -40,6 +40,7 @@
 
 #include "base/file.h"
 #include "base/secret.h"
+#include "base/text.h"
 
 #ifndef SO2_CONF_PATH
 #define SO2_CONF_PATH "/etc/sasl-oauth2.conf"
@@ -50,6 +51,7 @@
 
 #define CONF_LINE_MAX	4096	/* bytes in one line, without the newline */
 #define CONF_NAME_MAX	64	/* bytes in a section name */
+#define QUOTE_MAX	64	/* bytes of a wrong value quoted in a message */
 
 /* Ranges of the numeric keys. */
 #define MARGIN_MIN	0
@@ -444,12 +446,20 @@ unknown_key(struct conf_parser *p, int line, int col, const char *s, size_t n)
 			   (int)n, s);
 }
 
+/* quote - at most QUOTE_MAX bytes of a value for a message, printable: a
+ *	line may hold tabs, a message none (base/text.h); returns buf */
+static const char *
+quote(const char *s, size_t n, char *buf, size_t size)
+{
+	return so2_printable_line(s, n > QUOTE_MAX ? QUOTE_MAX : n, buf, size);
+}
+
 /* set_number - a KIND_NUM value */
 static so2_status
 set_number(struct conf_parser *p, const struct conf_key *k, int line, int col,
 	   const char *s, size_t n, long *member)
 {
-	char buf[32];
+	char buf[32], show[QUOTE_MAX + 1];
 	char *end;
 	long v;
 	size_t i;
@@ -471,8 +481,8 @@ set_number(struct conf_parser *p, const struct conf_key *k, int line, int col,
 bad:
 	return so2_err_set(p->err, SO2_ERR_CONFIG,
 			   "%s:%d:%d: %s must be a whole number from %ld to %ld "
-			   "(%s), not \"%.*s\"", p->name, line, col, k->name,
-			   k->min, k->max, k->unit, (int)(n > 64 ? 64 : n), s);
+			   "(%s), not \"%s\"", p->name, line, col, k->name,
+			   k->min, k->max, k->unit, quote(s, n, show, sizeof(show)));
 }
 
 /* check_value - the value fits the key's kind; col is the value's column */
@@ -480,6 +490,7 @@ static so2_status
 check_value(struct conf_parser *p, const struct conf_key *k, int line, int col,
 	    const char *s, size_t n)
 {
+	char show[QUOTE_MAX + 1];
 	size_t i;
 
 	switch (k->kind) {
@@ -503,9 +514,9 @@ check_value(struct conf_parser *p, const struct conf_key *k, int line, int col,
 	case KIND_WORD:
 		if (word_index(k->words, s, n) < 0)
 			return so2_err_set(p->err, SO2_ERR_CONFIG,
-					   "%s:%d:%d: %s must be %s, not \"%.*s\"",
+					   "%s:%d:%d: %s must be %s, not \"%s\"",
 					   p->name, line, col, k->name, k->unit,
-					   (int)(n > 64 ? 64 : n), s);
+					   quote(s, n, show, sizeof(show)));
 		break;
 	case KIND_STR:
 	case KIND_STR_EMPTY:

@@ -283,6 +283,14 @@ static const struct bad_case {
 	  "t.conf:2:12: provider must be microsoft, google or generic, not \"msft\"" },
 	{ "[microsoft]\ncloud = germany\n",
 	  "t.conf:2:9: cloud must be global, usgov, dod or china, not \"germany\"" },
+	/* A tab is allowed in a line but not in a message: the value is
+	 * quoted printable (found by tests/fuzz/fuzz_conf.c). */
+	{ "[work]\nprovider = micro\tsoft\n",
+	  "t.conf:2:12: provider must be microsoft, google or generic, "
+	  "not \"micro?soft\"" },
+	{ "refresh_margin = 1\t0\n",
+	  "t.conf:1:18: refresh_margin must be a whole number from 0 to 86400 "
+	  "(seconds), not \"1?0\"" },
 };
 
 START_TEST(test_bad)
