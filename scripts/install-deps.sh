@@ -7,7 +7,8 @@
 # programs the end-to-end tests start on 127.0.0.1 (Postfix, Dovecot,
 # cyrus-clients, sasl2-bin, isync, fetchmail, dovecot-pop3d; msmtp, neomutt,
 # mutt for the token command programs), python3 for the identity-provider emulator,
-# openssl and curl for the test CA and probes, valgrind.
+# openssl and curl for the test CA and probes, valgrind. make fuzz: clang
+# with libFuzzer and the sanitizer runtimes (libclang-rt-14-dev).
 set -eu
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps.sh: run as root (it calls apt-get)" >&2
@@ -33,4 +34,5 @@ apt-get $apt_opts install -y -q --no-install-recommends \
 	neomutt \
 	mutt \
 	iproute2 \
-	python3 openssl curl ca-certificates valgrind binutils procps
+	python3 openssl curl ca-certificates valgrind binutils procps \
+	clang libclang-rt-14-dev

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "token/mechanism.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,16 +42,6 @@ terminated(const char *buf, size_t size)
 	return memchr(buf, '\0', size) != NULL;
 }
 
-/* has_control - 1 when s holds a byte below 0x20 or DEL */
-static int
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 /* LLVMFuzzerTestOneInput - one challenge */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -68,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    && terminated(ch.openid_configuration, sizeof(ch.openid_configuration)));
 	if (st != SO2_OK) {
 		check(st == SO2_ERR_PROTO || st == SO2_ERR_NOMEM);
-		check(err.status == st && err.msg[0] != '\0' && !has_control(err.msg));
+		check(err.status == st && err.msg[0] != '\0' && !so2_has_control(err.msg));
 		check(ch.status[0] == '\0' && ch.scope[0] == '\0' && ch.schemes[0] == '\0'
 		    && ch.openid_configuration[0] == '\0');
 		check(!so2_challenge_token_invalid(&ch));
@@ -78,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	invalid = strcmp(ch.status, "invalid_token") == 0 || strcmp(ch.status, "401") == 0
 	    || strcmp(ch.status, "400") == 0;
 	check(so2_challenge_token_invalid(&ch) == invalid);
-	check(!has_control(ch.status) && !has_control(ch.scope) && !has_control(ch.schemes)
-	    && !has_control(ch.openid_configuration));
+	check(!so2_has_control(ch.status) && !so2_has_control(ch.scope)
+	    && !so2_has_control(ch.schemes) && !so2_has_control(ch.openid_configuration));
 	return 0;
 }

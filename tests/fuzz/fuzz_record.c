@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "token/record.h"
 
 #define ORIGIN "fuzz.json"
@@ -33,16 +34,6 @@ check(int ok)
 {
 	if (!ok)
 		__builtin_trap();
-}
-
-/* has_control - 1 when s holds a byte below 0x20 or DEL */
-static int
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
 }
 
 /* full - a required string member: set and not empty */
@@ -125,7 +116,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(st == SO2_ERR_RECORD || st == SO2_ERR_NOMEM);
 		check(err.status == st && err.msg[0] != '\0');
 		check(st == SO2_ERR_NOMEM || strncmp(err.msg, ORIGIN, strlen(ORIGIN)) == 0);
-		check(!has_control(err.msg));
+		check(!so2_has_control(err.msg));
 		return 0;
 	}
 	check(rec != NULL && valid(rec));

@@ -21,19 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "token/token_reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* has_control - 1 when s holds a byte below 0x20 or DEL */
-static int
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
 
 /* check - stop the fuzzer at a broken contract */
 static void
@@ -77,9 +68,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	so2_err_clear(&err);
 	st = so2_token_reply_parse(status, (const char *)data + 1, size - 1, &rep, &oerr, &err);
 	check(oerr.http_status == status);
-	check(!has_control(oerr.error) && !has_control(oerr.description)
-	    && !has_control(oerr.trace_id) && !has_control(oerr.correlation_id)
-	    && !has_control(oerr.timestamp));
+	check(!so2_has_control(oerr.error) && !so2_has_control(oerr.description)
+	    && !so2_has_control(oerr.trace_id) && !so2_has_control(oerr.correlation_id)
+	    && !so2_has_control(oerr.timestamp));
 	if (st == SO2_OK) {
 		check(status == 200 && !so2_secret_empty(&rep.access_token));
 		check(rep.access_token.len == strlen(rep.access_token.data));
@@ -88,7 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		check(st == SO2_ERR_TEMP || st == SO2_ERR_GRANT || st == SO2_ERR_OAUTH
 		    || st == SO2_ERR_PENDING || st == SO2_ERR_SLOW_DOWN || st == SO2_ERR_NOMEM);
-		check(err.status == st && err.msg[0] != '\0' && !has_control(err.msg));
+		check(err.status == st && err.msg[0] != '\0' && !so2_has_control(err.msg));
 		check(so2_secret_empty(&rep.access_token) && so2_secret_empty(&rep.refresh_token)
 		    && rep.token_type == NULL && rep.scope == NULL);
 		check((st == SO2_ERR_GRANT) == (so2_oauth_error_grant_dead(oerr.error)
