@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "base/text.h"
+#include "token/record.h"
 #include "token/token_reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
