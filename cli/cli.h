@@ -150,5 +150,6 @@ int cmd_logout(cli_ctx *ctx, int argc, char **argv);
 int cmd_connect(cli_ctx *ctx, int argc, char **argv);
 int cmd_doctor(cli_ctx *ctx, int argc, char **argv);
 int cmd_inspect(cli_ctx *ctx, int argc, char **argv);
+int cmd_postfix(cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -41,6 +41,9 @@ static const cli_cmd commands[] = {
 	  "connect ACCOUNT HOST [PORT] authenticated IMAP/POP3 session on stdio" },
 	{ "doctor", cmd_doctor,
 	  "doctor ACCOUNT [OPTIONS]    explain why a login fails, with fixes" },
+	{ "postfix", cmd_postfix,
+	  "postfix migrate [-c DIR] [--dry-run | --rollback]\n"
+	  "                              move a Postfix relay from a password to OAuth2" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	migrate_files.c - the migration's files: read, replace, back up, restore
+ * SYNOPSIS
+ *	pfm_run(argv, out, size); pfm_read(path, &buf, &len, &err);
+ *	pfm_replace(path, data, len, &err); pfm_backup(p, paths, n, &err);
+ *	pfm_restore(dir, &changed, &err)
+ * DESCRIPTION
+ *	Every file the migration changes is replaced, never edited in
+ *	place: a temp file beside it with its owner and mode, fsync,
+ *	rename(2), fsync of the directory, so Postfix reads either the old
+ *	or the new contents and a crash leaves one of them.
+ *
+ *	A backup is a directory (mode 0700) holding one copy per file (mode
+ *	0600: a password map holds passwords) and a manifest, written last:
+ *	one line per file, "MODE UID GID MTIME COPY PATH" (MTIME seconds.nanoseconds),
+ *	MODE "-" for a file that did not exist (restoring removes it).
+ *	Restoring puts back the modification time too: Postfix's own checks
+ *	(a map older than its source) and backup tools then see the old file. The new backup is built
+ *	beside the old one and swapped in by rename(2), so a failure while
+ *	backing up keeps the previous backup whole.
+ *
+ *	Restoring compares first: a file already equal to its copy (bytes,
+ *	owner, mode) is left alone, so restoring twice changes nothing the
+ *	second time.
+ *
+ *	Programs run with fork/execvp, no shell, output captured and capped.
+ * SEE ALSO
+ *	migrate.h, rename(2), fsync(2)
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/secret.h"
+
+#include "migrate.h"
+
+/* pfm_run - run argv, its output into out; exit status or -1 */
+int
+pfm_run(const char *const argv[], char *out, size_t size, int err_too)
+{
+	int fds[2], status, devnull;
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+
+	if (out != NULL && size > 0)
+		out[0] = '\0';
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		if (err_too)
+			dup2(fds[1], 2);
+		else if ((devnull = open("/dev/null", O_WRONLY)) >= 0)
+			dup2(devnull, 2);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	for (;;) {
+		char sink[512];
+
+		if (out != NULL && n + 1 < size)
+			r = read(fds[0], out + n, size - 1 - n);
+		else
+			r = read(fds[0], sink, sizeof(sink));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (out != NULL && n + 1 < size)
+			n += (size_t)r;
+	}
+	close(fds[0]);
+	if (out != NULL && size > 0) {
+		out[n] = '\0';
+		while (n > 0 && out[n - 1] == '\n')
+			out[--n] = '\0';
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* pfm_argv - PROG [-c DIR] WORDS... */
+void
+pfm_argv(const pfm *p, const char *prog, const char *const words[], const char *argv[16])
+{
+	int n = 0, i;
+
+	argv[n++] = prog;
+	if (p->config_dir != NULL) {
+		argv[n++] = "-c";
+		argv[n++] = p->config_dir;
+	}
+	for (i = 0; words[i] != NULL && n < 15; i++)
+		argv[n++] = words[i];
+	argv[n] = NULL;
+}
+
+/* pfm_read - a whole file, capped */
+so2_status
+pfm_read(const char *path, char **buf, size_t *len, so2_err *err)
+{
+	struct stat st;
+	char *b;
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+		return so2_err_set(err, SO2_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return so2_err_set(err, SO2_ERR_IO, "%s is not a regular file", path);
+	}
+	if (st.st_size > PFM_FILE_MAX) {
+		close(fd);
+		return so2_err_set(err, SO2_ERR_PARAM, "%s is larger than %d bytes", path,
+				   PFM_FILE_MAX);
+	}
+	if ((b = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory reading %s", path);
+	}
+	while (n < (size_t)st.st_size) {
+		r = read(fd, b + n, (size_t)st.st_size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n != (size_t)st.st_size) {
+		so2_wipe_free(b, (size_t)st.st_size + 1);
+		return so2_err_set(err, SO2_ERR_IO, "cannot read %s: it changed while read",
+				   path);
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return SO2_OK;
+}
+
+/* sync_dir - fsync the directory holding path */
+static void
+sync_dir(const char *path)
+{
+	char dir[PFM_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	so2_format(dir, sizeof(dir), "%.*s", slash == NULL ? 1 : slash == path ? 1
+		   : (int)(slash - path), slash == NULL ? "." : path);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+/* write_as - replace path by data with this mode and owner (and modification
+ *	time, when mtime is not NULL) */
+static so2_status
+write_as(const char *path, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
+	 const struct timespec *mtime, so2_err *err)
+{
+	struct timespec times[2];
+
+	char tmp[PFM_PATH_MAX + 32];
+	int fd;
+
+	so2_format(tmp, sizeof(tmp), "%s.so2-new.%ld", path, (long)getpid());
+	(void)unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return so2_err_set(err, SO2_ERR_IO, "cannot create %s: %s", tmp,
+				   strerror(errno));
+	if (fchown(fd, uid, gid) != 0 && geteuid() == 0)
+		goto fail;
+	if (fchmod(fd, mode & 07777) != 0 || so2_write_all(fd, data, len) != 0)
+		goto fail;
+	if (mtime != NULL) {
+		times[0] = *mtime;
+		times[1] = *mtime;
+		if (futimens(fd, times) != 0)
+			goto fail;
+	}
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	if (rename(tmp, path) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	sync_dir(path);
+	return SO2_OK;
+fail:
+	so2_err_set(err, SO2_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	(void)unlink(tmp);
+	return SO2_ERR_IO;
+}
+
+/* pfm_replace - new contents for path, its owner and mode kept */
+so2_status
+pfm_replace(const char *path, const char *data, size_t len, so2_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		st.st_mode = 0600;
+		st.st_uid = geteuid();
+		st.st_gid = getegid();
+	}
+	return write_as(path, data, len, st.st_mode, st.st_uid, st.st_gid, NULL, err);
+}
+
+/* remove_dir - a backup directory and the files in it */
+static void
+remove_dir(const char *dir)
+{
+	char path[PFM_PATH_MAX + 300];
+	struct dirent *e;
+	DIR *dp;
+
+	if ((dp = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(dp)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		so2_format(path, sizeof(path), "%s/%s", dir, e->d_name);
+		(void)unlink(path);
+	}
+	closedir(dp);
+	(void)rmdir(dir);
+}
+
+/* pfm_backup - copies and manifest, swapped in whole */
+so2_status
+pfm_backup(const pfm *p, const char *const paths[], size_t n, so2_err *err)
+{
+	char tmp[PFM_PATH_MAX + 32], old[PFM_PATH_MAX + 32], copy[PFM_PATH_MAX + 64];
+	char line[PFM_PATH_MAX + 128], *man = NULL, *data;
+	size_t manlen = 0, len, i, k = 0;
+	struct stat st;
+	so2_status result;
+
+	so2_format(tmp, sizeof(tmp), "%s.new.%ld", p->backup_dir, (long)getpid());
+	so2_format(old, sizeof(old), "%s.old.%ld", p->backup_dir, (long)getpid());
+	remove_dir(tmp);
+	if (mkdir(tmp, 0700) != 0)
+		return so2_err_set(err, SO2_ERR_IO, "cannot create the backup %s: %s", tmp,
+				   strerror(errno));
+	for (i = 0; i < n; i++) {
+		if (paths[i] == NULL)
+			continue;
+		if (strchr(paths[i], '\n') != NULL) {
+			result = so2_err_set(err, SO2_ERR_PARAM, "a file name holds a new line");
+			goto fail;
+		}
+		if (stat(paths[i], &st) != 0) {
+			if (errno != ENOENT) {
+				result = so2_err_set(err, SO2_ERR_IO, "cannot back up %s: %s",
+						     paths[i], strerror(errno));
+				goto fail;
+			}
+			so2_format(line, sizeof(line), "- 0 0 0.0 - %s\n", paths[i]);
+		} else {
+			k++;
+			so2_format(copy, sizeof(copy), "%s/%zu", tmp, k);
+			if ((result = pfm_read(paths[i], &data, &len, err)) != SO2_OK)
+				goto fail;
+			result = write_as(copy, data, len, 0600, geteuid(), getegid(), NULL,
+					  err);
+			so2_wipe_free(data, len + 1);
+			if (result != SO2_OK)
+				goto fail;
+			so2_format(line, sizeof(line), "%04o %ld %ld %lld.%09ld %zu %s\n",
+				   (unsigned)(st.st_mode & 07777), (long)st.st_uid,
+				   (long)st.st_gid, (long long)st.st_mtim.tv_sec,
+				   (long)st.st_mtim.tv_nsec, k, paths[i]);
+		}
+		{
+			char *grown = realloc(man, manlen + strlen(line) + 1);
+
+			if (grown == NULL) {
+				result = so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+				goto fail;
+			}
+			man = grown;
+			memcpy(man + manlen, line, strlen(line) + 1);
+			manlen += strlen(line);
+		}
+	}
+	so2_format(copy, sizeof(copy), "%s/manifest", tmp);
+	if ((result = write_as(copy, man ? man : "", manlen, 0600, geteuid(), getegid(), NULL,
+			       err)) != SO2_OK)
+		goto fail;
+	free(man);
+	man = NULL;
+	remove_dir(old);
+	if (rename(p->backup_dir, old) != 0 && errno != ENOENT) {
+		result = so2_err_set(err, SO2_ERR_IO, "cannot replace the backup %s: %s",
+				     p->backup_dir, strerror(errno));
+		goto fail;
+	}
+	if (rename(tmp, p->backup_dir) != 0) {
+		result = so2_err_set(err, SO2_ERR_IO, "cannot put the backup in place %s: %s",
+				     p->backup_dir, strerror(errno));
+		(void)rename(old, p->backup_dir);
+		goto fail;
+	}
+	sync_dir(p->backup_dir);
+	remove_dir(old);
+	return SO2_OK;
+fail:
+	free(man);
+	remove_dir(tmp);
+	return result;
+}
+
+/* same_file - is path already copy's bytes with this mode, owner and time? */
+static int
+same_file(const char *path, const char *data, size_t len, unsigned mode, long uid, long gid,
+	  const struct timespec *mtime)
+{
+	struct stat st;
+	char *cur;
+	size_t curlen;
+	so2_err err;
+	int same;
+
+	if (stat(path, &st) != 0 || (unsigned)(st.st_mode & 07777) != mode
+	    || (long)st.st_uid != uid || (long)st.st_gid != gid
+	    || st.st_mtim.tv_sec != mtime->tv_sec || st.st_mtim.tv_nsec != mtime->tv_nsec)
+		return 0;
+	if (pfm_read(path, &cur, &curlen, &err) != SO2_OK)
+		return 0;
+	same = curlen == len && memcmp(cur, data, len) == 0;
+	so2_wipe_free(cur, curlen + 1);
+	return same;
+}
+
+/* pfm_restore - every file of the backup back, byte for byte */
+so2_status
+pfm_restore(const char *dir, size_t *changed, so2_err *err)
+{
+	char path[PFM_PATH_MAX + 32], copy[PFM_PATH_MAX + 64], *man, *line, *next, *data;
+	size_t manlen, len;
+	so2_status result = SO2_OK;
+
+	*changed = 0;
+	so2_format(path, sizeof(path), "%s/manifest", dir);
+	if (access(path, F_OK) != 0)
+		return so2_err_set(err, SO2_ERR_NOTFOUND, "no backup in %s: nothing to roll "
+				   "back", dir);
+	if ((result = pfm_read(path, &man, &manlen, err)) != SO2_OK)
+		return result;
+	for (line = man; *line != '\0'; line = next) {
+		char mode_s[8], copy_s[16];
+		struct timespec mtime;
+		long long sec;
+		long uid, gid, nsec;
+		unsigned mode = 0;
+		int off = 0;
+
+		next = strchr(line, '\n');
+		if (next == NULL) {
+			result = so2_err_set(err, SO2_ERR_RECORD, "%s: the last line is cut", path);
+			break;
+		}
+		*next++ = '\0';
+		if (sscanf(line, "%7s %ld %ld %lld.%ld %15s %n", mode_s, &uid, &gid, &sec, &nsec,
+			   copy_s, &off) != 6 || off == 0 || line[off] != '/') {
+			result = so2_err_set(err, SO2_ERR_RECORD, "%s: unreadable line \"%.80s\"",
+					     path, line);
+			break;
+		}
+		if (strcmp(mode_s, "-") == 0) {
+			if (unlink(line + off) == 0)
+				(*changed)++;
+			else if (errno != ENOENT) {
+				result = so2_err_set(err, SO2_ERR_IO, "cannot remove %s: %s",
+						     line + off, strerror(errno));
+				break;
+			}
+			continue;
+		}
+		mode = (unsigned)strtoul(mode_s, NULL, 8);
+		mtime.tv_sec = (time_t)sec;
+		mtime.tv_nsec = nsec;
+		so2_format(copy, sizeof(copy), "%s/%s", dir, copy_s);
+		if ((result = pfm_read(copy, &data, &len, err)) != SO2_OK)
+			break;
+		if (!same_file(line + off, data, len, mode, uid, gid, &mtime)) {
+			result = write_as(line + off, data, len, (mode_t)mode, (uid_t)uid,
+					  (gid_t)gid, &mtime, err);
+			if (result == SO2_OK)
+				(*changed)++;
+		}
+		so2_wipe_free(data, len + 1);
+		if (result != SO2_OK)
+			break;
+	}
+	free(man);
+	return result;
+}

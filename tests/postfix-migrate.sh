@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# postfix-migrate.sh - sasl-oauth2 postfix migrate against the private stack:
+#
+# The stack's relay starts as today's Microsoft 365 relays are: PLAIN with a
+# password in sasl_passwd for the submission server (RELAY_MECH=plain). The
+# command (with --server naming the stack's submission server as a Microsoft
+# one) must:
+#   - with --dry-run print the plan as a diff, never the password, and
+#     change no byte;
+#   - when a step fails (postmap, postfix check, the store unusable) leave
+#     every file byte-identical (contents, owner, mode);
+#   - migrate: afterwards the relay relays a message with XOAUTH2;
+#   - find nothing to do the second time;
+#   - --rollback: every file back byte for byte, PLAIN works again; a
+#     second rollback changes nothing (not even a modification time).
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+. "$top_srcdir/tests/lib/stack.sh"
+
+t_need_stack
+t_sanitized && t_skip "sanitizer build: Postfix cannot load an ASan-instrumented module"
+
+t_tmpdir
+t_plugin_env
+t_store postfix:
+t_start_stack RELAY_MECH=plain
+t_conf
+t_login "$ACCOUNT" --provider microsoft
+
+CF=$RELAY_CONFIG_DIR
+FILES="$CF/main.cf $CF/sasl_passwd $CF/sasl_passwd.db"
+SERVER="[127.0.0.1]:$SUB_PORT=microsoft"
+
+# snapshot - contents, mode, owner and modification time of the relay's files
+snapshot() {
+	local f
+	for f in $FILES; do
+		printf '%s %s %s\n' "$f" "$(stat -c '%a %U:%G %Y' "$f")" \
+			"$(sha256sum < "$f" | cut -c1-64)"
+	done
+}
+# migrate ARGS - the command on the relay; output in $T/mig.out, status in $rc
+migrate() {
+	rc=0
+	"$SO2_CLI" postfix migrate -c "$CF" --server "$SERVER" --restart "$@" > "$T/mig.out" 2>&1 || rc=$?
+	if grep -q relaypass "$T/mig.out"; then
+		cat "$T/mig.out" >&2
+		t_fail "the password was printed"
+	fi
+}
+# send_one SUBJECT - a message through the relay, delivered
+send_one() {
+	"$top_srcdir/tests/stack/send.sh" "$S" "$ACCOUNT" alice@example.net "$1" >/dev/null \
+		|| t_fail "could not inject '$1'"
+	"$top_srcdir/tests/stack/wait-delivered.sh" "$S" "$1" 60 > "$T/delivered" \
+		|| { tail -n 20 "$RELAY_LOG" >&2; t_fail "'$1' was not delivered"; }
+}
+
+send_one "before migration $$"
+grep -q 'sasl_method=PLAIN' "$MX_LOG" || t_fail "the relay did not start with PLAIN"
+before=$(snapshot)
+
+# 1. The plan, and no byte changed.
+migrate --dry-run
+[ $rc -eq 0 ] || { cat "$T/mig.out" >&2; t_fail "dry run: exit $rc"; }
+out=$(cat "$T/mig.out")
+t_contains "$out" "-[127.0.0.1]:$SUB_PORT relay@example.com:<password hidden>" "plan: old entry"
+t_contains "$out" "+[127.0.0.1]:$SUB_PORT relay@example.com:
+" "plan: new entry, empty password"
+t_contains "$out" "+smtp_sasl_mechanism_filter = xoauth2" "plan: mechanism filter"
+t_contains "$out" "-smtp_sasl_mechanism_filter = plain" "plan: old mechanism filter"
+t_contains "$out" "Dry run: nothing was changed." "dry run said so"
+t_eq "$(snapshot)" "$before" "files after --dry-run"
+[ ! -e "$CF/sasl-oauth2-backup" ] || t_fail "--dry-run made a backup"
+cp "$T/mig.out" "$T/plan.out"
+
+# 2. A failing step leaves every file as it was.
+mkdir -p "$T/fakebin"
+real_postmap=$(command -v postmap)
+real_postfix=$(command -v postfix)
+cat > "$T/fakebin/postmap" <<EOF
+#!/bin/sh
+# queries go through; building a map fails
+case " \$* " in *" -q "*) exec $real_postmap "\$@" ;; esac
+echo "postmap: fatal: injected failure" >&2
+exit 1
+EOF
+cat > "$T/fakebin/postfix" <<EOF
+#!/bin/sh
+case " \$* " in *" check "*) echo "postfix: fatal: injected check failure" >&2; exit 1 ;; esac
+exec $real_postfix "\$@"
+EOF
+chmod +x "$T/fakebin/postmap" "$T/fakebin/postfix"
+for fake in postmap postfix; do
+	mkdir -p "$T/fake-$fake"
+	ln -sf "$T/fakebin/$fake" "$T/fake-$fake/$fake"
+	PATH=$T/fake-$fake:$PATH migrate
+	[ $rc -ne 0 ] || t_fail "$fake failing: the migration succeeded"
+	t_contains "$(cat "$T/mig.out")" "injected" "$fake failing: its message shown"
+	t_contains "$(cat "$T/mig.out")" "every file was put back" "$fake failing: restored"
+	t_eq "$(snapshot)" "$before" "files after $fake failed"
+done
+chown root "$T/store"
+migrate
+chown postfix "$T/store"
+t_eq "$rc" 78 "store not usable by postfix: refused"
+t_contains "$(cat "$T/mig.out")" "chown -R postfix $T/store" "store: the fix"
+t_eq "$(snapshot)" "$before" "files after the store was refused"
+send_one "still PLAIN $$"
+
+# 3. The migration, then mail with XOAUTH2.
+migrate
+[ $rc -eq 0 ] || { cat "$T/mig.out" >&2; t_fail "migration: exit $rc"; }
+cp "$T/mig.out" "$T/migrate.out"
+t_eq "$(grep -c "^\[127.0.0.1\]:$SUB_PORT relay@example.com:\$" "$CF/sasl_passwd")" 1 \
+	"sasl_passwd entry now has the empty password"
+t_eq "$(postconf -c "$CF" -h smtp_sasl_mechanism_filter)" xoauth2 "mechanism filter"
+t_eq "$(stat -c %a "$CF/sasl-oauth2-backup/2")" 600 "backup copy mode"
+t_eq "$(stat -c '%a %U' "$CF/sasl_passwd")" "600 root" "sasl_passwd keeps mode and owner"
+mark=$(wc -l < "$MX_LOG")
+send_one "after migration $$"
+tail -n +"$((mark + 1))" "$MX_LOG" | grep -q 'sasl_method=XOAUTH2, sasl_username=relay@example.com' \
+	|| { tail -n 20 "$MX_LOG" >&2; t_fail "the relay did not authenticate with XOAUTH2"; }
+
+# 4. Nothing left to do.
+after=$(snapshot)
+migrate
+t_eq "$rc" 0 "second migration"
+t_contains "$(cat "$T/mig.out")" "Nothing to migrate" "second migration finds nothing"
+t_eq "$(snapshot)" "$after" "files after the second migration"
+
+# 5. Roll back, twice.
+migrate --rollback
+[ $rc -eq 0 ] || { cat "$T/mig.out" >&2; t_fail "rollback: exit $rc"; }
+t_contains "$(cat "$T/mig.out")" "Restored 3 files" "rollback restored"
+# byte for byte, owner, mode and modification time
+t_eq "$(snapshot)" "$before" "files after rollback"
+rolled=$(snapshot)
+sleep 1
+migrate --rollback
+t_eq "$rc" 0 "second rollback"
+t_contains "$(cat "$T/mig.out")" "Nothing to roll back" "second rollback finds nothing"
+t_eq "$(snapshot)" "$rolled" "second rollback changed nothing"
+mark=$(wc -l < "$MX_LOG")
+send_one "rolled back $$"
+tail -n +"$((mark + 1))" "$MX_LOG" | grep -q 'sasl_method=PLAIN' \
+	|| t_fail "after the rollback the relay does not use PLAIN again"
+
+echo "--- plan (dry run)"; cat "$T/plan.out"
+echo "--- migration"; cat "$T/migrate.out"
+echo "PASS: dry run, failures restored, migrated to XOAUTH2, rolled back byte for byte"
