@@ -14,16 +14,17 @@
  *
  *	A backup is a directory (mode 0700) holding one copy per file (mode
  *	0600: a password map holds passwords) and a manifest, written last:
- *	one line per file, "MODE UID GID MTIME COPY PATH" (MTIME seconds.nanoseconds),
- *	MODE "-" for a file that did not exist (restoring removes it).
- *	Restoring puts back the modification time too: Postfix's own checks
- *	(a map older than its source) and backup tools then see the old file. The new backup is built
- *	beside the old one and swapped in by rename(2), so a failure while
- *	backing up keeps the previous backup whole.
+ *	one line per file, "MODE UID GID MTIME COPY PATH" (MTIME
+ *	seconds.nanoseconds), MODE "-" for a file that did not exist
+ *	(restoring removes it). The new backup is built beside the old one
+ *	and swapped in by rename(2), so a failure while backing up keeps the
+ *	previous backup whole.
  *
- *	Restoring compares first: a file already equal to its copy (bytes,
- *	owner, mode) is left alone, so restoring twice changes nothing the
- *	second time.
+ *	Restoring puts back the modification time too: Postfix's own checks
+ *	(a map older than its source) and backup tools then see the old
+ *	file. It compares first: a file already equal to its copy (bytes,
+ *	owner, mode, time) is left alone, so restoring twice changes nothing
+ *	the second time.
  *
  *	Programs run with fork/execvp, no shell, output captured and capped.
  * SEE ALSO

@@ -450,8 +450,8 @@ pass_line(pfm *p, void *arg, size_t lineno, char *key, char *value, int cont, so
 					   key);
 		if (e->user[0] == '\0' || !so2_account_valid(e->user))
 			return so2_err_set(err, SO2_ERR_CONFIG, "%s line %zu: the SASL user of "
-					   "\"%s\" is not a usable account name", p->maps[pa->map].src,
-					   lineno, key);
+					   "\"%s\" is not a usable account name",
+					   p->maps[pa->map].src, lineno, key);
 		for (i = 0; i < p->nentries; i++)
 			if (p->entries[i].map == pa->map
 			    && strcasecmp(p->entries[i].key, key) == 0)
