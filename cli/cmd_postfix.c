@@ -45,6 +45,8 @@
 #include "token/store.h"
 
 #include "cli.h"
+#include "doctor.h"
+#include "login.h"
 #include "migrate.h"
 
 enum {
@@ -53,6 +55,11 @@ enum {
 	OPT_BACKUP_DIR,
 	OPT_SERVER,
 	OPT_RESTART,
+	OPT_NO_PROBE,
+	OPT_PROFILE,
+	OPT_SECRET_FILE,
+	OPT_CERTIFICATE,
+	OPT_PRIVATE_KEY,
 	OPT_GRANT
 };
 
@@ -74,14 +81,25 @@ postfix_usage(FILE *fp)
 		"                     changes (a reload does not apply it)\n"
 		"  --backup-dir DIR   where backups go (default DIR/%s)\n"
 		"  --server NEXTHOP=microsoft|google   another submission server of\n"
-		"                     that provider (a gateway, a test server)\n",
-		CLI_PROG, CLI_PROG, PFM_BACKUP_DIR);
+		"                     that provider (a gateway, a test server)\n"
+		"Accounts without a record sign in first, as \"%s login\" does:\n"
+		"  --grant device|code|client-credentials   (default: device for\n"
+		"                     Microsoft, code for Google; client-credentials\n"
+		"                     with a secret or a certificate)\n"
+		"  --profile NAME     the configuration's profile to log in with\n"
+		"  --client-secret-file FILE, --certificate FILE --private-key FILE\n"
+		"                     app-only credentials (Microsoft)\n"
+		"  --no-probe         skip the live AUTH probe of each account\n",
+		CLI_PROG, CLI_PROG, PFM_BACKUP_DIR, CLI_PROG);
 }
 
 /* migrate_opts - the command line */
 struct migrate_opts {
-	int dry_run, rollback, restart;
-	const char *grant;
+	int dry_run, rollback, restart, no_probe;
+	int grant_set;			/* --grant given */
+	cli_grant grant;
+	const char *profile;		/* --profile */
+	const char *secret_file, *certificate, *private_key;
 };
 
 /* run_step - run a program; on failure say what it said */
@@ -221,42 +239,162 @@ user_of(const char *name, uid_t *uid)
 	return 0;
 }
 
-/* check_accounts - every account has a record the mail owner can use */
+/* first_of - is e the first entry to migrate for its account? */
+static int
+first_of(const pfm *p, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < k; i++)
+		if (p->entries[i].what == PFM_MIGRATE
+		    && strcmp(p->entries[i].user, p->entries[k].user) == 0)
+			return 0;
+	return 1;
+}
+
+/* probe_hostport - the next hop as HOST:PORT for the probe (Postfix's
+ *	default port is 25, the smtp service) */
+static void
+probe_hostport(const char *nexthop, char *out, size_t size)
+{
+	static const struct { const char *name, *port; } services[] = {
+		{ "smtp", "25" }, { "submission", "587" }, { "submissions", "465" },
+		{ "smtps", "465" },
+	};
+	const char *close = nexthop[0] == '[' ? strchr(nexthop, ']') : NULL;
+	const char *colon = strrchr(close != NULL ? close : nexthop, ':');
+	size_t i, hl = colon != NULL ? (size_t)(colon - nexthop) : strlen(nexthop);
+	const char *port = colon != NULL ? colon + 1 : "25";
+
+	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+		if (strcmp(port, services[i].name) == 0)
+			port = services[i].port;
+	so2_format(out, size, "%.*s:%s", (int)hl, nexthop, port);
+}
+
+/* probe - doctor's live SMTP probe of one account: AUTH XOAUTH2, no mail */
 static so2_status
-check_accounts(const pfm *p, so2_err *err)
+probe(cli_ctx *ctx, const pfm_entry *e, so2_err *err)
+{
+	char hostport[PFM_KEY_MAX + 8];
+	so2_token_info info;
+	so2_status result = SO2_OK;
+	doctor d;
+	size_t i;
+
+	memset(&d, 0, sizeof(d));
+	d.ctx = ctx;
+	d.account = e->user;
+	so2_format(d.sasl_user, sizeof(d.sasl_user), "%s", e->user);
+	d.protocols[0] = "smtp";
+	if ((result = so2_cache_open(ctx->conf, &d.cache, err)) != SO2_OK)
+		return result;
+	if ((result = so2_cache_get(d.cache, e->user, 0, &d.token, &info, err)) != SO2_OK)
+		goto out;
+	d.have_claims = so2_jwt_read(d.token.data, d.token.len, &d.claims, err) == SO2_OK
+	    && !d.claims.opaque;
+	so2_err_clear(err);
+	probe_hostport(e->relay, hostport, sizeof(hostport));
+	doc_probe(&d, "smtp", hostport);
+	for (i = 0; i < d.n; i++) {
+		const doc_check *c = &d.checks[i];
+
+		fprintf(stderr, "  %s %s%s%s\n", c->level == DOC_FAIL ? "FAIL"
+			: c->level == DOC_WARN ? "warn" : c->level == DOC_PASS ? "pass" : "info",
+			c->text, c->fix[0] ? "\n       fix: " : "", c->fix);
+		if (c->level == DOC_FAIL && result == SO2_OK)
+			result = so2_err_set(err, SO2_ERR_AUTH, "%s: the live probe of %s "
+					     "failed: %s", e->user, hostport, c->text);
+	}
+	if (d.nomem)
+		result = so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+out:
+	so2_secret_clear(&d.token);
+	so2_record_free(d.rec);
+	so2_cache_close(d.cache);
+	free(d.checks);
+	return result;
+}
+
+/* has_record - a usable record of the account in the store? */
+static int
+has_record(cli_ctx *ctx, const char *account)
+{
+	so2_store *st = NULL;
+	so2_record *rec = NULL;
+	char name[SO2_ACCOUNT_MAX + 16], warn[SO2_ERR_MSG_MAX];
+	so2_err err;
+	int ok;
+
+	if (so2_store_file_name(account, name, sizeof(name), &err) != SO2_OK
+	    || so2_store_open(ctx->conf->store_dir, &st, &err) != SO2_OK)
+		return 0;
+	ok = so2_store_read(st, name, &rec, warn, &err) == SO2_OK
+	    && !so2_record_has_state(rec, SO2_STATE_NEEDS_LOGIN);
+	so2_record_free(rec);
+	so2_store_close(st);
+	return ok;
+}
+
+/* prepare_accounts - every account logged in (the login command's own flow),
+ *	its record the mail owner's, and probed live */
+static so2_status
+prepare_accounts(cli_ctx *ctx, const pfm *p, const struct migrate_opts *o, so2_err *err)
 {
 	char file[SO2_ACCOUNT_MAX + 16], path[PFM_PATH_MAX + SO2_ACCOUNT_MAX + 16];
 	struct stat st;
+	so2_status result;
 	uid_t uid;
 	size_t i;
 
 	if (user_of(p->mail_owner, &uid) != 0)
 		return so2_err_set(err, SO2_ERR_CONFIG, "mail_owner %s: no such user",
 				   p->mail_owner);
-	if (p->store_dir == NULL || stat(p->store_dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return so2_err_set(err, SO2_ERR_IO, "the token store %s is not a directory",
-				   p->store_dir ? p->store_dir : "(none)");
-	if (st.st_uid != uid)
+	if (stat(p->store_dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid != uid)
 		return so2_err_set(err, SO2_ERR_CONFIG, "the token store %s is not owned by "
 				   "%s, the user smtp(8) runs as, which must refresh the records "
 				   "there: chown -R %s %s", p->store_dir, p->mail_owner,
 				   p->mail_owner, p->store_dir);
 	for (i = 0; i < p->nentries; i++) {
 		const pfm_entry *e = &p->entries[i];
+		cli_login_req req;
 
-		if (e->what != PFM_MIGRATE)
+		if (e->what != PFM_MIGRATE || !first_of(p, i))
 			continue;
+		if (has_record(ctx, e->user)) {
+			cli_msg("%s: the record in %s is used as it is", e->user, p->store_dir);
+		} else {
+			memset(&req, 0, sizeof(req));
+			req.account = e->user;
+			req.provider = o->profile != NULL ? o->profile : e->provider;
+			req.protocols = SO2_PROTO_SMTP;
+			req.user = geteuid() == 0 ? p->mail_owner : NULL;
+			req.grant = o->grant_set ? o->grant : strcmp(e->provider, "google") == 0
+			    ? CLI_GRANT_CODE : CLI_GRANT_DEVICE;
+			req.over.client_secret_file = (char *)o->secret_file;
+			req.over.certificate_file = (char *)o->certificate;
+			req.over.private_key_file = (char *)o->private_key;
+			req.code.timeout = 300;
+			cli_msg("%s: signing in (%s)", e->user, req.grant == CLI_GRANT_DEVICE
+				? "device code" : req.grant == CLI_GRANT_CODE ? "browser"
+				: "client credentials");
+			fflush(stdout);
+			if ((result = cli_login_account(ctx, &req, err)) != SO2_OK)
+				return so2_err_prefix(err, "%s: login: ", e->user);
+		}
 		if (so2_store_file_name(e->user, file, sizeof(file), err) != SO2_OK)
 			return err->status;
 		so2_format(path, sizeof(path), "%s/%s", p->store_dir, file);
-		if (stat(path, &st) != 0)
-			return so2_err_set(err, SO2_ERR_NOTFOUND, "%s: no record in %s: log it "
-					   "in first (%s login %s --user %s)", e->user,
-					   p->store_dir, CLI_PROG, e->user, p->mail_owner);
-		if (st.st_uid != uid)
-			return so2_err_set(err, SO2_ERR_CONFIG, "%s is not owned by %s, the "
-					   "user smtp(8) runs as: chown %s %s", path,
-					   p->mail_owner, p->mail_owner, path);
+		if (stat(path, &st) != 0 || st.st_uid != uid)
+			return so2_err_set(err, SO2_ERR_CONFIG, "%s is not owned by %s, the user "
+					   "smtp(8) runs as, which must refresh it: chown %s %s",
+					   path, p->mail_owner, p->mail_owner, path);
+		if (!o->no_probe) {
+			cli_msg("%s: live probe of %s (AUTH only, no mail is sent)", e->user,
+				e->relay);
+			if ((result = probe(ctx, e, err)) != SO2_OK)
+				return result;
+		}
 	}
 	return SO2_OK;
 }
@@ -352,7 +490,7 @@ migrate(cli_ctx *ctx, pfm *p, const struct migrate_opts *o)
 	}
 	for (i = 0; i < p->nentries; i++)
 		nmig += p->entries[i].what == PFM_MIGRATE;
-	pfm_print_plan(p, o->grant);
+	pfm_print_plan(p, o->grant_set ? (int)o->grant : -1);
 	if (nmig == 0 && p->nentries == 0) {
 		printf("Nothing to migrate: no password entry for Microsoft 365 or Gmail.\n");
 		return EXIT_SUCCESS;
@@ -385,7 +523,7 @@ migrate(cli_ctx *ctx, pfm *p, const struct migrate_opts *o)
 		goto out;
 	}
 	fflush(stdout);
-	if ((result = check_accounts(p, &err)) != SO2_OK)
+	if ((result = prepare_accounts(ctx, p, o, &err)) != SO2_OK)
 		goto fail;
 	code = apply(p, o->restart, main_cf, main_len, maps, map_lens);
 	if (code == EXIT_SUCCESS)
@@ -415,6 +553,12 @@ cmd_postfix(cli_ctx *ctx, int argc, char **argv)
 		{ "backup-dir", required_argument, NULL, OPT_BACKUP_DIR },
 		{ "server", required_argument, NULL, OPT_SERVER },
 		{ "restart", no_argument, NULL, OPT_RESTART },
+		{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
+		{ "grant", required_argument, NULL, OPT_GRANT },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "client-secret-file", required_argument, NULL, OPT_SECRET_FILE },
+		{ "certificate", required_argument, NULL, OPT_CERTIFICATE },
+		{ "private-key", required_argument, NULL, OPT_PRIVATE_KEY },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct migrate_opts o;
@@ -422,7 +566,6 @@ cmd_postfix(cli_ctx *ctx, int argc, char **argv)
 	int c, code;
 
 	memset(&o, 0, sizeof(o));
-	o.grant = "device";
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		cli_msg("out of memory");
 		return EXIT_FAILURE;
@@ -433,6 +576,19 @@ cmd_postfix(cli_ctx *ctx, int argc, char **argv)
 		case OPT_DRY_RUN:	o.dry_run = 1; break;
 		case OPT_ROLLBACK:	o.rollback = 1; break;
 		case OPT_RESTART:	o.restart = 1; break;
+		case OPT_NO_PROBE:	o.no_probe = 1; break;
+		case OPT_PROFILE:	o.profile = optarg; break;
+		case OPT_SECRET_FILE:	o.secret_file = optarg; break;
+		case OPT_CERTIFICATE:	o.certificate = optarg; break;
+		case OPT_PRIVATE_KEY:	o.private_key = optarg; break;
+		case OPT_GRANT:
+			if (cli_grant_parse(optarg, &o.grant) != 0) {
+				free(p);
+				return cli_usage_error("postfix", "--grant must be device, code "
+						       "or client-credentials");
+			}
+			o.grant_set = 1;
+			break;
 		case OPT_BACKUP_DIR:
 			so2_format(p->backup_dir, sizeof(p->backup_dir), "%s", optarg);
 			break;
@@ -459,6 +615,14 @@ cmd_postfix(cli_ctx *ctx, int argc, char **argv)
 	if (argc - optind != 1 || strcmp(argv[optind], "migrate") != 0) {
 		free(p);
 		return cli_usage_error("postfix", "postfix takes one subcommand: migrate");
+	}
+	if (!o.grant_set && (o.secret_file != NULL || o.certificate != NULL)) {
+		o.grant = CLI_GRANT_CLIENT_CREDENTIALS;
+		o.grant_set = 1;
+	}
+	if ((o.certificate == NULL) != (o.private_key == NULL)) {
+		free(p);
+		return cli_usage_error("postfix", "--certificate and --private-key go together");
 	}
 	if (o.rollback && o.dry_run) {
 		free(p);

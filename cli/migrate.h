@@ -239,7 +239,8 @@ so2_status pfm_new_map(const pfm *p, size_t m, char **out, size_t *outlen,
 so2_status pfm_new_main_cf(const pfm *p, char **out, size_t *outlen, void *show,
 			   so2_err *err);
 
-/* pfm_print_plan - the accounts, the relays, the notes (stdout) */
-void pfm_print_plan(const pfm *p, const char *grant);
+/* pfm_print_plan - the accounts, the relays, the notes (stdout); grant:
+ *	the cli_grant every account uses, -1: each provider's default */
+void pfm_print_plan(const pfm *p, int grant);
 
 #endif

@@ -46,6 +46,7 @@
 
 #include "base/secret.h"
 
+#include "login.h"
 #include "migrate.h"
 
 #ifndef SO2_SASL_PLUGINDIR
@@ -426,20 +427,20 @@ out:
 	return result;
 }
 
-/* grant_text - how an account signs in */
+/* grant_text - how an account signs in (grant: a cli_grant, -1 the default) */
 static const char *
-grant_text(const char *provider, const char *grant)
+grant_text(const char *provider, int grant)
 {
-	if (strcmp(grant, "client-credentials") == 0)
-		return "app-only (client credentials)";
-	if (strcmp(grant, "code") == 0 || strcmp(provider, "google") == 0)
+	if (grant == CLI_GRANT_CLIENT_CREDENTIALS)
+		return "app-only, client credentials";
+	if (grant == CLI_GRANT_CODE || (grant < 0 && strcmp(provider, "google") == 0))
 		return "delegated, sign-in in a browser";
 	return "delegated, device code";
 }
 
 /* pfm_print_plan - relays, entries, settings, notes */
 void
-pfm_print_plan(const pfm *p, const char *grant)
+pfm_print_plan(const pfm *p, int grant)
 {
 	static const char *const what[] = { "migrate", "already OAuth2", "left alone" };
 	size_t i, nmig = 0;

@@ -8,9 +8,12 @@
 # one) must:
 #   - with --dry-run print the plan as a diff, never the password, and
 #     change no byte;
-#   - when a step fails (postmap, postfix check, the store unusable) leave
-#     every file byte-identical (contents, owner, mode);
-#   - migrate: afterwards the relay relays a message with XOAUTH2;
+#   - when a step fails (the login refused, the store not writable or not
+#     the mail owner's, postmap, postfix check) leave every file
+#     byte-identical (contents, owner, mode, time);
+#   - migrate: log the account in through the login code (device grant,
+#     the emulator approves), probe it live, rewrite; afterwards the relay
+#     relays a message with XOAUTH2;
 #   - find nothing to do the second time;
 #   - --rollback: every file back byte for byte, PLAIN works again; a
 #     second rollback changes nothing (not even a modification time).
@@ -26,7 +29,6 @@ t_plugin_env
 t_store postfix:
 t_start_stack RELAY_MECH=plain
 t_conf
-t_login "$ACCOUNT" --provider microsoft
 
 CF=$RELAY_CONFIG_DIR
 FILES="$CF/main.cf $CF/sasl_passwd $CF/sasl_passwd.db"
@@ -76,6 +78,21 @@ t_eq "$(snapshot)" "$before" "files after --dry-run"
 cp "$T/mig.out" "$T/plan.out"
 
 # 2. A failing step leaves every file as it was.
+# the login refused (AADSTS65001 at the first token request)
+t_idp_admin POST /_admin/fault '{"endpoint":"token","kind":"consent_required"}' >/dev/null \
+	|| t_fail "could not set the emulator's fault"
+migrate
+[ $rc -ne 0 ] || t_fail "login refused: the migration succeeded"
+t_contains "$(cat "$T/mig.out")" "relay@example.com: login:" "login refused: said so"
+t_eq "$(snapshot)" "$before" "files after the login was refused"
+[ ! -e "$T/store/$ACCOUNT.json" ] || t_fail "login refused: a record was written"
+# the store cannot be created (its parent is a file)
+: > "$T/notadir"
+sed "s|^store_dir = .*|store_dir = $T/notadir/store|" "$SASL_OAUTH2_CONF" > "$T/bad.conf"
+migrate --config "$T/bad.conf"
+[ $rc -ne 0 ] || t_fail "store not writable: the migration succeeded"
+t_contains "$(cat "$T/mig.out")" "cannot create the token store" "store not writable: said so"
+t_eq "$(snapshot)" "$before" "files after the store was not writable"
 mkdir -p "$T/fakebin"
 real_postmap=$(command -v postmap)
 real_postfix=$(command -v postfix)
@@ -92,6 +109,7 @@ case " \$* " in *" check "*) echo "postfix: fatal: injected check failure" >&2; 
 exec $real_postfix "\$@"
 EOF
 chmod +x "$T/fakebin/postmap" "$T/fakebin/postfix"
+# the first of these logs in (the record stays for the next runs)
 for fake in postmap postfix; do
 	mkdir -p "$T/fake-$fake"
 	ln -sf "$T/fakebin/$fake" "$T/fake-$fake/$fake"
@@ -109,9 +127,15 @@ t_contains "$(cat "$T/mig.out")" "chown -R postfix $T/store" "store: the fix"
 t_eq "$(snapshot)" "$before" "files after the store was refused"
 send_one "still PLAIN $$"
 
+t_eq "$(stat -c '%U %a' "$T/store/$ACCOUNT.json")" "postfix 600" "record made by the migration"
+
 # 3. The migration, then mail with XOAUTH2.
+rm -f "$T/store/$ACCOUNT.json"
 migrate
 [ $rc -eq 0 ] || { cat "$T/mig.out" >&2; t_fail "migration: exit $rc"; }
+t_contains "$(cat "$T/mig.out")" "Logged in relay@example.com" "the migration logged the account in"
+t_contains "$(cat "$T/mig.out")" "XOAUTH2 offered after TLS" "the live probe ran"
+t_eq "$(stat -c '%U %a' "$T/store/$ACCOUNT.json")" "postfix 600" "record owner and mode"
 cp "$T/mig.out" "$T/migrate.out"
 t_eq "$(grep -c "^\[127.0.0.1\]:$SUB_PORT relay@example.com:\$" "$CF/sasl_passwd")" 1 \
 	"sasl_passwd entry now has the empty password"
