@@ -17,11 +17,12 @@ export top_srcdir top_builddir
 command -v valgrind >/dev/null || t_skip "valgrind not installed"
 VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 
-if [ -x "$B/tests/unit/test-core" ]; then
-	CK_FORK=no $VG "$B/libtool" --mode=execute "$B/tests/unit/test-core" >/dev/null \
-		|| t_fail "valgrind: unit tests"
-	echo "valgrind: unit tests clean"
-fi
+for u in test-base test-token test-login; do
+	[ -x "$B/tests/unit/$u" ] || continue
+	CK_FORK=no $VG "$B/libtool" --mode=execute "$B/tests/unit/$u" >/dev/null \
+		|| t_fail "valgrind: unit tests $u"
+	echo "valgrind: unit tests $u clean"
+done
 t_tmpdir
 t_plugin_env
 echo "store_dir = $T/store" > "$SASL_OAUTH2_CONF"

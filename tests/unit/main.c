@@ -1,8 +1,9 @@
 /*
- * main.c - run every unit test suite (Check)
+ * main.c - run the unit test suites of one program (Check)
  *
  * Environment: CK_FORK (Check), top_srcdir (set by make check) to find
- * tests/unit/data. Exit 0 when every test passed.
+ * tests/unit/data. The suites are the program's unit_suites (tests.h).
+ * Exit 0 when every test passed.
  */
 #include "config.h"
 
@@ -26,24 +27,12 @@ int
 main(void)
 {
 	SRunner *sr;
+	size_t i;
 	int failed;
 
-	sr = srunner_create(suite_secret());
-	srunner_add_suite(sr, suite_config());
-	srunner_add_suite(sr, suite_record());
-	srunner_add_suite(sr, suite_store());
-	srunner_add_suite(sr, suite_endpoint());
-	srunner_add_suite(sr, suite_mechanism());
-	srunner_add_suite(sr, suite_jwt());
-	srunner_add_suite(sr, suite_diagnose());
-	srunner_add_suite(sr, suite_pkce());
-	srunner_add_suite(sr, suite_cache());
-	srunner_add_suite(sr, suite_buf());
-	srunner_add_suite(sr, suite_file());
-	srunner_add_suite(sr, suite_text());
-	srunner_add_suite(sr, suite_base64());
-	srunner_add_suite(sr, suite_reuse());
-	srunner_add_suite(sr, suite_http());
+	sr = srunner_create(unit_suites[0]());
+	for (i = 1; unit_suites[i] != NULL; i++)
+		srunner_add_suite(sr, unit_suites[i]());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

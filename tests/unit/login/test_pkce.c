@@ -1,14 +1,12 @@
 /*
- * test_pkce.c - PKCE values, authorization URL, redirect parser (pkce.h)
- *	and the client assertion's pure parts (assertion.h), table-driven
+ * test_pkce.c - PKCE values, authorization URL, redirect parser (pkce.h),
+ *	table-driven
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "token/assertion.h"
 #include "login/pkce.h"
 
 #include "tests.h"
@@ -181,43 +179,6 @@ START_TEST(test_state_equal)
 }
 END_TEST
 
-static const struct mode_case {
-	unsigned mode;
-	so2_status want;
-} mode_cases[] = {
-	{ S_IFREG | 0600, SO2_OK },
-	{ S_IFREG | 0400, SO2_OK },
-	{ S_IFREG | 0640, SO2_OK },	/* root:postfix 0640 is a normal setup */
-	{ S_IFREG | 0644, SO2_ERR_CONFIG },
-	{ S_IFREG | 0660, SO2_ERR_CONFIG },
-	{ S_IFREG | 0602, SO2_ERR_CONFIG },
-	{ S_IFDIR | 0700, SO2_ERR_CONFIG },
-};
-
-START_TEST(test_key_file_check)
-{
-	so2_err err;
-	so2_status got = so2_key_file_check("/k.pem", mode_cases[_i].mode, &err);
-
-	ck_assert_msg(got == mode_cases[_i].want, "mode %o: got %s, want %s",
-		      mode_cases[_i].mode, so2_status_name(got),
-		      so2_status_name(mode_cases[_i].want));
-	if (got != SO2_OK)
-		ck_assert_msg(strstr(err.msg, "/k.pem") != NULL, "message \"%s\" does not "
-			      "name the file", err.msg);
-}
-END_TEST
-
-START_TEST(test_assertion_alg)
-{
-	ck_assert_int_eq(so2_assertion_alg_valid(NULL), 1);
-	ck_assert_int_eq(so2_assertion_alg_valid("PS256"), 1);
-	ck_assert_int_eq(so2_assertion_alg_valid("RS256"), 1);
-	ck_assert_int_eq(so2_assertion_alg_valid("ES256"), 0);
-	ck_assert_int_eq(so2_assertion_alg_valid("ps256"), 0);
-}
-END_TEST
-
 Suite *
 suite_pkce(void)
 {
@@ -231,9 +192,6 @@ suite_pkce(void)
 			    (int)(sizeof(redirect_cases) / sizeof(redirect_cases[0])));
 	tcase_add_test(tc, test_redirect_too_long);
 	tcase_add_test(tc, test_state_equal);
-	tcase_add_loop_test(tc, test_key_file_check, 0,
-			    (int)(sizeof(mode_cases) / sizeof(mode_cases[0])));
-	tcase_add_test(tc, test_assertion_alg);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	test_cache.c - unit tests of cache.c
+ * DESCRIPTION
+ *	so2_cache_open() reads the CA bundle whole, before a chroot: a
+ *	bundle cut short by a read error is refused (reported at refresh),
+ *	never handed to libcurl truncated; a good one is kept byte for
+ *	byte.
+ *	so2_cache_get without a network (every token endpoint is
+ *	https://127.0.0.1:1, where nothing listens): a valid token comes
+ *	back as stored; a dead grant and a record without a refresh token
+ *	fail at once naming the login command; during a back-off a valid
+ *	token is used with a warning and an expired one fails at once,
+ *	without a request, naming the next attempt; a failed refresh
+ *	counts a failure in the record and keeps its tokens; mark_stale
+ *	forces the next call to refresh; unknown and invalid accounts;
+ *	so2_login_command.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <time.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "token/cache.h"
+#include "token/conf.h"
+#include "token/record.h"
+#include "token/store.h"
+
+#include <curl/curl.h>
+
+#include "fault.h"
+#include "tests.h"
+
+static char tmpdir[4096];
+
+/* setup - a fresh directory in tmpdir */
+static void
+setup(void)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/so2-cache-XXXXXX", base && *base ? base : "/tmp");
+	ck_assert_msg(mkdtemp(tmpdir) != NULL, "mkdtemp %s: %s", tmpdir, strerror(errno));
+}
+
+/* rm_entry - nftw callback: remove one entry (children first) */
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP || flag == FTW_D || flag == FTW_DNR)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/* teardown - remove tmpdir and everything in it */
+static void
+teardown(void)
+{
+	fault_read_disarm();
+	if (tmpdir[0] != '\0')
+		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir[0] = '\0';
+}
+
+/* write_file - path under tmpdir holding len bytes of text */
+static void
+write_file(const char *name, const char *text, size_t len, char *path, size_t size)
+{
+	FILE *f;
+
+	snprintf(path, size, "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "fopen %s: %s", path, strerror(errno));
+	ck_assert(fwrite(text, 1, len, f) == len);
+	ck_assert(fclose(f) == 0);
+}
+
+/* open_with_ca - a cache whose configuration names ca as the CA bundle */
+static so2_cache *
+open_with_ca(so2_config **conf, const char *ca)
+{
+	so2_cache *c = NULL;
+	so2_err err;
+	char store[4200];
+
+	*conf = so2_config_defaults();
+	ck_assert(*conf != NULL);
+	snprintf(store, sizeof(store), "%s/store", tmpdir);
+	ck_assert(mkdir(store, 0700) == 0);
+	free((*conf)->store_dir);
+	(*conf)->store_dir = strdup(store);
+	(*conf)->ca_file = strdup(ca);
+	ck_assert((*conf)->store_dir != NULL && (*conf)->ca_file != NULL);
+	so2_err_clear(&err);
+	ck_assert_msg(so2_cache_open(*conf, &c, &err) == SO2_OK, "open: %s", err.msg);
+	return c;
+}
+
+static const char bundle[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIIBszCCAVmgAwIBAgIUQ29tZUNBIGJ1bmRsZSBmb3IgdGVzdHMwCgYIKoZIzj0E\n"
+	"-----END CERTIFICATE-----\n";
+
+/* A good bundle is kept whole, byte for byte. */
+START_TEST(test_cache_ca_whole)
+{
+	so2_config *conf;
+	so2_cache *c;
+	const so2_http_conf *hc;
+	char path[4200];
+
+	write_file("ca.pem", bundle, sizeof(bundle) - 1, path, sizeof(path));
+	c = open_with_ca(&conf, path);
+	hc = so2_cache_http(c);
+	ck_assert_msg(hc->ca_blob != NULL && hc->ca_blob_len == sizeof(bundle) - 1
+		      && memcmp(hc->ca_blob, bundle, sizeof(bundle) - 1) == 0,
+		      "ca_blob: got %zu bytes, want the %zu of the file", hc->ca_blob_len,
+		      sizeof(bundle) - 1);
+	so2_cache_close(c);
+	so2_config_free(conf);
+}
+END_TEST
+
+/* A bundle cut short by a read error is refused, not used truncated
+ * (the old reader took the error for the end of the file). */
+START_TEST(test_cache_ca_read_error)
+{
+	so2_config *conf;
+	so2_cache *c;
+	const so2_http_conf *hc;
+	char path[4200];
+
+	write_file("ca.pem", bundle, sizeof(bundle) - 1, path, sizeof(path));
+	fault_read_arm(40, EIO);
+	c = open_with_ca(&conf, path);
+	fault_read_disarm();
+	hc = so2_cache_http(c);
+	ck_assert_msg(hc->ca_blob == NULL, "ca_blob: got %zu bytes of a %zu-byte bundle cut "
+		      "short by EIO, want none (refused)", hc->ca_blob_len, sizeof(bundle) - 1);
+	so2_cache_close(c);
+	so2_config_free(conf);
+}
+END_TEST
+
+/* ---- so2_cache_get without a network ------------------------------------ */
+
+#define ACCOUNT	"relay@example.com"
+#define AT	"eyJ0eXAi.access-SECRET-at"
+#define RT	"0.AAAA-refresh-SECRET-rt"
+
+/* put_record - write the record of ACCOUNT into the cache's store */
+static void
+put_record(so2_cache *c, time_t expires_at, const char *rt, const char *state,
+	   long failures, time_t retry_after)
+{
+	so2_record *rec = so2_record_new();
+	char name[300];
+	so2_err err;
+
+	ck_assert(rec != NULL);
+	ck_assert(so2_record_set_str(&rec->account, ACCOUNT) == SO2_OK);
+	ck_assert(so2_record_set_str(&rec->provider, "microsoft") == SO2_OK);
+	ck_assert(so2_record_set_str(&rec->token_endpoint, "https://127.0.0.1:1/token")
+		  == SO2_OK);
+	ck_assert(so2_record_set_str(&rec->client_id, "11111111-2222-3333-4444-"
+				     "555555555555") == SO2_OK);
+	ck_assert(so2_record_set_str(&rec->grant_type, SO2_RECORD_GRANT_DEVICE) == SO2_OK);
+	ck_assert(so2_record_set_str(&rec->token_type, "Bearer") == SO2_OK);
+	ck_assert(so2_record_set_str(&rec->state, state) == SO2_OK);
+	ck_assert(so2_secret_set(&rec->access_token, AT, strlen(AT)) == SO2_OK);
+	if (rt != NULL)
+		ck_assert(so2_secret_set(&rec->refresh_token, rt, strlen(rt)) == SO2_OK);
+	rec->expires_at = expires_at;
+	rec->obtained_at = rec->refreshed_at = time(NULL) - 100;
+	rec->failures = failures;
+	rec->retry_after = retry_after;
+	if (failures > 0)
+		ck_assert(so2_record_set_str(&rec->last_error, "HTTP 503") == SO2_OK);
+	so2_err_clear(&err);
+	ck_assert(so2_store_file_name(ACCOUNT, name, sizeof(name), &err) == SO2_OK);
+	ck_assert_msg(so2_store_write(so2_cache_store(c), name, rec, &err) == SO2_OK,
+		      "write: %s", err.msg);
+	so2_record_free(rec);
+}
+
+/* get_record - the record of ACCOUNT as stored now */
+static so2_record *
+get_record(so2_cache *c)
+{
+	so2_record *rec = NULL;
+	char name[300];
+	so2_err err;
+
+	ck_assert(so2_store_file_name(ACCOUNT, name, sizeof(name), &err) == SO2_OK);
+	ck_assert_msg(so2_store_read(so2_cache_store(c), name, &rec, NULL, &err) == SO2_OK,
+		      "read: %s", err.msg);
+	return rec;
+}
+
+/* open_cache - a cache over a fresh store, with a readable CA bundle */
+static so2_cache *
+open_cache(so2_config **conf)
+{
+	char path[4200];
+	so2_cache *c;
+
+	write_file("ca.pem", bundle, sizeof(bundle) - 1, path, sizeof(path));
+	c = open_with_ca(conf, path);
+	ck_assert(so2_cache_store(c) != NULL);
+	return c;
+}
+
+/* get - so2_cache_get of ACCOUNT; the token cleared, its status returned */
+static so2_status
+get(so2_cache *c, int force, so2_token_info *info, so2_err *err)
+{
+	so2_secret tok = SO2_SECRET_INIT;
+	so2_status got;
+
+	memset(info, 0, sizeof(*info));
+	so2_err_clear(err);
+	got = so2_cache_get(c, ACCOUNT, force, &tok, info, err);
+	ck_assert_msg(got != SO2_OK || (tok.len == strlen(AT) && strcmp(tok.data, AT) == 0),
+		      "token: got \"%s\", want the stored one", tok.data ? tok.data : "");
+	ck_assert_msg(strstr(err->msg, "SECRET") == NULL && strstr(info->warning, "SECRET")
+		      == NULL, "a message shows a secret: %s / %s", err->msg, info->warning);
+	so2_secret_clear(&tok);
+	return got;
+}
+
+START_TEST(test_cache_valid)
+{
+	so2_config *conf;
+	so2_cache *c = open_cache(&conf);
+	so2_token_info info;
+	so2_err err;
+	time_t exp = time(NULL) + 3000;
+
+	put_record(c, exp, RT, SO2_STATE_OK, 0, 0);
+	ck_assert_msg(get(c, 0, &info, &err) == SO2_OK, "valid token: %s", err.msg);
+	ck_assert_msg(info.refreshed == 0 && info.expires_at == exp && info.warning[0] == '\0'
+		      && strcmp(info.account, ACCOUNT) == 0, "info: refreshed %d expires %lld "
+		      "warning \"%s\" account %s", info.refreshed, (long long)info.expires_at,
+		      info.warning, info.account);
+	ck_assert_int_eq(so2_cache_ref_exists(c, ACCOUNT), 1);
+	ck_assert_int_eq(so2_cache_ref_exists(c, "other@example.com"), 0);
+	so2_cache_close(c);
+	so2_config_free(conf);
+}
+END_TEST
+
+/* A dead grant, or no refresh token: at once, naming the login command. */
+START_TEST(test_cache_needs_login)
+{
+	so2_config *conf;
+	so2_cache *c = open_cache(&conf);
+	so2_token_info info;
+	so2_err err;
+
+	put_record(c, time(NULL) - 10, RT, SO2_STATE_NEEDS_LOGIN, 0, 0);
+	ck_assert(get(c, 0, &info, &err) == SO2_ERR_GRANT);
+	ck_assert_msg(strstr(err.msg, "needs a new login") != NULL
+		      && strstr(err.msg, "sasl-oauth2 login " ACCOUNT) != NULL,
+		      "needs_login: message \"%s\"", err.msg);
+	put_record(c, time(NULL) - 10, NULL, SO2_STATE_OK, 0, 0);
+	ck_assert(get(c, 0, &info, &err) == SO2_ERR_GRANT);
+	ck_assert_msg(strstr(err.msg, "sasl-oauth2 login " ACCOUNT) != NULL,
+		      "no refresh token: message \"%s\"", err.msg);
+	so2_cache_close(c);
+	so2_config_free(conf);
+}
+END_TEST
+
+/* Back-off: a valid token is used with a warning; an expired one fails
+ * at once (no request: the endpoint would give a different message). */
+START_TEST(test_cache_backoff)
+{
+	so2_config *conf;
+	so2_cache *c = open_cache(&conf);
+	so2_token_info info;
+	so2_err err;
+	time_t now = time(NULL);
+
+	put_record(c, now + 60, RT, SO2_STATE_OK, 2, now + 600);
+	ck_assert_msg(get(c, 0, &info, &err) == SO2_OK, "backing off, still valid: %s",
+		      err.msg);
+	ck_assert_msg(info.backing_off == 1 && strstr(info.warning, "failed 2 times") != NULL,
+		      "backing off: got %d \"%s\"", info.backing_off, info.warning);
+	put_record(c, now - 10, RT, SO2_STATE_OK, 2, now + 600);
+	ck_assert(get(c, 0, &info, &err) == SO2_ERR_TEMP);
+	ck_assert_msg(strstr(err.msg, "no new request to the token endpoint before") != NULL
+		      && strstr(err.msg, "HTTP 503") != NULL, "expired while backing off: "
+		      "message \"%s\"", err.msg);
+	so2_cache_close(c);
+	so2_config_free(conf);
+}
+END_TEST
+
+/* A refresh that fails on the network counts a failure in the record and
+ * keeps its tokens; mark_stale makes the next call refresh. */
+START_TEST(test_cache_refresh_fails)
+{
+	so2_config *conf;
+	so2_cache *c;
+	so2_token_info info;
+	so2_record *rec;
+	so2_err err;
+	time_t now = time(NULL);
+
+	ck_assert_int_eq(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
+	c = open_cache(&conf);
+	put_record(c, now - 10, RT, SO2_STATE_OK, 0, 0);
+	ck_assert(get(c, 0, &info, &err) == SO2_ERR_TEMP);
+	ck_assert_msg(strstr(err.msg, "https://127.0.0.1:1/token") != NULL,
+		      "closed port: message \"%s\" does not name the endpoint", err.msg);
+	rec = get_record(c);
+	ck_assert_msg(rec->failures == 1 && rec->retry_after > now && rec->last_error != NULL
+		      && strcmp(rec->access_token.data, AT) == 0
+		      && strcmp(rec->refresh_token.data, RT) == 0,
+		      "after a failed refresh: failures %ld retry_after %lld", rec->failures,
+		      (long long)rec->retry_after);
+	so2_record_free(rec);
+
+	put_record(c, now + 3000, RT, SO2_STATE_OK, 0, 0);
+	so2_err_clear(&err);
+	ck_assert_msg(so2_cache_mark_stale(c, ACCOUNT, "535 5.7.3", &err) == SO2_OK,
+		      "mark_stale: %s", err.msg);
+	rec = get_record(c);
+	ck_assert_msg(so2_record_has_state(rec, SO2_STATE_STALE), "state: got %s, want stale",
+		      rec->state ? rec->state : "(none)");
+	so2_record_free(rec);
+	ck_assert_msg(get(c, 0, &info, &err) == SO2_ERR_TEMP, "stale: no refresh attempted");
+	so2_cache_close(c);
+	so2_config_free(conf);
+	curl_global_cleanup();
+}
+END_TEST
+
+START_TEST(test_cache_refs)
+{
+	so2_config *conf;
+	so2_cache *c = open_cache(&conf);
+	so2_secret tok = SO2_SECRET_INIT;
+	so2_token_info info;
+	so2_err err;
+
+	so2_err_clear(&err);
+	ck_assert(so2_cache_get(c, "nobody@example.com", 0, &tok, &info, &err)
+		  == SO2_ERR_NOTFOUND);
+	ck_assert(so2_cache_get(c, "../etc/passwd", 0, &tok, &info, &err) != SO2_OK);
+	ck_assert(tok.data == NULL);
+	so2_cache_close(c);
+	so2_config_free(conf);
+}
+END_TEST
+
+START_TEST(test_login_command)
+{
+	so2_record *rec = so2_record_new();
+	char buf[512];
+
+	ck_assert(rec != NULL);
+	so2_login_command(NULL, "a@example.com", buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "sasl-oauth2 login a@example.com") == buf,
+		      "no record: got \"%s\"", buf);
+	ck_assert(so2_record_set_str(&rec->provider, "google") == SO2_OK);
+	ck_assert(so2_record_set_str(&rec->grant_type, SO2_RECORD_GRANT_CODE) == SO2_OK);
+	so2_login_command(rec, "a@example.com", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "sasl-oauth2 login a@example.com --provider google --grant code");
+	ck_assert(so2_record_set_str(&rec->grant_type, SO2_RECORD_GRANT_CLIENT_CREDENTIALS)
+		  == SO2_OK);
+	so2_login_command(rec, "a@example.com", buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "--grant client-credentials") != NULL, "got \"%s\"", buf);
+	so2_record_free(rec);
+}
+END_TEST
+
+Suite *
+suite_cache(void)
+{
+	Suite *s = suite_create("cache");
+	TCase *tc = tcase_create("ca bundle");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_cache_ca_whole);
+	tcase_add_test(tc, test_cache_ca_read_error);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("get");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_cache_valid);
+	tcase_add_test(tc, test_cache_needs_login);
+	tcase_add_test(tc, test_cache_backoff);
+	tcase_add_test(tc, test_cache_refresh_fails);
+	tcase_add_test(tc, test_cache_refs);
+	tcase_add_test(tc, test_login_command);
+	suite_add_tcase(s, tc);
+	return s;
+}
