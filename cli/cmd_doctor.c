@@ -43,11 +43,11 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/x509.h>
 
 #include "base/base64.h"
+#include "token/http.h"
 #include "token/mechanism.h"
 #include "token/store.h"
 #include "base/text.h"
@@ -248,14 +248,32 @@ check_record(doctor *d, const so2_config *conf)
 	}
 }
 
+/* module_http - the HTTP settings the module uses (its CA bundle, read at
+ *	open, its proxy and timeouts), from the token cache; NULL when out of
+ *	memory */
+static const so2_http_conf *
+module_http(doctor *d)
+{
+	so2_err err;
+
+	if (d->cache == NULL && so2_cache_open(d->ctx->conf, &d->cache, &err) != SO2_OK) {
+		d->nomem = 1;
+		return NULL;
+	}
+	return so2_cache_http(d->cache);
+}
+
 /* check_ca - step 1c: the CA bundle */
 static void
 check_ca(doctor *d, const so2_config *conf)
 {
+	const so2_http_conf *hc;
 	char fix[CLI_TEXT_MAX];
 
 	if (conf->ca_file == NULL) {
-		doc_add(d, DOC_INFO, "ca", NULL, "CA bundle: libcurl's default (ca_file not set)");
+		if ((hc = module_http(d)) != NULL)
+			doc_add(d, DOC_INFO, "ca", NULL, "CA bundle: %s, the default (ca_file "
+				"not set)", hc->ca_file ? hc->ca_file : "libcurl's");
 		return;
 	}
 	so2_format(fix, sizeof(fix), "chmod 644 %s, or set ca_file to a bundle %s can read",
@@ -263,97 +281,55 @@ check_ca(doctor *d, const so2_config *conf)
 	check_path(d, "ca", "CA bundle", conf->ca_file, 4, fix);
 }
 
-/* header_cb - keep the Date header of the endpoint's reply */
-static size_t
-header_cb(char *ptr, size_t size, size_t n, void *userdata)
-{
-	char *date = userdata;
-	size_t len = size * n;
-
-	if (len > 5 && strncasecmp(ptr, "Date:", 5) == 0) {
-		so2_format(date, 128, "%.*s", (int)(len > 120 ? 120 : len - 5), ptr + 5);
-		date[strcspn(date, "\r\n")] = '\0';
-	}
-	return len;
-}
-
-/* discard_cb - the body is not needed */
-static size_t
-discard_cb(char *ptr, size_t size, size_t n, void *userdata)
-{
-	(void)ptr;
-	(void)userdata;
-	return size * n;
-}
-
-/* check_endpoint - step 1d: the token endpoint over verified TLS, and the clock */
+/* check_endpoint - step 1d: the token endpoint over verified TLS, and the clock
+ *	Through the module's own HTTP client and CA bundle (token/http.h), so
+ *	that what passes here passes in the module. */
 static void
 check_endpoint(doctor *d, const so2_config *conf)
 {
 	const char *url = d->rec != NULL ? d->rec->token_endpoint : NULL;
-	char errbuf[CURL_ERROR_SIZE] = "", date[128] = "", ca[CLI_TEXT_MAX];
-	long verify = 0, status = 0;
-	CURLcode rc;
-	CURL *h;
-	time_t server, now;
+	const so2_http_conf *hc;
+	so2_http_probe_result pr;
+	char ca[CLI_TEXT_MAX];
+	time_t now;
+	so2_err err;
 
+	(void)conf;
 	if (url == NULL) {
 		doc_add(d, DOC_SKIP, "endpoint", NULL, "token endpoint: no record to read it from");
 		return;
 	}
-	if ((h = curl_easy_init()) == NULL) {
-		d->nomem = 1;
+	if ((hc = module_http(d)) == NULL)
+		return;
+	so2_format(ca, sizeof(ca), "%s", hc->ca_file ? hc->ca_file : "libcurl's default");
+	if (so2_http_probe(hc, url, &pr, &err) != SO2_OK) {
+		if (err.status == SO2_ERR_NOMEM) {
+			d->nomem = 1;
+		} else if (pr.tls_untrusted) {
+			doc_add(d, DOC_FAIL, "endpoint.tls", "set ca_file in sasl-oauth2.conf to "
+				"the bundle that signs this server, or fix the system clock if the "
+				"certificate is \"not yet valid\"", "token endpoint %s: TLS "
+				"verification failed (trusting %s): %s%s%s", url, ca, pr.why,
+				pr.verify_result != 0 ? "; OpenSSL: " : "",
+				pr.verify_result != 0 ?
+				X509_verify_cert_error_string(pr.verify_result) : "");
+		} else {
+			doc_add(d, DOC_FAIL, "endpoint", "check the network, DNS and proxy "
+				"settings (proxy in sasl-oauth2.conf)", "token endpoint %s: "
+				"unreachable: %s", url, pr.why[0] ? pr.why : err.msg);
+		}
 		return;
 	}
-	so2_format(ca, sizeof(ca), "%s", conf->ca_file ? conf->ca_file : "libcurl's default");
-	curl_easy_setopt(h, CURLOPT_URL, url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-#endif
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, conf->connect_timeout);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, conf->http_timeout);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, (void *)date);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb);
-	if (conf->ca_file != NULL)
-		curl_easy_setopt(h, CURLOPT_CAINFO, conf->ca_file);
-	if (conf->proxy != NULL)
-		curl_easy_setopt(h, CURLOPT_PROXY, conf->proxy);
-	rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT, &verify);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(h);
 	now = time(NULL);
-	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
-		doc_add(d, DOC_FAIL, "endpoint.tls", "set ca_file in sasl-oauth2.conf to the "
-			"bundle that signs this server, or fix the system clock if the certificate "
-			"is "
-			"\"not yet valid\"", "token endpoint %s: TLS verification failed "
-			"(trusting %s): %s%s%s", url, ca,
-			errbuf[0] ? errbuf : curl_easy_strerror(rc),
-			verify != 0 ? "; OpenSSL: " : "",
-			verify != 0 ? X509_verify_cert_error_string(verify) : "");
-		return;
-	}
-	if (rc != CURLE_OK) {
-		doc_add(d, DOC_FAIL, "endpoint", "check the network, DNS and proxy settings "
-			"(proxy in sasl-oauth2.conf)", "token endpoint %s: unreachable: %s", url,
-			errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		return;
-	}
 	doc_add(d, DOC_PASS, "endpoint", NULL, "token endpoint %s: reachable, TLS certificate "
 		"verified (trusting %s)", url, ca);
-	server = date[0] ? curl_getdate(date, NULL) : -1;
-	if (server > 0 && (now - server > DOC_CLOCK_SKEW || server - now > DOC_CLOCK_SKEW))
+	if (pr.server_date > 0 && (now - pr.server_date > DOC_CLOCK_SKEW ||
+				   pr.server_date - now > DOC_CLOCK_SKEW))
 		doc_add(d, DOC_WARN, "clock", "synchronise the clock (systemd-timesyncd, chrony); "
 			"token and assertion times are checked against it", "clock: %ld s %s "
-			"the token endpoint's Date header", (long)(now > server ? now - server
-								   : server - now),
-			now > server ? "ahead of" : "behind");
+			"the token endpoint's Date header", (long)(now > pr.server_date ?
+			now - pr.server_date : pr.server_date - now),
+			now > pr.server_date ? "ahead of" : "behind");
 }
 
 /* want_protocol - add a protocol whose scope the token must carry */

@@ -194,6 +194,20 @@ conf "$T/otherca/ca.pem"
 t_record_jwt $U "$(t_claims_user $U $EXO "SMTP.Send")" 3600 RT-1
 golden tls-untrusted 1 $U $(SMTP_ARGS)
 t_stop_scripted
+# 12b. no ca_file: the endpoint is checked with the bundle the module reads (its
+#      default, named), through the module's HTTP client; doctor used to build its
+#      own libcurl handle trusting "libcurl's default", whatever the module used.
+printf 'store_dir = %s\n' "$T/store" > "$SASL_OAUTH2_CONF"
+out=$("$SO2_CLI" doctor $U --no-postfix --user root 2>&1)
+case "$out" in
+*"[info] CA bundle: /"*", the default (ca_file not set)"*"token endpoint "*"(trusting /"*) ;;
+*) echo "FAIL: no ca_file: doctor does not name the module's CA bundle:" >&2
+	printf '%s\n' "$out" >&2; fails=$((fails + 1)) ;;
+esac
+case "$out" in *"libcurl's default"*)
+	echo "FAIL: no ca_file: doctor trusts libcurl's default, not the module's bundle" >&2
+	fails=$((fails + 1)) ;;
+esac
 conf
 
 # 13. an expired token and no refresh token.
