@@ -52,6 +52,7 @@
 #include "login/pkce.h"
 
 #include "base/text.h"
+#include "token/token_reply.h"
 
 #include "login.h"
 
@@ -81,22 +82,24 @@ open_browser(const char *url)
 	return rc == 0 ? pid : -1;
 }
 
-/* server_error - the error a redirect carried, as a login failure */
+/* server_error - the error a redirect carried, as a login failure
+ *	The AADSTS number and the error's class are token_reply.h's, as
+ *	for the token endpoint's errors. */
 static so2_status
 server_error(const so2_redirect *r, so2_oauth_error *oerr, so2_err *err)
 {
 	char e[64], d[512];
-	const char *aadsts;
 
 	so2_printable(r->error, e, sizeof(e));
 	so2_printable(r->error_description ? r->error_description : "", d, sizeof(d));
 	d[strcspn(d, "?")] = '\0';	/* cut "\r\nTrace ID..." (now "??") */
 	so2_format(oerr->error, sizeof(oerr->error), "%s", e);
-	aadsts = strstr(d, "AADSTS");
-	if (aadsts != NULL)
-		oerr->code = strtol(aadsts + 6, NULL, 10);
+	oerr->code = so2_aadsts_code(d);
+	/* The user said no: a new login may go otherwise (RFC 6749 4.1.2.1);
+	 * the other codes as the token endpoint's (temporarily_unavailable
+	 * is temporary). */
 	return so2_err_set(err, strcmp(e, "access_denied") == 0 ? SO2_ERR_GRANT :
-			   SO2_ERR_OAUTH, "the sign-in failed: %s%s%s", e,
+			   so2_oauth_error_class(0, e), "the sign-in failed: %s%s%s", e,
 			   d[0] ? ": " : "", d);
 }
 

@@ -292,17 +292,28 @@ check "$rc" 64 "paste foreign state: exit"
 like "$err" "*belongs to another login*" "paste foreign state: message"
 paste_login paste2@example.com 's/?.*/?error=access_denied\&error_description=AADSTS65004%3A+User+declined+to+consent.%0D%0ATrace+ID%3A+x\&state=STATE/'
 check "$rc" 64 "paste error, foreign state: exit"
-# an error redirect with our state: take the state from the URL
-rm -f "$T/fifo"; mkfifo "$T/fifo"
-"$SO2_CLI" login paste2@example.com --grant code --paste <"$T/fifo" >"$T/cout" 2>"$T/cerr" &
-lpid=$!; exec 3>"$T/fifo"
-for i in $(seq 1 100); do url=$(grep -m1 '^https://' "$T/cerr"); [ -n "$url" ] && break; sleep 0.1; done
-st=$(printf '%s' "$url" | sed 's/.*[?&]state=\([^&]*\).*/\1/')
-printf 'http://localhost/?error=access_denied&error_description=AADSTS65004%%3A+User+declined.&state=%s\n' "$st" >&3
-exec 3>&-; wait $lpid; rc=$?; err=$(cat "$T/cerr")
+# paste_error ACCOUNT QUERY - paste an error redirect with QUERY and this login's
+#	state (taken from the URL); sets rc and err
+paste_error() {
+	rm -f "$T/fifo"; mkfifo "$T/fifo"
+	"$SO2_CLI" login "$1" --grant code --paste <"$T/fifo" >"$T/cout" 2>"$T/cerr" &
+	lpid=$!; exec 3>"$T/fifo"
+	for i in $(seq 1 100); do
+		url=$(grep -m1 '^https://' "$T/cerr"); [ -n "$url" ] && break; sleep 0.1
+	done
+	st=$(printf '%s' "$url" | sed 's/.*[?&]state=\([^&]*\).*/\1/')
+	printf 'http://localhost/?%s&state=%s\n' "$2" "$st" >&3
+	exec 3>&-; wait $lpid; rc=$?; err=$(cat "$T/cerr")
+}
+paste_error paste2@example.com 'error=access_denied&error_description=AADSTS65004%3A+User+declined.'
 check "$rc" 77 "paste access_denied: exit"
 like "$err" "*the sign-in failed: access_denied: AADSTS65004: User declined.*" "paste access_denied: message"
 like "$err" "*; fix: sign in again and accept the permissions" "paste access_denied: the table's advice"
+# the redirect's other errors are classed as the token endpoint's: temporary is 75
+paste_error paste2@example.com 'error=temporarily_unavailable&error_description=try+later'
+check "$rc" 75 "paste temporarily_unavailable: exit"
+like "$err" "*the sign-in failed: temporarily_unavailable: try later*" \
+	"paste temporarily_unavailable: message"
 err=$("$SO2_CLI" login paste3@example.com --grant code --paste \
 	--scope https://outlook.office.com/SMTP.Send </dev/null 2>&1 >/dev/null); rc=$?
 check "$rc" 78 "code without offline_access: refused before sign-in"
