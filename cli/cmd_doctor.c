@@ -505,13 +505,6 @@ check_token(doctor *d)
 	check_claims(d);
 }
 
-/* doc_provider - the record's provider, NULL when unknown */
-const char *
-doc_provider(const doctor *d)
-{
-	return d->rec != NULL ? d->rec->provider : NULL;
-}
-
 /* imap_status - the IMAP response in s: "[TAG ]OK|NO|BAD text", or NULL */
 static const char *
 imap_status(const char *s)

@@ -82,11 +82,11 @@ void doc_apply_verdict(doctor *d, const char *id, const char *what, const char *
 void doc_print_text(const doctor *d, int nfail, int nwarn, int npass);
 /* doc_print_json - the checklist as one JSON object on stdout; 0 or -1 */
 int doc_print_json(const doctor *d, int nfail, int nwarn, int npass);
+/* doc_provider - the record's provider ("microsoft", "google"), NULL when unknown */
+const char *doc_provider(const doctor *d);
 
 /* doctor_probe.c */
 void doc_probe(doctor *d, const char *protocol, const char *hostport);
-/* doc_provider - the record's provider ("microsoft", "google"), NULL when unknown */
-const char *doc_provider(const doctor *d);
 
 /* doctor_postfix.c */
 int doc_postfix_detect(const doctor *d);

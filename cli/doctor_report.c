@@ -9,7 +9,8 @@
  *	in. A server reply classified by diagnose.h becomes one line with
  *	doc_apply_verdict, which also marks the record stale when the reply
  *	says the token is (as the module does). The checklist is printed
- *	for people or as one JSON object.
+ *	for people or as one JSON object. doc_provider is what the checks
+ *	ask of the record they share.
  * DIAGNOSTICS
  *	Out of memory while adding: the line is dropped and d->nomem set.
  * SEE ALSO
@@ -134,4 +135,11 @@ doc_print_json(const doctor *d, int nfail, int nwarn, int npass)
 	putchar('\n');
 	json_decref(root);
 	return r;
+}
+
+/* doc_provider - the record's provider, NULL when unknown */
+const char *
+doc_provider(const doctor *d)
+{
+	return d->rec != NULL ? d->rec->provider : NULL;
 }
