@@ -60,6 +60,7 @@
 #include <curl/curl.h>
 
 #include "token/cache.h"
+#include "token/diagnose.h"
 
 #include "base/file.h"
 
@@ -327,7 +328,19 @@ needs_login_error(const struct ref *r, const so2_record *rec, so2_err *err)
 {
 	char cmd[512];
 
+	char plain[SO2_ACCOUNT_MAX + 32];
+
 	so2_login_command(rec, r->account, cmd, sizeof(cmd));
+	/* One message, one command: when the table's fix already names the
+	 * login (diagnose.h), that one becomes the full command. */
+	so2_format(plain, sizeof(plain), "sasl-oauth2 login %s", r->account);
+	if (rec->last_error != NULL && strstr(rec->last_error, plain) != NULL) {
+		so2_err_set(err, SO2_ERR_GRANT, "account %s needs a new login: %s", r->account,
+			    rec->last_error);
+		if (strstr(rec->last_error, cmd) == NULL)
+			so2_diag_fill(err->msg, sizeof(err->msg), plain, cmd);
+		return SO2_ERR_GRANT;
+	}
 	return so2_err_set(err, SO2_ERR_GRANT,
 			   "account %s needs a new login: %s; run: %s", r->account,
 			   rec->last_error ? rec->last_error
@@ -439,9 +452,16 @@ record_failure(so2_cache *c, struct ref *r, so2_record *rec, long retry_after, t
 		return;
 	rec->last_error_at = now;
 	if (delay > 0) {
+		char *said = strstr(err->msg, "; retry after ");
+
+		/* One time for the next attempt: the server's Retry-After is
+		 * already in delay (backoff_delay), not said a second time. */
+		if (said != NULL)
+			*said = '\0';
 		so2_format(note, sizeof(note),
-			   "; attempt %ld failed, next attempt at %s (in %ld s)",
-			   rec->failures, clock_text(rec->retry_after, at, sizeof(at)), delay);
+			   "; attempt %ld failed, next attempt at %s (in %ld s%s)",
+			   rec->failures, clock_text(rec->retry_after, at, sizeof(at)), delay,
+			   retry_after > 0 && retry_after >= delay ? ", as the server asked" : "");
 		append(err->msg, sizeof(err->msg), note);
 	}
 	if (save(r, rec, nowrite, &werr) != SO2_OK && info != NULL)

@@ -56,7 +56,7 @@
 	"login ACCOUNT (apps in \"Testing\" get refresh tokens that die after 7 days)"
 
 #define R(kind, id, code, enh, match, action, vague, cause, fix) \
-	{ kind, id, code, enh, match, action, cause, fix, vague }
+	{ kind, id, code, enh, match, action, cause, fix, vague, 0 }
 #define SMTP(id, code, enh, match, action, vague, cause, fix) \
 	R(SO2_DIAG_SMTP, id, code, enh, match, action, vague, cause, fix)
 #define IMAP(id, status, match, action, vague, cause, fix) \
@@ -65,6 +65,9 @@
 	R(SO2_DIAG_CHALLENGE, id, 0, NULL, status, action, vague, cause, fix)
 #define AAD(code, error, action, cause, fix) \
 	R(SO2_DIAG_AADSTS, "AADSTS" #code, code, NULL, error, action, 0, cause, fix)
+/* A configuration error whose setting the record keeps: fix, then log in. */
+#define AADR(code, error, cause, fix) \
+	{ SO2_DIAG_AADSTS, "AADSTS" #code, code, NULL, error, SO2_DIAG_KEEP, cause, fix, 0, 1 }
 #define OAUTH(error, action, cause, fix) \
 	R(SO2_DIAG_OAUTH, "oauth-" error, 0, NULL, error, action, 0, cause, fix)
 
@@ -186,8 +189,7 @@ static const so2_diag_row table[] = {
 	     "-AllowLegacyTLSClients $true"),
 	SMTP("smtp-access-denied-temp", 451, "4.7.500", NULL, RETRY, 0,
 	     "Exchange Online temporarily restricts this sender after suspicious activity",
-	     "wait and retry; check the account for compromise in the Microsoft Defender "
-	     "portal"),
+	     "check the account for compromise in the Microsoft Defender portal"),
 	SMTP("smtp-restricted-user", 550, "5.1.8", NULL, KEEP, 0,
 	     "the mailbox is on the Restricted users list (outbound spam), \"bad outbound "
 	     "sender\"",
@@ -207,8 +209,8 @@ static const so2_diag_row table[] = {
 	SMTP("smtp-auth-failed", 535, NULL, NULL, REFRESH, 1,
 	     "the server refused the credentials", RUN_DOCTOR),
 	SMTP("smtp-unknown-4xx", 400, NULL, NULL, RETRY, 0,
-	     "a temporary failure the table does not know", "retry later; if it persists, "
-	     "look the reply up in the server's documentation"),
+	     "a temporary failure the table does not know", "if it persists, look the reply "
+	     "up in the server's documentation"),
 	SMTP("smtp-unknown-5xx", 500, NULL, NULL, KEEP, 0,
 	     "a permanent failure the table does not know",
 	     "look the reply up in the server's documentation"),
@@ -351,11 +353,11 @@ static const so2_diag_row table[] = {
 	    "the resource (Exchange Online) was not found in the tenant: not licensed, "
 	    "not consented, or the wrong tenant",
 	    "check the tenant id, the Exchange Online licence and admin consent"),
-	AAD(700016, "unauthorized_client", KEEP,
+	AADR(700016, "unauthorized_client",
 	    "the client id is not an application of this tenant",
 	    "check client_id and tenant in sasl-oauth2.conf (a multi-tenant app must be "
 	    "consented in this tenant)"),
-	AAD(700011, "unauthorized_client", KEEP,
+	AADR(700011, "unauthorized_client",
 	    "the client application is not in the directory",
 	    "check client_id and tenant in sasl-oauth2.conf"),
 	AAD(7000215, "invalid_client", KEEP, "invalid client secret",
@@ -363,12 +365,12 @@ static const so2_diag_row table[] = {
 	AAD(7000222, "invalid_client", KEEP, "the client secret has expired",
 	    "create a new secret (App registrations, Certificates & secrets) and update "
 	    "the client secret file"),
-	AAD(7000218, "invalid_client", KEEP,
+	AADR(7000218, "invalid_client",
 	    "the application is treated as confidential and must send a secret or an "
 	    "assertion",
 	    "App registrations, Authentication: set \"Allow public client flows\" to Yes, "
 	    "or configure a client secret"),
-	AAD(700025, "invalid_client", KEEP,
+	AADR(700025, "invalid_client",
 	    "a public client sent a client secret or assertion",
 	    "remove the client secret from the account (client_auth none)"),
 	AAD(700027, "invalid_client", KEEP,
@@ -391,25 +393,25 @@ static const so2_diag_row table[] = {
 	    "other\"",
 	    "request Exchange scopes only: https://outlook.office.com/SMTP.Send (or "
 	    "IMAP.AccessAsUser.All) offline_access, and log in again"),
-	AAD(7000112, "unauthorized_client", KEEP,
+	AADR(7000112, "unauthorized_client",
 	    "the application (client id) is disabled by its owner: a borrowed public client "
 	    "id (another program's) was switched off, and signing in again with it cannot "
 	    "help",
 	    "register your own application (doc/microsoft365-setup.md) or use another "
 	    "client_id in sasl-oauth2.conf, then log in: sasl-oauth2 login ACCOUNT"),
-	AAD(50020, "invalid_request", KEEP,
+	AADR(50020, "invalid_request",
 	    "the account is of another kind or tenant than the application accepts (a "
 	    "personal Microsoft account, or a guest, at a single-tenant or work-only "
 	    "registration): a configuration error, not a transient one",
 	    "sign in with an account of the tenant, or set the registration's \"Supported "
 	    "account types\" to include personal accounts and tenant = common (consumers for "
 	    "outlook.com) in sasl-oauth2.conf"),
-	AAD(9002331, "invalid_request", KEEP,
+	AADR(9002331, "invalid_request",
 	    "the application accepts personal Microsoft accounts only, so it must use the "
 	    "/consumers endpoint",
 	    "set tenant = consumers in sasl-oauth2.conf, or change the registration's "
 	    "\"Supported account types\""),
-	AAD(90130, "invalid_request", KEEP,
+	AADR(90130, "invalid_request",
 	    "the application is not supported over /common or /consumers: it is registered "
 	    "for work or school accounts of one tenant",
 	    "set tenant = your tenant id (or organizations) in sasl-oauth2.conf"),
@@ -420,30 +422,30 @@ static const so2_diag_row table[] = {
 	    "the client credentials grant needs a scope ending in /.default",
 	    "set scope to the resource's /.default (https://outlook.office365.com/.default) "
 	    "in sasl-oauth2.conf, or give --scope"),
-	AAD(90002, "invalid_request", KEEP,
+	AADR(90002, "invalid_request",
 	    "the tenant was not found (a guessed domain, or another national cloud)",
 	    "use the tenant id (GUID) and the right cloud in sasl-oauth2.conf"),
-	AAD(90038, "invalid_request", KEEP,
+	AADR(90038, "invalid_request",
 	    "the tenant belongs to another national cloud",
 	    "set cloud = usgov, dod or china in sasl-oauth2.conf"),
-	AAD(50194, "invalid_request", KEEP,
+	AADR(50194, "invalid_request",
 	    "a single-tenant application was used with the /common endpoint",
 	    "set tenant = your tenant id or domain in sasl-oauth2.conf"),
-	AAD(9001023, "invalid_request", KEEP,
+	AADR(9001023, "invalid_request",
 	    "this grant type is not supported on /common or /consumers",
 	    "set tenant = your tenant id in sasl-oauth2.conf"),
 	AAD(90014, "invalid_request", KEEP, "a required field is missing from the request",
 	    "report it with the trace id"),
-	AAD(900144, "invalid_request", KEEP, "a required parameter is missing from the request",
+	AADR(900144, "invalid_request", "a required parameter is missing from the request",
 	    "report it with the trace id"),
 	AAD(9002313, "invalid_request", KEEP, "the request is malformed",
 	    "report it with the trace id"),
 	AAD(50011, "invalid_request", KEEP,
 	    "the redirect URI does not match one registered for the application",
 	    "register http://localhost under Mobile and desktop applications"),
-	AAD(50059, "invalid_request", KEEP, "no tenant could be found for the request",
+	AADR(50059, "invalid_request", "no tenant could be found for the request",
 	    "set tenant in sasl-oauth2.conf"),
-	AAD(50128, "invalid_request", KEEP, "the request names no valid tenant",
+	AADR(50128, "invalid_request", "the request names no valid tenant",
 	    "set tenant in sasl-oauth2.conf"),
 	AAD(700005, "invalid_grant", REAUTH,
 	    "the authorization code was issued for another tenant",
@@ -463,9 +465,9 @@ static const so2_diag_row table[] = {
 	AAD(50196, "temporarily_unavailable", RETRY,
 	    "a loop of identical requests was detected", "wait a few minutes; refresh less often"),
 	AAD(90055, "temporarily_unavailable", RETRY, "the request was throttled",
-	    "wait and retry"),
+	    "nothing to change; fewer processes refreshing at once help"),
 	AAD(90024, "temporarily_unavailable", RETRY, "a transient error at the server",
-	    "wait and retry"),
+	    "nothing to change here"),
 
 	/* --- token endpoint replies that are not OAuth (by id only) ---- */
 	R(SO2_DIAG_OAUTH, "http-html-page", 0, NULL, NULL, RETRY, 0,
@@ -503,8 +505,9 @@ static const so2_diag_row table[] = {
 	OAUTH("invalid_resource", KEEP, "the resource does not exist in this tenant",
 	      "check the tenant and its Exchange Online licence"),
 	OAUTH("temporarily_unavailable", RETRY, "the server is temporarily unavailable",
-	      "retry later"),
-	OAUTH("server_error", RETRY, "the server failed", "retry later"),
+	      "nothing to change here; if it lasts, look at the provider's service status"),
+	OAUTH("server_error", RETRY, "the server failed",
+	      "nothing to change here; if it lasts, look at the provider's service status"),
 	OAUTH("authorization_pending", RETRY, "the device sign-in is not finished yet",
 	      "finish signing in in the browser"),
 	OAUTH("slow_down", RETRY, "polling too fast", "poll less often"),
@@ -763,6 +766,13 @@ so2_diag_body(const char *body, size_t len)
 	if (i < len && body[i] == '<')
 		return so2_diag_by_id("http-html-page");
 	return so2_diag_by_id("http-not-oauth");
+}
+
+/* so2_diag_grant_dead - a new login is the only way on */
+int
+so2_diag_grant_dead(const so2_diag_row *row)
+{
+	return row != NULL && (row->action == SO2_DIAG_REAUTH || row->relogin);
 }
 
 /* so2_diag_action_name - words for an action */

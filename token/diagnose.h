@@ -74,6 +74,12 @@ typedef struct so2_diag_row {
 				 * it once, so2_diag_action_name) */
 	int vague;		/* 1: the reply does not name its cause; the
 				 * token's claims decide (so2_diag_explain) */
+	int relogin;		/* token endpoint rows whose action is KEEP: 1
+				 * when the setting to fix is kept in the
+				 * record (client id, tenant and so the token
+				 * endpoint, client authentication), so the
+				 * account needs a new login after the fix and
+				 * asking again meanwhile cannot help */
 } so2_diag_row;
 
 /* Bytes of an explanation from so2_diag_explain (cause + fix). */
@@ -139,6 +145,15 @@ const so2_diag_row *so2_diag_refine(const so2_diag_row *row, const char *provide
  *	"http-not-oauth". Both are transient: the record stays untouched.
  */
 const so2_diag_row *so2_diag_body(const char *body, size_t len);
+
+/*
+ * so2_diag_grant_dead - does this token endpoint row end the grant?
+ *	1 for REAUTH rows and for configuration rows whose setting lives in
+ *	the record (relogin): the record is marked for a new login and
+ *	later attempts fail fast, with no back-off loop against the token
+ *	endpoint. 0 otherwise (and for NULL).
+ */
+int so2_diag_grant_dead(const so2_diag_row *row);
 
 /* so2_diag_action_name - "refresh the token", "keep the token", ... */
 const char *so2_diag_action_name(so2_diag_action action);

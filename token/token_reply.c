@@ -31,6 +31,41 @@ copy_member(char *dst, size_t size, json_t *obj, const char *key)
 	so2_printable_line(s, s != NULL ? strlen(s) : 0, dst, size);
 }
 
+/* copy_folded - error_description on one line
+ *	Line breaks become one space (a reason that goes on after a line
+ *	break is not cut); other control characters '?'. Microsoft ends
+ *	its text with "Trace ID: .. / Correlation ID: .. / Timestamp: .."
+ *	lines, which its reply also has as members: those lines are left
+ *	out (the message names the ids once). Cut at size - 1 bytes. */
+static void
+copy_folded(char *dst, size_t size, json_t *obj, const char *key)
+{
+	static const char *const ids[] = { "Trace ID:", "Correlation ID:", "Timestamp:", NULL };
+	const char *s = so2_json_str(obj, key), *end;
+	size_t n = 0, i, len;
+
+	if (size == 0)
+		return;
+	while (s != NULL && *s != '\0') {
+		s += strspn(s, "\r\n");
+		end = s + strcspn(s, "\r\n");
+		for (i = 0; ids[i] != NULL; i++)
+			if (strncmp(s, ids[i], strlen(ids[i])) == 0)
+				break;
+		if (ids[i] == NULL && end > s) {
+			if (n > 0 && n + 1 < size)
+				dst[n++] = ' ';
+			for (len = 0; s + len < end && n + 1 < size; len++) {
+				unsigned char c = (unsigned char)s[len];
+
+				dst[n++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+			}
+		}
+		s = end;
+	}
+	dst[n] = '\0';
+}
+
 /* so2_oauth_error_grant_dead - 1 for error codes meaning "login again" */
 int
 so2_oauth_error_grant_dead(const char *error)
@@ -77,7 +112,7 @@ oauth_error_fill(json_t *root, so2_oauth_error *oerr)
 	long code;
 
 	copy_member(oerr->error, sizeof(oerr->error), root, "error");
-	copy_member(oerr->description, sizeof(oerr->description), root,
+	copy_folded(oerr->description, sizeof(oerr->description), root,
 	    "error_description");
 	copy_member(oerr->trace_id, sizeof(oerr->trace_id), root, "trace_id");
 	copy_member(oerr->correlation_id, sizeof(oerr->correlation_id), root,
@@ -109,6 +144,25 @@ so2_oauth_error_class(long http_status, const char *error)
 	if (so2_oauth_error_grant_dead(error))
 		return SO2_ERR_GRANT;
 	return SO2_ERR_OAUTH;
+}
+
+/* table_class - so2_oauth_error_class, refined by the AADSTS row (diagnose.h)
+ *	A code the table knows decides between a dead grant and a setting:
+ *	AADSTS7000112 (a disabled application) comes as unauthorized_client
+ *	but no login with the same client id can help; a wrong tenant or
+ *	kind of account is a configuration kept in the record (a new login
+ *	after the fix), never a transient failure to back off from. */
+static so2_status
+table_class(long http_status, const so2_oauth_error *oerr)
+{
+	so2_status status = so2_oauth_error_class(http_status, oerr->error);
+	const so2_diag_row *row = so2_diag_aadsts(oerr->code);
+
+	if (row == NULL || (status != SO2_ERR_GRANT && status != SO2_ERR_OAUTH))
+		return status;
+	if (row->action == SO2_DIAG_RETRY)
+		return SO2_ERR_TEMP;
+	return so2_diag_grant_dead(row) ? SO2_ERR_GRANT : SO2_ERR_OAUTH;
 }
 
 /* oauth_error_message - "HTTP 400, invalid_grant: AADSTS70008: text (trace id..)" */
@@ -205,8 +259,17 @@ so2_token_reply_parse(long http_status, const char *body, size_t len,
 		goto out;
 	}
 	if (result != SO2_OK) {
-		result = so2_err_set(err, SO2_ERR_TEMP, "HTTP %ld%s, not an OAuth reply: %s",
-		    http_status, so2_http_status_words(http_status), jerr.msg);
+		const so2_diag_row *row = so2_diag_body(body, len);
+
+		/* A page where JSON was due says more than "syntax error at 1:1". */
+		if (row != NULL && strcmp(row->id, "http-html-page") == 0)
+			result = so2_err_set(err, SO2_ERR_TEMP, "HTTP %ld%s, not an OAuth reply "
+			    "but an HTML page: %s; fix: %s", http_status,
+			    so2_http_status_words(http_status), row->cause, row->fix);
+		else
+			result = so2_err_set(err, SO2_ERR_TEMP,
+			    "HTTP %ld%s, not an OAuth reply: %s", http_status,
+			    so2_http_status_words(http_status), jerr.msg);
 		goto out;
 	}
 	if (json_object_get(root, "error") != NULL) {
@@ -217,8 +280,7 @@ so2_token_reply_parse(long http_status, const char *body, size_t len,
 			goto out;
 		}
 		oauth_error_fill(root, oerr);
-		result = oauth_error_message(so2_oauth_error_class(http_status, oerr->error),
-		    oerr, err);
+		result = oauth_error_message(table_class(http_status, oerr), oerr, err);
 		goto out;
 	}
 	tok = json_object_get(root, "access_token");

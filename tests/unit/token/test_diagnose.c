@@ -195,6 +195,10 @@ START_TEST(test_table_shape)
 		ck_assert_msg(strstr(t[i].fix, "refreshed before") == NULL
 			      && strstr(t[i].fix, "is refreshed") == NULL,
 			      "row %s: the fix restates the action", t[i].id);
+		ck_assert_msg(t[i].action != SO2_DIAG_RETRY
+			      || (strncmp(t[i].fix, "retry", 5) != 0
+				  && strncmp(t[i].fix, "wait and retry", 14) != 0),
+			      "row %s: the fix restates the action", t[i].id);
 		for (j = 0; j < i; j++)
 			ck_assert_msg(strcmp(t[i].id, t[j].id) != 0, "duplicate id %s", t[i].id);
 		aad += t[i].kind == SO2_DIAG_AADSTS;
@@ -311,7 +315,56 @@ static const struct {
 	  "Secret ID" },
 	{ 400, "{\"error\":\"invalid_scope\"}", "; this means the scope is invalid" },
 	{ 400, "{\"error\":\"made_up\"}", "HTTP 400, made_up" },
+	/* Multi-line text is folded, not cut at the first line break
+	 * (https://github.com/simonrob/email-oauth2-proxy/issues/181). */
+	{ 400, "{\"error\":\"invalid_grant\",\"error_description\":\"AADSTS70043: The refresh "
+	  "token has expired or is invalid due to sign-in frequency checks by conditional "
+	  "access.\\r\\nThe token was issued on 2023-06-02T14:27:05.8405153Z and the maximum "
+	  "allowed lifetime for this request is 86400.\\r\\nTrace ID: t-1\\r\\nCorrelation ID: "
+	  "c-1\\r\\nTimestamp: 2023-07-06 13:35:42Z\",\"error_codes\":[70043],\"trace_id\":"
+	  "\"t-1\",\"correlation_id\":\"c-1\"}",
+	  "conditional access. The token was issued on 2023-06-02T14:27:05.8405153Z and the "
+	  "maximum allowed lifetime for this request is 86400. (trace id t-1, correlation id "
+	  "c-1)" },
+	/* An HTML page is named as one (a proxy or captive portal). */
+	{ 200, "<!DOCTYPE html><html><head><title>Guest Wi-Fi login</title></head></html>",
+	  "HTTP 200, not an OAuth reply but an HTML page: " },
 };
+
+/* The table decides the class of a known AADSTS code. */
+static const struct {
+	const char *body;
+	so2_status want;
+} class_cases[] = {
+	/* a disabled client id: a new client id and a login, never "retry" */
+	{ "{\"error\":\"unauthorized_client\",\"error_description\":\"AADSTS7000112: "
+	  "Application 'x'(Thunderbird) is disabled.\",\"error_codes\":[7000112]}",
+	  SO2_ERR_GRANT },
+	/* the wrong kind of account or endpoint: configuration kept in the record */
+	{ "{\"error\":\"invalid_request\",\"error_description\":\"AADSTS90130: Application "
+	  "is not supported over the /common or /consumers endpoints.\"}", SO2_ERR_GRANT },
+	{ "{\"error\":\"invalid_request\",\"error_description\":\"AADSTS50020: User account "
+	  "from identity provider 'live.com' does not exist in tenant\"}", SO2_ERR_GRANT },
+	/* a secret to replace in its file: the grant lives on */
+	{ "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000222: expired\"}",
+	  SO2_ERR_OAUTH },
+	/* throttling: transient */
+	{ "{\"error\":\"invalid_request\",\"error_description\":\"AADSTS90055: throttled\"}",
+	  SO2_ERR_TEMP },
+};
+
+START_TEST(test_endpoint_class)
+{
+	so2_token_reply rep;
+	so2_oauth_error oerr;
+	so2_err err;
+	const char *body = class_cases[_i].body;
+	so2_status got = so2_token_reply_parse(400, body, strlen(body), &rep, &oerr, &err);
+
+	ck_assert_msg(got == class_cases[_i].want, "case %d: status %d, want %d (%s)", _i, got,
+		      class_cases[_i].want, err.msg);
+}
+END_TEST
 
 START_TEST(test_endpoint_messages)
 {
@@ -341,6 +394,8 @@ suite_diagnose(void)
 	tcase_add_loop_test(tc, test_explain, 0,
 			    (int)(sizeof(explain_cases) / sizeof(explain_cases[0])));
 	tcase_add_test(tc, test_helpers);
+	tcase_add_loop_test(tc, test_endpoint_class, 0,
+			    (int)(sizeof(class_cases) / sizeof(class_cases[0])));
 	tcase_add_loop_test(tc, test_endpoint_messages, 0,
 			    (int)(sizeof(endpoint_cases) / sizeof(endpoint_cases[0])));
 	suite_add_tcase(s, tc);
