@@ -441,13 +441,12 @@ pass_line(pfm *p, void *arg, size_t lineno, char *key, char *value, int cont, so
 							   : (long)strlen(value)), value);
 	so2_format(e->relay, sizeof(e->relay), "%s", relay);
 	e->what = *pass == '\0' || *pass == '/' || is_record(p, pass) ? PFM_DONE : PFM_MIGRATE;
+	if (cont)	/* what follows is part of the value: maybe the password */
+		return so2_err_set(err, SO2_ERR_CONFIG, "%s line %zu: the entry for \"%s\" "
+				   "goes on over the next line; this command rewrites "
+				   "single-line entries only: join it, run postmap, and try "
+				   "again", p->maps[pa->map].src, lineno, key);
 	if (e->what == PFM_MIGRATE) {
-		if (cont)
-			return so2_err_set(err, SO2_ERR_CONFIG, "%s line %zu: the entry for "
-					   "\"%s\" goes on over the next line; this command "
-					   "rewrites single-line entries only: join it, run "
-					   "postmap, and try again", p->maps[pa->map].src, lineno,
-					   key);
 		if (e->user[0] == '\0' || !so2_account_valid(e->user))
 			return so2_err_set(err, SO2_ERR_CONFIG, "%s line %zu: the SASL user of "
 					   "\"%s\" is not a usable account name",

@@ -25,7 +25,7 @@ apt-get $apt_opts update -q
 apt-get $apt_opts install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config make \
 	libsasl2-dev libcurl4-openssl-dev libjansson-dev libssl-dev check \
-	postfix dovecot-core dovecot-imapd dovecot-lmtpd cyrus-clients \
+	postfix postfix-lmdb dovecot-core dovecot-imapd dovecot-lmtpd cyrus-clients \
 	sasl2-bin libsasl2-modules \
 	dovecot-pop3d \
 	isync \
