@@ -355,4 +355,11 @@ def introspect(state, req):
     if "upn" in claims:
         reply.update({"upn": claims["upn"], "email": claims["upn"], "preferred_username": claims["upn"],
                       "username": claims["upn"], "name": claims["name"]})
+    elif claims.get("idtyp") == "app":
+        # Exchange lets an app-only token use the mailboxes the app was
+        # given (Add-MailboxPermission); --app-mailbox names one per client
+        client = state.clients.get(claims["appid"])
+        if client is not None and client.mailbox:
+            reply.update({"upn": client.mailbox, "email": client.mailbox,
+                          "preferred_username": client.mailbox, "username": client.mailbox})
     return Response.json(reply)

@@ -35,6 +35,9 @@ def parse_args(argv):
                    help="register a public client (ID) or a confidential one (ID:SECRET)")
     p.add_argument("--client-cert", action="append", default=[], metavar="ID:CERT.pem",
                    help="register a certificate for client assertions of ID (makes ID confidential)")
+    p.add_argument("--app-mailbox", action="append", default=[], metavar="ID:UPN",
+                   help="app-only tokens of client ID may use mailbox UPN (introspection "
+                        "names it, as Exchange's mailbox permission for the app would)")
     p.add_argument("--unknown-tenant", action="append", default=[], metavar="NAME",
                    help="tenant path segment answered with AADSTS90002")
     p.add_argument("--log", metavar="FILE", help="log file (default: stderr)")
@@ -68,6 +71,11 @@ def build_state(args, workdir):
         if not client_id or (sep and not secret):
             raise SystemExit("idp-emulator: bad --client '%s' (want ID or ID:SECRET)" % spec)
         state.add_client(client_id, secret if sep else None)
+    for spec in args.app_mailbox:
+        client_id, _, upn = spec.partition(":")
+        if not client_id or "@" not in upn:
+            raise SystemExit("idp-emulator: bad --app-mailbox '%s' (want ID:UPN)" % spec)
+        state.add_client(client_id).mailbox = upn
     for spec in args.client_cert:
         client_id, _, path = spec.partition(":")
         if not client_id or not path:

@@ -72,6 +72,7 @@ class Client:
         self.id = client_id
         self.secret = secret
         self.certs = []
+        self.mailbox = None     # --app-mailbox: the mailbox its app-only tokens may use
         self.display_name = "sasl-oauth2 test client" if client_id == DEFAULT_CLIENT_ID \
             else "test app %s" % client_id[:8]
 
