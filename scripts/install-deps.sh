@@ -36,3 +36,5 @@ apt-get $apt_opts install -y -q --no-install-recommends \
 	iproute2 \
 	python3 openssl curl ca-certificates valgrind binutils procps \
 	clang libclang-rt-14-dev
+# Packaging (scripts/build-packages.sh, run by scripts/test.sh): debhelper, lintian, rpm.
+"$(dirname "$0")/install-package-deps.sh"

@@ -6,6 +6,8 @@
 #   2. build in build-asan/ with AddressSanitizer + UBSan; make check
 #      (the end-to-end test skips there: Postfix is not instrumented).
 #   3. valgrind over the unit tests and 1,000 client exchanges in one process.
+#   4. scripts/build-packages.sh: the .deb and .rpm packages from make dist,
+#      lintian, the .debs installed and the demo run from the installed files.
 # Prints each test log on failure. Exit 0 when everything passed.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +35,13 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 echo "===== valgrind (build/)"
 if ! "$top/tests/valgrind.sh" "$top/build"; then rc=1; fi
+
+# Last: it installs the packages into the system (libsasl2's module directory).
+echo "===== packages: Debian and RPM from make dist, lintian, the demo from the installed .debs"
+# the suite ran above: not again inside dpkg-buildpackage
+if ! DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}" scripts/build-packages.sh "$top/build-packages"; then
+	rc=1
+fi
 
 if [ $rc -eq 0 ]; then echo "ALL TESTS PASSED"; else echo "SOME TESTS FAILED"; fi
 exit $rc
