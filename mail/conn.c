@@ -47,6 +47,37 @@ so2_mail_proto_name(so2_mail_proto proto)
 	return "?";
 }
 
+/* mail_ops_of - the dialogue of proto, or NULL */
+const mail_ops *
+mail_ops_of(so2_mail_proto proto)
+{
+	switch (proto) {
+	case SO2_MAIL_IMAP:	return &mail_imap_ops;
+	case SO2_MAIL_POP3:	return &mail_pop3_ops;
+	case SO2_MAIL_SMTP:	return &mail_smtp_ops;
+	}
+	return NULL;
+}
+
+/* mail_conn_new - a connection object, not connected */
+so2_mail_conn *
+mail_conn_new(const so2_mail_opts *o, unsigned port, so2_mail_info *info)
+{
+	const mail_ops *ops = mail_ops_of(o->proto);
+	so2_mail_conn *c;
+
+	if (ops == NULL || (c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->fd = -1;
+	c->proto = o->proto;
+	c->ops = ops;
+	c->info = info;
+	c->timeout = o->timeout > 0 ? o->timeout : SO2_MAIL_TIMEOUT;
+	so2_format(c->where, sizeof(c->where), "%s %s:%u", so2_mail_proto_name(o->proto),
+		   o->host, port);
+	return c;
+}
+
 /* mail_fail - set err with the connection's name in front */
 so2_status
 mail_fail(const so2_mail_conn *c, so2_err *err, so2_status st, const char *what)

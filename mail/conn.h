@@ -100,7 +100,19 @@ struct mail_ops {
 
 extern const mail_ops mail_imap_ops, mail_pop3_ops, mail_smtp_ops;
 
+/* mail_ops_of - the dialogue of proto (conn.c), NULL for an unknown one */
+const mail_ops *mail_ops_of(so2_mail_proto proto);
+
 /* --- conn.c ------------------------------------------------------------- */
+
+/*
+ * mail_conn_new - a connection object for o->proto, not connected (fd -1)
+ *	Named "PROTO HOST:PORT" in messages; timeout o->timeout (<= 0:
+ *	SO2_MAIL_TIMEOUT); info (NULL: none) receives what so2_mail_open_info
+ *	reports. NULL when out of memory or o->proto is unknown. Free with
+ *	so2_mail_close(). (Tests and fuzz targets attach a socket pair to fd.)
+ */
+so2_mail_conn *mail_conn_new(const so2_mail_opts *o, unsigned port, so2_mail_info *info);
 
 /* mail_fail - set err to "WHERE: what", keep what for the diagnosis */
 so2_status mail_fail(const so2_mail_conn *c, so2_err *err, so2_status st,

@@ -25,18 +25,6 @@
 #include "base/error.h"
 #include "conn.h"
 
-/* ops_of - the dialogue of proto, or NULL */
-static const mail_ops *
-ops_of(so2_mail_proto proto)
-{
-	switch (proto) {
-	case SO2_MAIL_IMAP:	return &mail_imap_ops;
-	case SO2_MAIL_POP3:	return &mail_pop3_ops;
-	case SO2_MAIL_SMTP:	return &mail_smtp_ops;
-	}
-	return NULL;
-}
-
 /* starttls - ask for TLS in the protocol's way, then start it */
 static so2_status
 starttls(so2_mail_conn *c, const so2_mail_opts *o, so2_err *err)
@@ -86,7 +74,7 @@ so2_mail_open_info(const so2_mail_opts *o, so2_mail_conn **out, so2_mail_info *i
 	}
 	if (o == NULL || o->host == NULL || *o->host == '\0')
 		return so2_err_set(err, SO2_ERR_PARAM, "no mail server host given");
-	if ((ops = ops_of(o->proto)) == NULL)
+	if ((ops = mail_ops_of(o->proto)) == NULL)
 		return so2_err_set(err, SO2_ERR_PARAM, "unknown mail protocol");
 	port = o->port;
 	if (port == 0)
@@ -95,15 +83,8 @@ so2_mail_open_info(const so2_mail_opts *o, so2_mail_conn **out, so2_mail_info *i
 	if (tls == SO2_MAIL_TLS_AUTO)
 		tls = (port == 993 || port == 995 || port == 465) ? SO2_MAIL_TLS_IMPLICIT
 		    : SO2_MAIL_TLS_STARTTLS;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((c = mail_conn_new(o, port, info)) == NULL)
 		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
-	c->fd = -1;
-	c->proto = o->proto;
-	c->ops = ops;
-	c->info = info;
-	c->timeout = o->timeout > 0 ? o->timeout : SO2_MAIL_TIMEOUT;
-	so2_format(c->where, sizeof(c->where), "%s %s:%u", so2_mail_proto_name(o->proto),
-		   o->host, port);
 	mail_set_stage(c, SO2_MAIL_STAGE_CONNECT);
 	if ((st = mail_tcp_connect(c, o->host, port, err)) == SO2_OK &&
 	    (tls != SO2_MAIL_TLS_IMPLICIT || (st = mail_start_tls(c, o, err)) == SO2_OK)) {

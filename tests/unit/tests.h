@@ -3,7 +3,7 @@
  *
  * One test program per layer, as the code is laid out (doc/internals/
  * architecture.md): tests/unit/test-base (base/), test-token (token/),
- * test-login (login/); each folder tests/unit/LAYER holds its test_*.c
+ * test-login (login/), test-mail (mail/); each folder tests/unit/LAYER holds its test_*.c
  * files and a suites.c listing the suites its program runs. Each
  * test_*.c file defines one suite_*() returning its Suite; main.c runs
  * the program's list. Failure messages say what was got and what was
@@ -39,6 +39,9 @@ Suite *suite_diagnose(void);
 /* login/ */
 Suite *suite_pkce(void);
 Suite *suite_provider(void);
+
+/* mail/ */
+Suite *suite_mail(void);
 
 /* unit_suites - the suites of this program, NULL-terminated (LAYER/suites.c) */
 typedef Suite *(*unit_suite_fn)(void);
