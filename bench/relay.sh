@@ -65,7 +65,10 @@ delivered() { find "$MAILDIR_ALICE/new" -type f 2>/dev/null | wc -l; }
 for _ in $(seq 1 3000); do [ "$(delivered)" -ge "$N" ] && break; sleep 0.05; done
 t1=$(date +%s%N)
 [ "$(delivered)" -ge "$N" ] || { tail -5 "$RELAY_LOG" >&2; t_fail "relay: $(delivered) of $N delivered"; }
-# memory of the smtp processes (children of the relay's master)
+# memory of the smtp processes (children of the relay's master); sync first:
+# pages of a freshly built module still dirty in the page cache count as
+# private dirty in smaps until they are written back
+sync
 mpid=$(head -1 "$RELAY_QUEUE_DIR/pid/master.pid" 2>/dev/null | tr -d ' ')
 mem=$(for p in $(ps -o pid= -o comm= --ppid "${mpid:-1}" | awk '$2 == "smtp" { print $1 }'); do
 	awk '/^Rss:/ { r = $2 } /^Private_Dirty:/ { d = $2 } END { print r, d }' \

@@ -6,10 +6,11 @@
  *	sasl_client_plug_init (Cyrus SASL saslplug.h)
  * DESCRIPTION
  *	Init (runs before Postfix chroots and drops privileges): read the
- *	configuration, open the token store and read the CA bundle's bytes.
- *	libcurl's global initialisation (and with it OpenSSL's) waits for
- *	the first token request. A broken configuration does not unregister
- *	the mechanisms: it is reported at every attempt instead.
+ *	configuration, open the token store and the CA bundle (read at each
+ *	token request). libcurl's global initialisation (and with it
+ *	OpenSSL's) waits for the first token request. A broken configuration
+ *	does not unregister the mechanisms: it is reported at every attempt
+ *	instead.
  *
  *	The exchange, one state machine per connection:
  *	S0, nothing sent (first step, whatever the server sent): get the

@@ -84,32 +84,23 @@ struct so2_cache {
 	const so2_config *conf;
 	so2_store *store;	/* NULL when it could not be opened */
 	so2_err store_err;	/* why, reported at each use */
-	char *ca_blob;		/* CA bundle read at open (chroot) */
-	size_t ca_blob_len;
-	so2_err ca_err;		/* CA bundle problem, reported at refresh */
+	int ca_fd;		/* CA bundle opened at open (chroot), or -1 */
+	so2_err ca_err;		/* why not, reported at refresh */
 	so2_http_conf http;
 	so2_net_init_fn net_init;	/* before a token request, or NULL */
 };
 
-/* read_small_file - read a whole file of at most max bytes (base/file.h)
- *	A read error or a size change refuses the bundle: libcurl must never
- *	get one cut short. */
+/* ca_error - the message of a failed CA bundle read (base/file.h why) */
 static so2_status
-read_small_file(const char *path, size_t max, char **out, size_t *outlen, so2_err *err)
+ca_error(const so2_read_why *why, const char *path, size_t max, so2_err *err)
 {
-	so2_read_why why;
-	so2_status result;
-
-	result = so2_read_at(AT_FDCWD, path, 0, max, out, outlen, &why);
-	if (result == SO2_OK)
-		return SO2_OK;
-	switch (why.fail) {
+	switch (why->fail) {
 	case SO2_READ_OPEN:
 		return so2_err_set(err, SO2_ERR_IO, "cannot open CA bundle %s: %s", path,
-				   strerror(why.errnum));
+				   strerror(why->errnum));
 	case SO2_READ_IO:
 		return so2_err_set(err, SO2_ERR_IO, "cannot read CA bundle %s: %s", path,
-				   strerror(why.errnum));
+				   strerror(why->errnum));
 	case SO2_READ_CHANGED:
 		return so2_err_set(err, SO2_ERR_IO, "CA bundle %s changed while it was read",
 				   path);
@@ -155,12 +146,14 @@ so2_cache_open(const so2_config *conf, so2_cache **out, so2_err *err)
 	so2_err_clear(&c->ca_err);
 	if (so2_store_open(conf->store_dir, &c->store, &c->store_err) != SO2_OK)
 		c->store = NULL;
+	/* Opened now (before a chroot), read at each refresh: no copy of
+	 * the bundle (200 KB on Debian) stays in every mail process. */
 	ca = conf->ca_file ? conf->ca_file : default_ca_file();
-	if (read_small_file(ca, SO2_CA_MAX, &c->ca_blob, &c->ca_blob_len, &c->ca_err) != SO2_OK)
-		c->ca_blob = NULL;
+	c->ca_fd = open(ca, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (c->ca_fd < 0)
+		so2_err_set(&c->ca_err, SO2_ERR_IO, "cannot open CA bundle %s: %s", ca,
+			    strerror(errno));
 	c->http.ca_file = ca;
-	c->http.ca_blob = c->ca_blob;
-	c->http.ca_blob_len = c->ca_blob_len;
 	c->http.proxy = conf->proxy;
 	c->http.connect_timeout = conf->connect_timeout;
 	c->http.total_timeout = conf->http_timeout;
@@ -194,8 +187,78 @@ so2_cache_close(so2_cache *c)
 		slot_clear(&c->slots[i]);
 	pthread_mutex_destroy(&c->mu);
 	so2_store_close(c->store);
-	free(c->ca_blob);
+	if (c->ca_fd >= 0)
+		close(c->ca_fd);
 	free(c);
+}
+
+/* ca_pread - the whole file open on fd, from offset 0, at most max bytes
+ *	pread(2), not so2_read_fd: the descriptor's offset is shared with
+ *	other threads and, after a fork, with other processes. Same promises
+ *	as base/file.h (regular file, cap, all or nothing). */
+static so2_status
+ca_pread(int fd, size_t max, char **out, size_t *outlen, so2_read_why *why)
+{
+	struct stat sb;
+	size_t len = 0, bufsize;
+	char *buf;
+	ssize_t n;
+
+	memset(why, 0, sizeof(*why));
+	if (fstat(fd, &sb) != 0) {
+		why->fail = SO2_READ_STAT;
+		why->errnum = errno;
+		return SO2_ERR_IO;
+	}
+	why->size = (long long)sb.st_size;
+	why->mode = (unsigned)sb.st_mode;
+	if (!S_ISREG(sb.st_mode) || sb.st_size < 0 || (unsigned long long)sb.st_size > max) {
+		why->fail = S_ISREG(sb.st_mode) ? SO2_READ_TOOBIG : SO2_READ_NOTREG;
+		return SO2_ERR_IO;
+	}
+	bufsize = (size_t)sb.st_size + 1;	/* one more: a file that grew */
+	if ((buf = malloc(bufsize)) == NULL) {
+		why->fail = SO2_READ_NOMEM;
+		return SO2_ERR_NOMEM;
+	}
+	while (len < bufsize) {
+		n = pread(fd, buf + len, bufsize - len, (off_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0) {
+				why->fail = SO2_READ_IO;
+				why->errnum = errno;
+			}
+			break;
+		}
+		len += (size_t)n;
+	}
+	if (why->fail == SO2_READ_OK && len != bufsize - 1)
+		why->fail = SO2_READ_CHANGED;
+	if (why->fail != SO2_READ_OK) {
+		so2_wipe_free(buf, bufsize);
+		return SO2_ERR_IO;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return SO2_OK;
+}
+
+/* so2_cache_ca_bundle - the CA bundle's bytes, read now from its descriptor */
+so2_status
+so2_cache_ca_bundle(so2_cache *c, char **out, size_t *outlen, so2_err *err)
+{
+	so2_read_why why;
+
+	*out = NULL;
+	*outlen = 0;
+	if (c->ca_fd < 0)
+		return so2_err_set(err, c->ca_err.status, "%s", c->ca_err.msg);
+	if (ca_pread(c->ca_fd, SO2_CA_MAX, out, outlen, &why) != SO2_OK)
+		return ca_error(&why, c->http.ca_file, SO2_CA_MAX, err);
+	return SO2_OK;
 }
 
 /* so2_cache_set_net_init - what runs before a token endpoint request */
@@ -483,6 +546,8 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, const char *nowrite
 	so2_http_conf hc;
 	so2_err werr;
 	so2_status result;
+	char *ca = NULL;
+	size_t ca_len = 0;
 	time_t now;
 
 	memset(&reply, 0, sizeof(reply));
@@ -500,17 +565,22 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, const char *nowrite
 				   "account %s: the access token expired and the record holds no"
 				   " refresh token; run: %s", r->account, cmd);
 	}
-	if (c->ca_blob == NULL && c->ca_err.status != SO2_OK)
-		return so2_err_set(err, SO2_ERR_CONFIG, "account %s: cannot refresh: %s",
-				   r->account, c->ca_err.msg);
 	if (c->net_init != NULL && (result = c->net_init(err)) != SO2_OK)
 		return so2_err_prefix(err, "account %s: cannot refresh", r->account);
+	if ((result = so2_cache_ca_bundle(c, &ca, &ca_len, err)) != SO2_OK) {
+		if (result != SO2_ERR_NOMEM)
+			err->status = SO2_ERR_CONFIG;
+		return so2_err_prefix(err, "account %s: cannot refresh", r->account);
+	}
 	/* Relative credential paths name files in the record's store,
 	 * reached through its descriptor even after a chroot. */
 	hc = c->http;
+	hc.ca_blob = ca;
+	hc.ca_blob_len = ca_len;
 	hc.cred_dir_set = 1;
 	hc.cred_dirfd = so2_store_dirfd(r->st);
 	result = so2_grant_refresh(&hc, rec, &reply, &oerr, err);
+	so2_wipe_free(ca, ca_len + 1);
 	now = time(NULL);
 	if (result == SO2_ERR_GRANT) {
 		/* The grant is dead: keep the record, mark it, fail fast from now on. */

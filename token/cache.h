@@ -14,8 +14,10 @@
  *	processes race.
  *
  *	What is opened here is opened once, at so2_cache_open(): the store
- *	directory and the CA bundle (read into memory), so that a process
- *	that chroot()s afterwards keeps working.
+ *	directory and the CA bundle, kept as descriptors, so that a process
+ *	that chroot()s afterwards keeps working. The bundle is read from its
+ *	descriptor at each token request (so2_cache_ca_bundle) and freed
+ *	after it: no copy stays in every mail process.
  *
  *	Failures leave the record as it was, except: a dead grant marks it
  *	needs_login (later calls fail at once without a network request,
@@ -72,7 +74,7 @@ typedef struct so2_token_info {
 /*
  * so2_cache_open - prepare a cache from a configuration
  *	conf is borrowed and must outlive the cache. Opens the store
- *	directory and reads the CA bundle into memory.
+ *	directory and the CA bundle (conf->ca_file, else libcurl's).
  *	Errors: SO2_ERR_IO (store or CA file), SO2_ERR_NOMEM. A store that
  *	does not exist yet is not an error here (it is reported at use).
  */
@@ -96,7 +98,21 @@ typedef so2_status (*so2_net_init_fn)(so2_err *err);
  */
 void so2_cache_set_net_init(so2_cache *c, so2_net_init_fn fn);
 
-/* so2_cache_http - the HTTP settings the cache uses (CA blob, timeouts) */
+/*
+ * so2_cache_ca_bundle - the CA bundle's bytes, read now
+ *	From the descriptor opened at so2_cache_open (works after a chroot,
+ *	and reads the file that was there then), whole: a read error or a
+ *	size change refuses it (base/file.h). On SO2_OK *out is malloc'd,
+ *	*outlen bytes plus a NUL; release with so2_wipe_free(*out,
+ *	*outlen + 1). Errors: SO2_ERR_IO (cannot open, read, not a regular
+ *	file of at most SO2_CA_MAX bytes, changed; the message names the
+ *	file), SO2_ERR_NOMEM. Thread-safe.
+ */
+so2_status so2_cache_ca_bundle(so2_cache *c, char **out, size_t *outlen,
+			       so2_err *err);
+
+/* so2_cache_http - the HTTP settings the cache uses (CA file path, timeouts;
+ *	no CA bytes: for a process that does not chroot) */
 const so2_http_conf *so2_cache_http(const so2_cache *c);
 
 /* so2_cache_store - the store, or NULL when it could not be opened */

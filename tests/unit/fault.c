@@ -16,6 +16,8 @@
 
 ssize_t __real_read(int fd, void *buf, size_t count);
 ssize_t __wrap_read(int fd, void *buf, size_t count);
+ssize_t __real_pread(int fd, void *buf, size_t count, off_t offset);
+ssize_t __wrap_pread(int fd, void *buf, size_t count, off_t offset);
 
 static int armed;
 static size_t left;	/* bytes before the fault */
@@ -66,6 +68,29 @@ __wrap_read(int fd, void *buf, size_t count)
 		return -1;
 	}
 	n = __real_read(fd, buf, count < left ? count : left);
+	if (n > 0)
+		left -= (size_t)n;
+	return n;
+}
+
+/* __wrap_pread - pread(2), or the armed fault (the same budget as read) */
+ssize_t
+__wrap_pread(int fd, void *buf, size_t count, off_t offset)
+{
+	ssize_t n;
+	void (*fn)(void *) = hook;
+
+	if (fn != NULL) {
+		hook = NULL;
+		fn(hook_arg);
+	}
+	if (!armed)
+		return __real_pread(fd, buf, count, offset);
+	if (left == 0) {
+		errno = fault_errno;
+		return -1;
+	}
+	n = __real_pread(fd, buf, count < left ? count : left, offset);
 	if (n > 0)
 		left -= (size_t)n;
 	return n;

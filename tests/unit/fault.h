@@ -3,8 +3,10 @@
  * NAME
  *	fault.h - read(2) faults for unit tests
  * DESCRIPTION
- *	The unit test programs are linked with -Wl,--wrap=read, so every
- *	read(2) of the code under test goes through __wrap_read (fault.c).
+ *	The unit test programs are linked with -Wl,--wrap=read and
+ *	--wrap=pread, so every read(2) and pread(2) of the code under test
+ *	goes through __wrap_read or __wrap_pread (fault.c), which share the
+ *	faults below.
  *	Disarmed (the default) it is read(2). fault_read_arm(n, e) lets
  *	reads return n more bytes in total (each read at most what is
  *	left) and then fail with errno e: a file cut short by an I/O

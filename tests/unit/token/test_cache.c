@@ -3,10 +3,11 @@
  * NAME
  *	test_cache.c - unit tests of cache.c
  * DESCRIPTION
- *	so2_cache_open() reads the CA bundle whole, before a chroot: a
- *	bundle cut short by a read error is refused (reported at refresh),
- *	never handed to libcurl truncated; a good one is kept byte for
- *	byte.
+ *	so2_cache_open() opens the CA bundle before a chroot and
+ *	so2_cache_ca_bundle() reads it whole at each token request: a
+ *	bundle cut short by a read error is refused, never handed to
+ *	libcurl truncated; a good one comes byte for byte, also after its
+ *	name is gone; no copy is kept in memory.
  *	so2_cache_get without a network (every token endpoint is
  *	https://127.0.0.1:1, where nothing listens): a valid token comes
  *	back as stored; a dead grant and a record without a refresh token
@@ -112,21 +113,26 @@ static const char bundle[] =
 	"MIIBszCCAVmgAwIBAgIUQ29tZUNBIGJ1bmRsZSBmb3IgdGVzdHMwCgYIKoZIzj0E\n"
 	"-----END CERTIFICATE-----\n";
 
-/* A good bundle is kept whole, byte for byte. */
+/* A good bundle is read whole, byte for byte, and no copy is kept. */
 START_TEST(test_cache_ca_whole)
 {
 	so2_config *conf;
 	so2_cache *c;
-	const so2_http_conf *hc;
-	char path[4200];
+	char path[4200], *buf = NULL;
+	size_t len = 0;
+	so2_err err;
 
 	write_file("ca.pem", bundle, sizeof(bundle) - 1, path, sizeof(path));
 	c = open_with_ca(&conf, path);
-	hc = so2_cache_http(c);
-	ck_assert_msg(hc->ca_blob != NULL && hc->ca_blob_len == sizeof(bundle) - 1
-		      && memcmp(hc->ca_blob, bundle, sizeof(bundle) - 1) == 0,
-		      "ca_blob: got %zu bytes, want the %zu of the file", hc->ca_blob_len,
-		      sizeof(bundle) - 1);
+	ck_assert_msg(so2_cache_http(c)->ca_blob == NULL, "a copy of the bundle is kept");
+	ck_assert_msg(so2_cache_ca_bundle(c, &buf, &len, &err) == SO2_OK, "read: %s", err.msg);
+	ck_assert_msg(len == sizeof(bundle) - 1 && memcmp(buf, bundle, len) == 0,
+		      "bundle: got %zu bytes, want the %zu of the file", len, sizeof(bundle) - 1);
+	so2_wipe_free(buf, len + 1);
+	/* twice: read from the start again */
+	ck_assert(so2_cache_ca_bundle(c, &buf, &len, &err) == SO2_OK);
+	ck_assert_msg(len == sizeof(bundle) - 1, "second read: %zu bytes", len);
+	so2_wipe_free(buf, len + 1);
 	so2_cache_close(c);
 	so2_config_free(conf);
 }
@@ -138,16 +144,91 @@ START_TEST(test_cache_ca_read_error)
 {
 	so2_config *conf;
 	so2_cache *c;
-	const so2_http_conf *hc;
-	char path[4200];
+	char path[4200], *buf = NULL;
+	size_t len = 0;
+	so2_err err;
+	so2_status st;
 
 	write_file("ca.pem", bundle, sizeof(bundle) - 1, path, sizeof(path));
-	fault_read_arm(40, EIO);
 	c = open_with_ca(&conf, path);
+	fault_read_arm(40, EIO);
+	st = so2_cache_ca_bundle(c, &buf, &len, &err);
 	fault_read_disarm();
-	hc = so2_cache_http(c);
-	ck_assert_msg(hc->ca_blob == NULL, "ca_blob: got %zu bytes of a %zu-byte bundle cut "
-		      "short by EIO, want none (refused)", hc->ca_blob_len, sizeof(bundle) - 1);
+	ck_assert_msg(st == SO2_ERR_IO && buf == NULL, "got status %d and %zu bytes of a %zu-byte"
+		      " bundle cut short by EIO, want none (refused)", st, len, sizeof(bundle) - 1);
+	ck_assert_msg(strstr(err.msg, path) != NULL, "message names the file: %s", err.msg);
+	so2_cache_close(c);
+	so2_config_free(conf);
+}
+END_TEST
+
+/* Opened at so2_cache_open: still read when its name is gone (a chroot). */
+START_TEST(test_cache_ca_after_chroot)
+{
+	so2_config *conf;
+	so2_cache *c;
+	char path[4200], *buf = NULL;
+	size_t len = 0;
+	so2_err err;
+
+	write_file("ca.pem", bundle, sizeof(bundle) - 1, path, sizeof(path));
+	c = open_with_ca(&conf, path);
+	ck_assert(unlink(path) == 0);
+	ck_assert_msg(so2_cache_ca_bundle(c, &buf, &len, &err) == SO2_OK, "read: %s", err.msg);
+	ck_assert_msg(len == sizeof(bundle) - 1, "got %zu bytes", len);
+	so2_wipe_free(buf, len + 1);
+	so2_cache_close(c);
+	so2_config_free(conf);
+}
+END_TEST
+
+/* grow - append to the bundle (a file that changes while it is read) */
+static void
+grow(void *arg)
+{
+	FILE *f = fopen(arg, "a");
+
+	if (f != NULL) {
+		fputs("# more\n", f);
+		fclose(f);
+	}
+}
+
+/* A bundle that grows while it is read is refused, not cut. */
+START_TEST(test_cache_ca_changed)
+{
+	so2_config *conf;
+	so2_cache *c;
+	char path[4200], *buf = NULL;
+	size_t len = 0;
+	so2_err err;
+	so2_status st;
+
+	write_file("ca.pem", bundle, sizeof(bundle) - 1, path, sizeof(path));
+	c = open_with_ca(&conf, path);
+	fault_read_hook(grow, path);
+	st = so2_cache_ca_bundle(c, &buf, &len, &err);
+	fault_read_disarm();
+	ck_assert_msg(st == SO2_ERR_IO && buf == NULL && strstr(err.msg, "changed") != NULL,
+		      "status %d, %zu bytes, message: %s", st, len, err.msg);
+	so2_cache_close(c);
+	so2_config_free(conf);
+}
+END_TEST
+
+/* A missing bundle: the open error, at each read. */
+START_TEST(test_cache_ca_missing)
+{
+	so2_config *conf;
+	so2_cache *c;
+	char path[4200], *buf = NULL;
+	size_t len = 0;
+	so2_err err;
+
+	snprintf(path, sizeof(path), "%s/no-such-ca.pem", tmpdir);
+	c = open_with_ca(&conf, path);
+	ck_assert_int_eq(so2_cache_ca_bundle(c, &buf, &len, &err), SO2_ERR_IO);
+	ck_assert_msg(strstr(err.msg, "cannot open CA bundle") != NULL, "message: %s", err.msg);
 	so2_cache_close(c);
 	so2_config_free(conf);
 }
@@ -395,6 +476,9 @@ suite_cache(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_cache_ca_whole);
 	tcase_add_test(tc, test_cache_ca_read_error);
+	tcase_add_test(tc, test_cache_ca_after_chroot);
+	tcase_add_test(tc, test_cache_ca_missing);
+	tcase_add_test(tc, test_cache_ca_changed);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("get");
