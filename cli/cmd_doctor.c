@@ -306,13 +306,20 @@ check_endpoint(doctor *d, const so2_config *conf)
 		if (err.status == SO2_ERR_NOMEM) {
 			d->nomem = 1;
 		} else if (pr.tls_untrusted) {
-			doc_add(d, DOC_FAIL, "endpoint.tls", "set ca_file in sasl-oauth2.conf to "
-				"the bundle that signs this server, or fix the system clock if the "
-				"certificate is \"not yet valid\"", "token endpoint %s: TLS "
-				"verification failed (trusting %s): %s%s%s", url, ca, pr.why,
-				pr.verify_result != 0 ? "; OpenSSL: " : "",
-				pr.verify_result != 0 ?
-				X509_verify_cert_error_string(pr.verify_result) : "");
+			const char *openssl = pr.verify_result != 0
+			    ? X509_verify_cert_error_string(pr.verify_result) : "";
+			char clock[256];
+
+			/* A certificate refused for its dates: the local time beside it. */
+			if (!so2_diag_tls_clock(pr.why, time(NULL), clock, sizeof(clock)))
+				so2_diag_tls_clock(openssl, time(NULL), clock, sizeof(clock));
+			doc_add(d, DOC_FAIL, "endpoint.tls", clock[0]
+				? "set the clock right (NTP), then run doctor again"
+				: "set ca_file in sasl-oauth2.conf to the bundle that signs this "
+				"server",
+				"token endpoint %s: TLS "
+				"verification failed (trusting %s): %s%s%s%s", url, ca, pr.why,
+				openssl[0] ? "; OpenSSL: " : "", openssl, clock);
 		} else {
 			doc_add(d, DOC_FAIL, "endpoint", "check the network, DNS and proxy "
 				"settings (proxy in sasl-oauth2.conf)", "token endpoint %s: "

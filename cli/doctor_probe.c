@@ -103,6 +103,7 @@ static void
 report_tls(struct probe *p, const so2_mail_info *in)
 {
 	const char *trust = p->ca ? p->ca : "the system CA bundle";
+	char clock[256];
 
 	if (in->tls_version[0] != '\0') {
 		doc_add(p->d, DOC_PASS, "probe.tls", NULL, "%s: %s, certificate verified for "
@@ -115,14 +116,16 @@ report_tls(struct probe *p, const so2_mail_info *in)
 			p->ca ? p->ca : "(OpenSSL default paths)", in->detail);
 		return;
 	}
-	doc_add(p->d, DOC_FAIL, "probe.tls", in->tls_verify != 0
+	so2_diag_tls_clock(in->tls_error[0] ? in->tls_error : in->detail, time(NULL), clock,
+			   sizeof(clock));
+	doc_add(p->d, DOC_FAIL, "probe.tls", clock[0] ? "set the clock right (NTP), then run "
+		"doctor again" : in->tls_verify != 0
 		? "set ca_file in sasl-oauth2.conf to the bundle that signs this server, "
-		"connect by the name in its certificate, or fix the clock if the "
-		"certificate is \"not yet valid\""
+		"or connect by the name in its certificate"
 		: "the server needs TLS 1.2 or later; check the port and any TLS proxy",
-		"%s: TLS %s: %s (trusting %s)", p->what, in->tls_verify != 0
+		"%s: TLS %s: %s (trusting %s)%s", p->what, in->tls_verify != 0
 		? "certificate verification failed" : "handshake failed",
-		in->tls_error[0] ? in->tls_error : in->detail, trust);
+		in->tls_error[0] ? in->tls_error : in->detail, trust, clock);
 }
 
 /* report_open - checklist lines for how far so2_mail_open_info got; 0: go on */

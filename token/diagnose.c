@@ -775,6 +775,32 @@ so2_diag_grant_dead(const so2_diag_row *row)
 	return row != NULL && (row->action == SO2_DIAG_REAUTH || row->relogin);
 }
 
+/* so2_diag_tls_clock - say the local time beside a date-refused certificate */
+int
+so2_diag_tls_clock(const char *why, time_t now, char *buf, size_t size)
+{
+	char when[64], text[TEXT_MAX];
+	const char *what;
+	struct tm tm;
+
+	if (size > 0)
+		buf[0] = '\0';
+	lower_copy(text, sizeof(text), why != NULL ? why : "");
+	if (strstr(text, "not yet valid") != NULL)
+		what = "is not yet valid";
+	else if (strstr(text, "has expired") != NULL || strstr(text, "certificate expired") != NULL)
+		what = "has expired";
+	else
+		return 0;
+	if (localtime_r(&now, &tm) == NULL
+	    || strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+		so2_format(when, sizeof(when), "%lld s since the epoch", (long long)now);
+	so2_format(buf, size, "; the certificate %s by this host's clock, which says %s: check "
+		   "the clock (NTP: timedatectl, chronyc tracking) before the certificate",
+		   what, when);
+	return 1;
+}
+
 /* so2_diag_action_name - words for an action */
 const char *
 so2_diag_action_name(so2_diag_action action)

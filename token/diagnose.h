@@ -155,6 +155,18 @@ const so2_diag_row *so2_diag_body(const char *body, size_t len);
  */
 int so2_diag_grant_dead(const so2_diag_row *row);
 
+/*
+ * so2_diag_tls_clock - a clause for a certificate refused by the local clock
+ *	why: the TLS library's text ("certificate is not yet valid",
+ *	"certificate has expired", as libcurl and OpenSSL word them); now:
+ *	the local clock, seconds since the epoch. When why means one of the
+ *	two, writes "; ... this host's clock says <local time> ..." into buf
+ *	(size bytes, cut) and returns 1; otherwise buf is "" and returns 0.
+ *	A clock set back makes every certificate "not yet valid"; set
+ *	forward, "expired" (OpenSSL X509_V_ERR_CERT_NOT_YET_VALID, _HAS_EXPIRED).
+ */
+int so2_diag_tls_clock(const char *why, time_t now, char *buf, size_t size);
+
 /* so2_diag_action_name - "refresh the token", "keep the token", ... */
 const char *so2_diag_action_name(so2_diag_action action);
 

@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "token/diagnose.h"
 #include "token/http.h"
 
 #include "base/secret.h"
@@ -201,7 +202,7 @@ curl_failure(CURL *h, const so2_http_conf *hc, const char *url, CURLcode rc,
 	     const char *errbuf, const so2_buf *body, so2_err *err)
 {
 	const char *why = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-	char ca[512];
+	char ca[512], clock[256];
 
 	if (body->bad == SO2_ERR_PARAM || rc == CURLE_FILESIZE_EXCEEDED)
 		return so2_err_set(err, SO2_ERR_TEMP, "%s: reply larger than %zu bytes",
@@ -216,8 +217,10 @@ curl_failure(CURL *h, const so2_http_conf *hc, const char *url, CURLcode rc,
 			return so2_err_set(err, SO2_ERR_TEMP,
 			    "%s: TLS certificate verification impossible, cannot use %s: %s",
 			    url, ca, why);
+		so2_diag_tls_clock(why, time(NULL), clock, sizeof(clock));
 		return so2_err_set(err, SO2_ERR_TEMP,
-		    "%s: TLS certificate verification failed (trusting %s): %s", url, ca, why);
+		    "%s: TLS certificate verification failed (trusting %s): %s%s", url, ca, why,
+		    clock);
 	}
 	if (rc == CURLE_SSL_CONNECT_ERROR)
 		return so2_err_set(err, SO2_ERR_TEMP, "%s: TLS handshake failed: %s", url, why);
