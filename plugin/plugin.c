@@ -63,6 +63,7 @@ static char load_error[1024];
  * libsasl2 offered at init.
  */
 static pthread_mutex_t core_mu = PTHREAD_MUTEX_INITIALIZER;
+static int core_ready;		/* the core's init ran (until sasl_client_done) */
 static sasl_client_plug_t *core_mech[MECH_COUNT];
 static int stand_ins_freed;
 static int offered_version;
@@ -206,6 +207,7 @@ core_init(const sasl_utils_t *utils)
 		for (j = 0; j < count; j++)
 			if (strcmp(list[j].mech_name, mech_names[i]) == 0)
 				core_mech[i] = &list[j];
+	core_ready = 1;
 	stand_ins_freed = 0;
 	return 0;
 }
@@ -218,7 +220,9 @@ core_for(enum mech_id id, const sasl_utils_t *utils, char *why, size_t size)
 	sasl_client_plug_t *m;
 
 	pthread_mutex_lock(&core_mu);
-	if (core_mech[id] == NULL && core_init(utils) == 0 && core_mech[id] == NULL)
+	if (!core_ready)
+		core_init(utils);	/* once: it registers both mechanisms */
+	if (core_ready && core_mech[id] == NULL)
 		snprintf(load_error, sizeof(load_error), "sasl-oauth2: the core module does not"
 			 " offer %s (wrong version of the core?)", mech_names[id]);
 	m = core_mech[id];
@@ -285,6 +289,7 @@ stand_in_free(enum mech_id id, const sasl_utils_t *utils)
 	if (++stand_ins_freed >= MECH_COUNT) {
 		for (i = 0; i < MECH_COUNT; i++)
 			core_mech[i] = NULL;
+		core_ready = 0;
 		stand_ins_freed = 0;
 	}
 	pthread_mutex_unlock(&core_mu);
