@@ -41,6 +41,8 @@
 #define SO2_RECORD_SUFFIX	".json"
 #define SO2_LOCK_SUFFIX		".lock"
 #define SO2_TEMP_TRIES		16
+#define SO2_TEMP_HEX		12	/* hex digits of a temporary file name */
+#define SO2_TEMP_EXTRA		(1 + 1 + SO2_TEMP_HEX + 4)	/* ".", ".HEX", ".tmp" */
 #define SO2_LOCK_POLL_NS	(20 * 1000 * 1000)	/* 20 ms */
 
 struct so2_store {
@@ -265,11 +267,36 @@ so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so
 	return result;
 }
 
-/* temp_prefix - ".NAME." as the temporary files of record name start */
-static void
-temp_prefix(const char *name, char *buf, size_t size)
+/* temp_name - ".NAME.HEX.tmp", the temporary file of record name
+ *	HEX is SO2_TEMP_HEX lower-case hex digits from rnd. The name is
+ *	never cut: -1 when it does not fit NAME_MAX (a record given by a
+ *	path with a longer name cannot be written; accounts always fit,
+ *	see SO2_ACCOUNT_MAX). */
+static int
+temp_name(const char *name, const unsigned char *rnd, char *buf, size_t size)
 {
-	so2_format(buf, size, ".%.200s.", name);
+	int n = snprintf(buf, size, ".%s.%02x%02x%02x%02x%02x%02x.tmp", name, rnd[0], rnd[1],
+			 rnd[2], rnd[3], rnd[4], rnd[5]);
+
+	return n >= 0 && (size_t)n < size && n <= NAME_MAX ? 0 : -1;
+}
+
+/* is_temp_of - is file d exactly a temporary file of record name?
+ *	".NAME." then exactly SO2_TEMP_HEX lower-case hex digits, then
+ *	".tmp": no prefix match, so the temporary files of account
+ *	"a.json.b" (".a.json.b.json.HEX.tmp") are never those of "a". */
+static int
+is_temp_of(const char *name, const char *d)
+{
+	size_t nlen = strlen(name), i;
+
+	if (d[0] != '.' || strncmp(d + 1, name, nlen) != 0 || d[1 + nlen] != '.')
+		return 0;
+	d += nlen + 2;
+	for (i = 0; i < SO2_TEMP_HEX; i++)
+		if (!((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'f')))
+			return 0;
+	return strcmp(d + SO2_TEMP_HEX, ".tmp") == 0;
 }
 
 /* write_failed - the one message shape for a failed write step */
@@ -297,86 +324,134 @@ give_to_store_owner(so2_store *st, int fd)
 	}
 }
 
-/* so2_store_write - replace a record atomically */
+/* so2_store_prepare - check the store and create the temporary file */
 so2_status
-so2_store_write(so2_store *st, const char *name, const so2_record *rec, so2_err *err)
+so2_store_prepare(so2_store *st, const char *name, so2_store_tx *tx, so2_err *err)
 {
-	char tmp[NAME_MAX + 1];
-	unsigned char rnd[6];
-	char *json = NULL;
-	size_t jsonlen = 0;
-	int fd = -1, i, e;
-	so2_status result;
+	unsigned char rnd[SO2_TEMP_HEX / 2];
 	struct stat dsb;
+	int i, fd = -1;
 
+	tx->fd = -1;
+	tx->tmp[0] = '\0';
+	so2_format(tx->name, sizeof(tx->name), "%s", name);
+	if (strlen(name) >= sizeof(tx->name))
+		return so2_err_set(err, SO2_ERR_PARAM, "record name too long: %.64s...", name);
 	if (fstat(st->dirfd, &dsb) == 0 && (dsb.st_mode & S_IWOTH) != 0)
 		return so2_err_set(err, SO2_ERR_IO,
 				   "refusing to write into token store %s: it is writable by every"
 				   " user (mode %04o); run chmod 700 %s", st->dir,
 				   (unsigned)(dsb.st_mode & 07777), st->dir);
-	result = so2_record_serialize(rec, &json, &jsonlen, err);
-	if (result != SO2_OK)
-		return result;
 	for (i = 0; i < SO2_TEMP_TRIES; i++) {
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-			result = so2_err_set(err, SO2_ERR_IO,
-					     "no random bytes for a temp file name");
-			goto out;
-		}
-		temp_prefix(name, tmp, sizeof(tmp));
-		so2_format(tmp + strlen(tmp), sizeof(tmp) - strlen(tmp),
-			   "%02x%02x%02x%02x%02x%02x.tmp",
-			   rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
-		fd = openat(st->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    0600);
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			return so2_err_set(err, SO2_ERR_IO,
+					   "no random bytes for a temp file name");
+		if (temp_name(name, rnd, tx->tmp, sizeof(tx->tmp)) != 0)
+			return so2_err_set(err, SO2_ERR_PARAM,
+					   "cannot write token record %s/%s: its name is longer"
+					   " than the %d bytes that leave room for its temporary"
+					   " file name; rename the record", st->dir, name,
+					   NAME_MAX - SO2_TEMP_EXTRA);
+		fd = openat(st->dirfd, tx->tmp,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST)
 			break;
 	}
 	if (fd < 0) {
-		result = write_failed(st, "create temp file", tmp, errno, err);
-		goto out;
+		so2_status result = write_failed(st, "create temp file", tx->tmp, errno, err);
+
+		tx->tmp[0] = '\0';
+		return result;
 	}
 	give_to_store_owner(st, fd);
-	if (so2_write_all(fd, json, jsonlen) != 0) {
-		result = write_failed(st, "write", tmp, errno, err);
+	tx->fd = fd;
+	return SO2_OK;
+}
+
+/* so2_store_discard - remove an unused temporary file */
+void
+so2_store_discard(so2_store *st, so2_store_tx *tx)
+{
+	int e = errno;
+
+	if (tx->fd >= 0)
+		close(tx->fd);
+	if (tx->tmp[0] != '\0')
+		unlinkat(st->dirfd, tx->tmp, 0);
+	tx->fd = -1;
+	tx->tmp[0] = '\0';
+	errno = e;
+}
+
+/* so2_store_commit - write rec into the prepared temp file, rename it */
+so2_status
+so2_store_commit(so2_store *st, so2_store_tx *tx, const so2_record *rec, so2_err *err)
+{
+	char *json = NULL;
+	size_t jsonlen = 0;
+	so2_status result;
+
+	if (tx->fd < 0)
+		return so2_err_set(err, SO2_ERR_PARAM, "no prepared write for %s/%s", st->dir,
+				   tx->name);
+	result = so2_record_serialize(rec, &json, &jsonlen, err);
+	if (result != SO2_OK)
+		goto unlink;
+	if (jsonlen > SO2_RECORD_MAX) {
+		/* Never write what no reader accepts (record.h). */
+		result = so2_err_set(err, SO2_ERR_RECORD,
+				     "cannot write token record %s/%s: it would be %zu bytes,"
+				     " more than the %d any reader accepts; the previous record"
+				     " is unchanged", st->dir, tx->name, jsonlen, SO2_RECORD_MAX);
 		goto unlink;
 	}
-	if (fsync(fd) != 0) {
-		result = write_failed(st, "fsync", tmp, errno, err);
+	if (so2_write_all(tx->fd, json, jsonlen) != 0) {
+		result = write_failed(st, "write", tx->tmp, errno, err);
 		goto unlink;
 	}
-	if (close(fd) != 0) {
-		fd = -1;
-		result = write_failed(st, "close", tmp, errno, err);
+	if (fsync(tx->fd) != 0) {
+		result = write_failed(st, "fsync", tx->tmp, errno, err);
 		goto unlink;
 	}
-	fd = -1;
-	if (renameat(st->dirfd, tmp, st->dirfd, name) != 0) {
-		result = write_failed(st, "rename to", name, errno, err);
+	if (close(tx->fd) != 0) {
+		tx->fd = -1;
+		result = write_failed(st, "close", tx->tmp, errno, err);
 		goto unlink;
 	}
+	tx->fd = -1;
+	if (renameat(st->dirfd, tx->tmp, st->dirfd, tx->name) != 0) {
+		result = write_failed(st, "rename to", tx->name, errno, err);
+		goto unlink;
+	}
+	tx->tmp[0] = '\0';
 	if (fsync(st->dirfd) != 0 && errno != EINVAL) {
 		/* The rename happened; only its durability is in doubt. */
 		result = so2_err_set(err, SO2_ERR_IO,
 				     "token record %s/%s was replaced but fsync of the directory"
 				     " failed: %s (euid %ld); the new record may not survive a"
-				     " crash", st->dir, name, strerror(errno), (long)geteuid());
+				     " crash", st->dir, tx->name, strerror(errno),
+				     (long)geteuid());
 		goto out;
 	}
 	result = SO2_OK;
 	goto out;
 unlink:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-	unlinkat(st->dirfd, tmp, 0);
-	errno = e;
+	so2_store_discard(st, tx);
 out:
-	if (fd >= 0)
-		close(fd);
 	so2_wipe_free(json, jsonlen);
 	return result;
+}
+
+/* so2_store_write - replace a record atomically */
+so2_status
+so2_store_write(so2_store *st, const char *name, const so2_record *rec, so2_err *err)
+{
+	so2_store_tx tx;
+	so2_status result;
+
+	if ((result = so2_store_prepare(st, name, &tx, err)) != SO2_OK)
+		return result;
+	return so2_store_commit(st, &tx, rec, err);
 }
 
 /* mtime_of - modification time of file name in the store, {0,0} if none */
@@ -413,17 +488,14 @@ is_newer(const so2_record *t, struct timespec tm, const so2_record *cur, struct 
 int
 so2_store_recover(so2_store *st, const char *name, so2_err *err)
 {
-	char prefix[NAME_MAX + 1], best[NAME_MAX + 1] = "";
+	char best[NAME_MAX + 1] = "";
 	so2_record *cur = NULL, *t, *bestrec = NULL;
 	struct timespec curm, bestm = { 0, 0 }, tm;
 	struct dirent *de;
-	size_t plen, len;
 	so2_err e;
 	DIR *d;
 	int fd, adopted = 0;
 
-	temp_prefix(name, prefix, sizeof(prefix));
-	plen = strlen(prefix);
 	fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
@@ -436,9 +508,7 @@ so2_store_recover(so2_store *st, const char *name, so2_err *err)
 		cur = NULL;
 	curm = mtime_of(st, name);
 	while ((de = readdir(d)) != NULL) {
-		len = strlen(de->d_name);
-		if (strncmp(de->d_name, prefix, plen) != 0 || len < plen + 4
-		    || strcmp(de->d_name + len - 4, ".tmp") != 0)
+		if (!is_temp_of(name, de->d_name))
 			continue;
 		/* Unparsable: killed before or during its write; drop it. */
 		if (so2_store_read(st, de->d_name, &t, NULL, &e) != SO2_OK)

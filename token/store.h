@@ -30,11 +30,15 @@
 #ifndef SO2_STORE_H
 #define SO2_STORE_H
 
+#include <limits.h>
 #include <sys/types.h>
 #include "base/error.h"
 #include "token/record.h"
 
-#define SO2_ACCOUNT_MAX 255	/* bytes in an account name */
+/* Bytes in an account name: "ACCOUNT.json" and its temporary file
+ * ".ACCOUNT.json.<12 hex digits>.tmp" must fit NAME_MAX (255) whole:
+ * 255 - 18 - 5. Names are never cut (a cut name is another account's). */
+#define SO2_ACCOUNT_MAX 232
 
 typedef struct so2_store so2_store;
 
@@ -96,19 +100,59 @@ so2_status so2_store_read(so2_store *st, const char *name, so2_record **out,
 
 /*
  * so2_store_write - replace the record file name atomically
- *	Temp file, write, fsync, rename, fsync(dir). Mode 0600.
- *	Errors: SO2_ERR_IO naming the step (create temp, write, fsync,
- *	rename), the path, strerror(errno) and the effective uid/gid; the
- *	old record is then left intact and no temp file remains.
+ *	so2_store_prepare then so2_store_commit. Mode 0600.
+ *	Errors: as those two; the old record is then left intact and no
+ *	temp file remains.
  */
 so2_status so2_store_write(so2_store *st, const char *name,
 			   const so2_record *rec, so2_err *err);
+
+/* so2_store_tx - a record write prepared before its content exists */
+typedef struct so2_store_tx {
+	int fd;			/* the open temporary file; -1: none */
+	char tmp[NAME_MAX + 1];	/* its name ".NAME.HEX.tmp"; "": none */
+	char name[NAME_MAX + 1];	/* the record it will replace */
+} so2_store_tx;
+
+/*
+ * so2_store_prepare - make sure a new record name can be stored
+ *	Call with the lock of name held, BEFORE asking the token endpoint
+ *	for what will be written: a refresh whose result cannot be stored
+ *	must not be sent (the server may rotate the refresh token and the
+ *	new one would be lost). Refuses a store writable by every user and
+ *	creates the temporary file ".NAME.HEX.tmp" (O_CREAT|O_EXCL|
+ *	O_NOFOLLOW, 0600; HEX: 12 random hex digits; the name is never
+ *	cut). Finish with so2_store_commit or so2_store_discard.
+ *	Errors: SO2_ERR_IO (world-writable store; create temp file failed,
+ *	naming the path, strerror and euid/egid), SO2_ERR_PARAM (name too
+ *	long for its temporary name).
+ */
+so2_status so2_store_prepare(so2_store *st, const char *name,
+			     so2_store_tx *tx, so2_err *err);
+
+/*
+ * so2_store_commit - write rec into the prepared file and rename it
+ *	Write, fsync, rename over the record, fsync(dir). The tx is used
+ *	up whatever the result. Errors: SO2_ERR_RECORD (the record would
+ *	be larger than SO2_RECORD_MAX: never written, as no reader would
+ *	accept it), SO2_ERR_IO naming the step (write, fsync, close,
+ *	rename, fsync of the directory), the path, strerror(errno) and the
+ *	effective uid/gid; except after the rename, the old record is left
+ *	intact and the temporary file removed. SO2_ERR_NOMEM.
+ */
+so2_status so2_store_commit(so2_store *st, so2_store_tx *tx,
+			    const so2_record *rec, so2_err *err);
+
+/* so2_store_discard - remove a prepared, unused temporary file */
+void so2_store_discard(so2_store *st, so2_store_tx *tx);
 
 /*
  * so2_store_recover - finish or discard the writes of dead writers
  *	Call with the lock of record name held (no live writer then).
  *	A writer killed by a signal between creating its temporary file
- *	".NAME.RANDOM.tmp" and renaming it leaves the file behind. A
+ *	".NAME.HEX.tmp" and renaming it leaves the file behind; only files
+ *	of exactly that shape for this name are looked at (never those of
+ *	another account, e.g. ".a.json.b.json.HEX.tmp" for record a.json). A
  *	complete temporary record that is newer than NAME (same account)
  *	replaces NAME: it may
  *	hold a rotated refresh token (the server may refuse the old one).

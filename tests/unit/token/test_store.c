@@ -595,6 +595,92 @@ START_TEST(test_store_remove)
 }
 END_TEST
 
+/* ---- recovery of temporary files (issue 10, point 4) ------------------------ */
+
+/* put_temp - a complete temporary record of account in file tmp */
+static void
+put_temp(const char *account, const char *tmp, time_t refreshed_at)
+{
+	so2_record *r = make_record(account, AT, 1700003600);
+	char *json = NULL;
+	size_t len = 0;
+	so2_err err;
+	FILE *f;
+
+	r->refreshed_at = refreshed_at;
+	ck_assert(so2_record_serialize(r, &json, &len, &err) == SO2_OK);
+	f = fopen(path_of(tmp), "w");
+	ck_assert_msg(f != NULL, "fopen %s: %s", tmp, strerror(errno));
+	ck_assert(fwrite(json, 1, len, f) == len);
+	ck_assert(fclose(f) == 0);
+	free(json);
+	so2_record_free(r);
+}
+
+/* recover_spares - so2_store_recover(name) leaves the temp file other alone */
+static void
+recover_spares(const char *acct, const char *other_acct)
+{
+	char name[300], other[300], tmp[340], mine[340];
+	so2_store *st = open_store();
+	so2_record *r;
+	struct stat sb;
+	so2_err err;
+
+	snprintf(name, sizeof(name), "%s.json", acct);
+	snprintf(other, sizeof(other), "%s.json", other_acct);
+	r = make_record(acct, AT, 1700003600);
+	ck_assert_msg(so2_store_write(st, name, r, &err) == SO2_OK, "write: %s", err.msg);
+	so2_record_free(r);
+	/* A write of the other account in flight, and a dead one of ours. */
+	snprintf(tmp, sizeof(tmp), ".%s.0011aabbccdd.tmp", other);
+	put_temp(other_acct, tmp, 1800000000);
+	snprintf(mine, sizeof(mine), ".%s.ffeeddccbbaa.tmp", name);
+	put_temp(acct, mine, 1);
+	ck_assert(so2_store_recover(st, name, &err) >= 0);
+	ck_assert_msg(stat(path_of(tmp), &sb) == 0,
+		      "recovery of %.40s... removed the temporary file %.60s... of account"
+		      " %.40s...: %s", name, tmp, other_acct, strerror(errno));
+	ck_assert_msg(stat(path_of(mine), &sb) != 0,
+		      "recovery of %.40s... left its own dead temporary file", name);
+	so2_store_close(st);
+}
+
+/* Recovery of account a never touches the temporary files of a.json.b
+ * (it matched ".a.json." as a prefix and deleted them). */
+START_TEST(test_store_recover_exact)
+{
+	recover_spares("a", "a.json.b");
+}
+END_TEST
+
+/* Long names are never cut: two accounts alike in their first 200 bytes
+ * have their own temporary files (names were cut to 200 bytes). */
+START_TEST(test_store_recover_long)
+{
+	char a[SO2_ACCOUNT_MAX + 1], b[SO2_ACCOUNT_MAX + 1];
+
+	memset(a, 'x', SO2_ACCOUNT_MAX);
+	a[SO2_ACCOUNT_MAX] = '\0';
+	memcpy(b, a, sizeof(b));
+	b[SO2_ACCOUNT_MAX - 1] = 'y';
+	recover_spares(a, b);
+	/* The longest account name can be written (its temp name fits). */
+	{
+		so2_store *st = open_store();
+		so2_record *r = make_record(a, AT, 1700003600);
+		char name[300];
+		so2_err err;
+
+		snprintf(name, sizeof(name), "%s.json", b);
+		ck_assert_msg(so2_store_write(st, name, r, &err) == SO2_OK,
+			      "write of a %d-byte account: %s", SO2_ACCOUNT_MAX, err.msg);
+		so2_record_free(r);
+		so2_store_close(st);
+	}
+}
+END_TEST
+
 /* ---- account names --------------------------------------------------------- */
 
 static const struct account_case {
@@ -610,8 +696,8 @@ static const struct account_case {
 	{ "caf\xc3\xa9", 0, 1 },
 	{ "-dash", 0, 1 },
 	{ "x.json", 0, 1 },
-	{ NULL, 255, 1 },
-	{ NULL, 256, 0 },
+	{ NULL, SO2_ACCOUNT_MAX, 1 },
+	{ NULL, SO2_ACCOUNT_MAX + 1, 0 },
 	{ NULL, 0, 0 },
 	{ "", 0, 0 },
 	{ ".hidden", 0, 0 },
@@ -901,6 +987,8 @@ suite_store(void)
 	tcase_add_test(tc, test_store_read_bad);
 	tcase_add_test(tc, test_store_open_errors);
 	tcase_add_test(tc, test_store_remove);
+	tcase_add_test(tc, test_store_recover_exact);
+	tcase_add_test(tc, test_store_recover_long);
 	tcase_add_test(tc, test_store_list);
 	tcase_add_test(tc, test_store_list_many);
 	suite_add_tcase(s, tc);
