@@ -13,8 +13,10 @@
  *	refresh runs under the record's lock like any other
  *	(so2_cache_get_opts). One line per account: on standard output for
  *	a success or "not due", on standard error for a failure. The exit
- *	code is that of the first failure (75 while backing off), 0 when
- *	all succeeded.
+ *	code is that of the first failure (75 while backing off, 74 when a
+ *	new token was obtained but the record could not be written), 0
+ *	when all succeeded: never 0 when a record that was due was not
+ *	updated.
  * SEE ALSO
  *	sasl-oauth2(1), cache.h
  */
@@ -73,6 +75,9 @@ refresh_one(cli_ctx *ctx, so2_cache *cache, const char *account, const so2_get_o
 	so2_secret_clear(&token);
 	if (info.warning[0] != '\0')
 		cli_msg("%s: warning: %s", account, info.warning);
+	/* Exit 0 only when the record holds the result (issue 10, point 3). */
+	if (info.not_saved)
+		return EX_IOERR;
 	if (info.backing_off)
 		return EX_TEMPFAIL;
 	printf("%s: %s; access token expires at %s (%s)\n", account,

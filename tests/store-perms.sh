@@ -4,7 +4,8 @@
 #   - a refreshed record is mode 0600 whatever the umask;
 #   - a record readable by group or others: a warning naming the file;
 #   - a store directory writable by every user: nothing is written there
-#     (the token is still used, the warning says why and what to run);
+#     and no refresh is sent (its result could not be stored; the message
+#     says why and what to run);
 #   - a record that is a symbolic link is not followed.
 . "${top_srcdir:-.}/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/idp.sh"
@@ -31,8 +32,11 @@ chmod 600 "$R"
 chmod 777 "$T/store"
 t_rec_expire
 sum=$(sha256sum < "$R")
+req=$(t_idp_token_requests)
 t_run_client -m XOAUTH2 -u $A -p ""
-t_eq "$rc" 0 "world-writable store: the new token is used"
+[ "$rc" != 0 ] || t_fail "world-writable store: an expired token was used ($all)"
+t_eq "$(t_idp_token_requests)" "$req" "world-writable store: requests sent (issue 10, point 3)"
+t_contains "$all" "no request was sent to the token endpoint" "world-writable store: nothing sent"
 t_contains "$all" "refusing to write into token store $T/store: it is writable by every user" \
 	"world-writable store: warning"
 t_contains "$all" "chmod 700 $T/store" "world-writable store: the fix"

@@ -410,13 +410,13 @@ needs_login_error(const struct ref *r, const so2_record *rec, so2_err *err)
 					   : "the refresh token was rejected", cmd);
 }
 
-/* save - write rec, unless nowrite says why it must not be written */
+/* save - write rec through the write prepared before the request */
 static so2_status
-save(struct ref *r, const so2_record *rec, const char *nowrite, so2_err *werr)
+save(struct ref *r, so2_store_tx *tx, const so2_record *rec, so2_err *werr)
 {
-	if (nowrite != NULL)
-		return so2_err_set(werr, SO2_ERR_IO, "%s", nowrite);
-	return so2_store_write(r->st, r->name, rec, werr);
+	if (tx->fd < 0)
+		return so2_store_write(r->st, r->name, rec, werr);
+	return so2_store_commit(r->st, tx, rec, werr);
 }
 
 /* backoff_delay - seconds without a request after the n-th failure in a row
@@ -500,7 +500,7 @@ during_backoff(const struct ref *r, const so2_record *rec, time_t now, so2_token
  *	Adds "next attempt at ..." to err; a failed write becomes a warning. */
 static void
 record_failure(so2_cache *c, struct ref *r, so2_record *rec, long retry_after, time_t now,
-	       const char *nowrite, so2_token_info *info, so2_err *err)
+	       so2_store_tx *tx, so2_token_info *info, so2_err *err)
 {
 	char at[SO2_CLOCK_MAX], note[128];
 	so2_err werr;
@@ -527,18 +527,18 @@ record_failure(so2_cache *c, struct ref *r, so2_record *rec, long retry_after, t
 			   retry_after > 0 && retry_after >= delay ? ", as the server asked" : "");
 		append(err->msg, sizeof(err->msg), note);
 	}
-	if (save(r, rec, nowrite, &werr) != SO2_OK && info != NULL)
+	if (save(r, tx, rec, &werr) != SO2_OK && info != NULL)
 		so2_format(info->warning, sizeof(info->warning),
 			   "account %s: cannot record the failure for the back-off: %s",
 			   r->account, werr.msg);
 }
 
 /* refresh_locked - refresh rec through the token endpoint and store it
- *	Called with the record's lock held, or with nowrite set (the lock
- *	could not be taken because the store cannot be written: then the
- *	token is obtained and used but nothing is written). */
+ *	Called with the record's lock held and its write prepared (tx:
+ *	the temporary file exists), so that whatever the server answers,
+ *	a rotated refresh token included, can be stored. */
 static so2_status
-refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, const char *nowrite,
+refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_store_tx *tx,
 	       so2_token_info *info, so2_err *err)
 {
 	so2_token_reply reply;
@@ -587,21 +587,22 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, const char *nowrite
 		so2_record_set_str(&rec->last_error, err->msg);
 		so2_record_set_str(&rec->state, SO2_STATE_NEEDS_LOGIN);
 		rec->last_error_at = now;
-		if (save(r, rec, nowrite, &werr) != SO2_OK && info != NULL)
+		if (save(r, tx, rec, &werr) != SO2_OK && info != NULL)
 			so2_format(info->warning, sizeof(info->warning), "%s", werr.msg);
 		return needs_login_error(r, rec, err);
 	}
 	if (result != SO2_OK) {
 		so2_err_prefix(err, "account %s: cannot refresh the access token", r->account);
 		if (result == SO2_ERR_TEMP || result == SO2_ERR_OAUTH)
-			record_failure(c, r, rec, oerr.retry_after, now, nowrite, info, err);
+			record_failure(c, r, rec, oerr.retry_after, now, tx, info, err);
 		goto out;
 	}
 	if ((result = so2_record_apply_reply(rec, &reply, now, err)) != SO2_OK)
 		goto out;
 	if (info != NULL)
 		info->refreshed = 1;
-	if (save(r, rec, nowrite, &werr) != SO2_OK && info != NULL)
+	if (save(r, tx, rec, &werr) != SO2_OK && info != NULL) {
+		info->not_saved = 1;
 		so2_format(info->warning, sizeof(info->warning),
 			 "account %s: the access token was refreshed and is used for this"
 			 " authentication, but the record was not saved: %s%s", r->account,
@@ -610,6 +611,7 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, const char *nowrite
 			 : "; WARNING: the server rotated the refresh token and the new one is"
 			 " lost when this process ends: fix the store now and run"
 			 " sasl-oauth2 refresh");
+	}
 out:
 	so2_token_reply_clear(&reply);
 	return result;
@@ -796,7 +798,8 @@ so2_cache_get_opts(so2_cache *c, const char *ref, const so2_get_opts *opts, so2_
 {
 	struct ref r;
 	so2_record *rec = NULL;
-	char warn[SO2_ERR_MSG_MAX], nowrite[SO2_ERR_MSG_MAX] = "";
+	char warn[SO2_ERR_MSG_MAX];
+	so2_store_tx tx;
 	so2_status result;
 	int lockfd = -1;
 	time_t start = time(NULL), now, first_refreshed;
@@ -804,6 +807,8 @@ so2_cache_get_opts(so2_cache *c, const char *ref, const so2_get_opts *opts, so2_
 
 	if (info != NULL)
 		memset(info, 0, sizeof(*info));
+	tx.fd = -1;
+	tx.tmp[0] = '\0';
 	if ((result = resolve(c, ref, &r, info, err)) != SO2_OK)
 		return result;
 	if (!opts->force && cached_get(c, &r, opts, margin, start, token, info, err, &result))
@@ -827,23 +832,8 @@ so2_cache_get_opts(so2_cache *c, const char *ref, const so2_get_opts *opts, so2_
 	/* Refresh under the lock, after reading the record again. */
 	first_refreshed = rec->refreshed_at;
 	result = so2_store_lock(r.st, r.name, c->conf->lock_timeout, &lockfd, err);
-	if (result == SO2_ERR_IO) {
-		/* The store cannot be written (read-only, permissions): nothing
-		 * could be saved anyway. Refresh without the lock so that this
-		 * authentication works, and write nothing (point 3). */
-		so2_format(nowrite, sizeof(nowrite), "%s", err->msg);
-		goto refresh;
-	}
-	if (result != SO2_OK) {
-		if (token_usable(rec, time(NULL))) {
-			/* Still valid, only inside the margin: use it. */
-			if (info != NULL)
-				so2_format(info->warning, sizeof(info->warning), "%s", err->msg);
-			goto use;
-		}
-		so2_err_prefix(err, "account %s", r.account);
-		goto out;
-	}
+	if (result != SO2_OK)
+		goto not_sent;
 	/* A writer killed before its rename may have left a newer record. */
 	so2_store_recover(r.st, r.name, NULL);
 	so2_record_free(rec);
@@ -864,8 +854,12 @@ so2_cache_get_opts(so2_cache *c, const char *ref, const so2_get_opts *opts, so2_
 			goto use;
 		goto out;
 	}
-refresh:
-	result = refresh_locked(c, &r, rec, nowrite[0] != '\0' ? nowrite : NULL, info, err);
+	/* Only when what the server answers can be stored is it asked
+	 * (issue 10, point 3): a refresh token it rotates must not be lost
+	 * for a store that cannot be written. */
+	if ((result = so2_store_prepare(r.st, r.name, &tx, err)) != SO2_OK)
+		goto not_sent;
+	result = refresh_locked(c, &r, rec, &tx, info, err);
 	if ((result == SO2_ERR_TEMP || result == SO2_ERR_OAUTH) && !opts->force
 	    && token_usable(rec, time(NULL))) {
 		/* Inside the margin the old token still works: use it this time. */
@@ -887,7 +881,22 @@ use:
 	if (info != NULL)
 		info->expires_at = rec->expires_at;
 	result = SO2_OK;
+	goto out;
+not_sent:
+	/* No request was sent: the lock or the temporary file could not be
+	 * had. A token still valid (only inside the margin) is used, unless
+	 * a refresh was asked for explicitly. */
+	so2_err_prefix(err, "account %s: %s, no request was sent to the token endpoint",
+		       r.account, opts->force ? "not refreshed" : "cannot refresh");
+	if (!opts->force && token_usable(rec, time(NULL))) {
+		if (info != NULL)
+			so2_format(info->warning, sizeof(info->warning),
+				   "%s; the current access token is still valid and is used",
+				   err->msg);
+		goto use;
+	}
 out:
+	so2_store_discard(r.st, &tx);
 	so2_store_unlock(lockfd);
 	so2_record_free(rec);
 	release(&r);

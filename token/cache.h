@@ -19,12 +19,22 @@
  *	descriptor at each token request (so2_cache_ca_bundle) and freed
  *	after it: no copy stays in every mail process.
  *
+ *	No request is sent unless its result can be stored: the record's
+ *	lock is held and the new record's temporary file created
+ *	(so2_store_prepare) first. When either fails (a store writable by
+ *	every user, a lock file that is a symbolic link, permission denied,
+ *	a full disk, a read-only file system, the lock held too long)
+ *	nothing is sent; a token still valid is used with a warning naming
+ *	the reason (not when the refresh is forced), else the error names
+ *	it. A rotated refresh token is therefore never obtained and lost.
+ *
  *	Failures leave the record as it was, except: a dead grant marks it
  *	needs_login (later calls fail at once without a network request,
  *	naming the login command) and transient failures are counted for
  *	the back-off (members failures, retry_after, last_error; the tokens
- *	are written back unchanged). A token obtained but not written (full
- *	disk) is still returned, with a warning naming the failed step.
+ *	are written back unchanged). A token obtained but not written (an
+ *	I/O error after the temporary file was created) is still returned,
+ *	with a warning naming the failed step and info->not_saved set.
  *
  *	A writer killed between writing its temporary file and renaming it
  *	leaves a complete newer record behind; the next writer (under the
@@ -68,6 +78,8 @@ typedef struct so2_token_info {
 	int refreshed;		/* 1 when this call refreshed it */
 	int backing_off;	/* 1 when a back-off kept this call from
 				 * refreshing (the token is still valid) */
+	int not_saved;		/* 1 when this call refreshed but the new
+				 * record could not be written */
 	char warning[SO2_ERR_MSG_MAX];	/* non-fatal problem, or "" */
 } so2_token_info;
 

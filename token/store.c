@@ -6,7 +6,8 @@
  *	so2_store_open(), so they keep working after chroot().
  *
  *	Write protocol (atomic replacement, DESIGN "flow" step 3):
- *	openat(".NAME.XXXXXX", O_CREAT|O_EXCL|O_NOFOLLOW, 0600), write all,
+ *	openat(".NAME.HEX.tmp", O_CREAT|O_EXCL|O_NOFOLLOW, 0600), reserve
+ *	SO2_RECORD_MAX bytes (fallocate, FALLOC_FL_KEEP_SIZE), write all,
  *	fsync, renameat over NAME, fsync the directory. Any failure unlinks
  *	the temp file and leaves the old record as it was.
  *
@@ -365,6 +366,17 @@ so2_store_prepare(so2_store *st, const char *name, so2_store_tx *tx, so2_err *er
 	}
 	give_to_store_owner(st, fd);
 	tx->fd = fd;
+	/* Reserve the space of the largest record, so that a full disk or
+	 * quota is found now rather than after the request. Kept beyond the
+	 * end of the file (the size stays 0); a file system without
+	 * fallocate(2) is simply not asked. */
+	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SO2_RECORD_MAX) != 0
+	    && (errno == ENOSPC || errno == EDQUOT || errno == EIO)) {
+		so2_status result = write_failed(st, "reserve space for", tx->tmp, errno, err);
+
+		so2_store_discard(st, tx);
+		return result;
+	}
 	return SO2_OK;
 }
 
@@ -571,6 +583,11 @@ so2_store_lock(so2_store *st, const char *name, long timeout, int *lockfd, so2_e
 	if (lock_name(name, lk, sizeof(lk)) != 0)
 		return so2_err_set(err, SO2_ERR_PARAM, "record name too long: %s", name);
 	fd = openat(st->dirfd, lk, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ELOOP)
+		return so2_err_set(err, SO2_ERR_IO, "cannot lock the token record: lock file"
+				   " %s/%s is a symbolic link, which is never followed (it could"
+				   " point the mail system at another file); remove it", st->dir,
+				   lk);
 	if (fd < 0)
 		return so2_err_set(err, SO2_ERR_IO, "cannot lock the token record: open lock file"
 				   " %s/%s failed: %s (euid %ld, egid %ld)", st->dir, lk,
