@@ -583,6 +583,12 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_store_tx *tx,
 	so2_wipe_free(ca, ca_len + 1);
 	now = time(NULL);
 	if (result == SO2_ERR_GRANT) {
+		char why[512];
+
+		/* What the record knows names the provider's likely reason. */
+		if (so2_diag_dead_grant(rec->provider, oerr.code, rec->obtained_at,
+					rec->refreshed_at, now, why, sizeof(why)))
+			append(err->msg, sizeof(err->msg), why);
 		/* The grant is dead: keep the record, mark it, fail fast from now on. */
 		so2_record_set_str(&rec->last_error, err->msg);
 		so2_record_set_str(&rec->state, SO2_STATE_NEEDS_LOGIN);

@@ -801,6 +801,44 @@ so2_diag_tls_clock(const char *why, time_t now, char *buf, size_t size)
 	return 1;
 }
 
+#define DAY	86400L
+
+/* so2_diag_dead_grant - why the provider likely ended this grant */
+int
+so2_diag_dead_grant(const char *provider, long code, time_t obtained_at,
+		    time_t refreshed_at, time_t now, char *buf, size_t size)
+{
+	long age = obtained_at > 0 && now > obtained_at ? (long)(now - obtained_at) : -1;
+	long idle = refreshed_at > 0 && now > refreshed_at ? (long)(now - refreshed_at) : -1;
+
+	if (size > 0)
+		buf[0] = '\0';
+	if (provider != NULL && strcmp(provider, "google") == 0) {
+		if (age >= 7 * DAY - DAY / 2 && age < 8 * DAY)
+			so2_format(buf, size, "; likely reason: the login is %ld days old and "
+				   "Google ends the refresh tokens of apps in \"Testing\" after 7 "
+				   "days: publish the app (Google Cloud console, OAuth consent "
+				   "screen, Publish app), then log in again", age / DAY);
+		else if (idle >= 180 * DAY)
+			so2_format(buf, size, "; likely reason: unused for %ld days; Google "
+				   "drops refresh tokens unused for 6 months", idle / DAY);
+		else
+			so2_format(buf, size, "; likely reason: revoked at "
+				   "https://myaccount.google.com/permissions, a password change "
+				   "(Gmail scopes), or more than 100 refresh tokens for this "
+				   "client and account (the oldest die)");
+		return 1;
+	}
+	if (provider != NULL && strcmp(provider, "microsoft") == 0
+	    && (code == 0 || code == 70008 || code == 50173) && idle >= 90 * DAY) {
+		so2_format(buf, size, "; likely reason: unused for %ld days; Microsoft ends "
+			   "refresh tokens after 90 days without use: a timer running "
+			   "sasl-oauth2 refresh --all keeps them alive", idle / DAY);
+		return 1;
+	}
+	return 0;
+}
+
 /* so2_diag_action_name - words for an action */
 const char *
 so2_diag_action_name(so2_diag_action action)

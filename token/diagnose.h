@@ -167,6 +167,21 @@ int so2_diag_grant_dead(const so2_diag_row *row);
  */
 int so2_diag_tls_clock(const char *why, time_t now, char *buf, size_t size);
 
+/*
+ * so2_diag_dead_grant - the likely reason a refresh token died, from what
+ *	the record knows: provider ("google", "microsoft", NULL), the AADSTS
+ *	code (0: none), obtained_at (first login) and refreshed_at (last
+ *	success), seconds since the epoch (0: unknown), and now. Writes one
+ *	clause starting "; likely reason: " into buf (size bytes) and returns
+ *	1, or returns 0 with buf "" when nothing more can be said. Sources:
+ *	Google "Using OAuth 2.0 to Access Google APIs", Refresh token
+ *	expiration (7 days for apps in Testing, 6 months unused, 100 per
+ *	client and account); Microsoft identity platform "Refresh tokens"
+ *	(90 days without use).
+ */
+int so2_diag_dead_grant(const char *provider, long code, time_t obtained_at,
+			time_t refreshed_at, time_t now, char *buf, size_t size);
+
 /* so2_diag_action_name - "refresh the token", "keep the token", ... */
 const char *so2_diag_action_name(so2_diag_action action);
 

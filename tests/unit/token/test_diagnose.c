@@ -275,6 +275,31 @@ START_TEST(test_explain)
 }
 END_TEST
 
+/* The likely reason a grant died, from the record's provider and age. */
+START_TEST(test_dead_grant)
+{
+	const time_t now = 1800000000;
+	char buf[512];
+
+	ck_assert_int_eq(so2_diag_dead_grant("google", 0, now - 7 * 86400 - 600, now - 3000, now,
+					     buf, sizeof(buf)), 1);
+	ck_assert_msg(strstr(buf, "\"Testing\" after 7") != NULL, "got '%s'", buf);
+	so2_diag_dead_grant("google", 0, now - 400 * 86400, now - 200 * 86400, now, buf,
+			    sizeof(buf));
+	ck_assert_msg(strstr(buf, "6 months") != NULL, "got '%s'", buf);
+	so2_diag_dead_grant("google", 0, now - 30 * 86400, now - 60, now, buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "myaccount.google.com/permissions") != NULL, "got '%s'", buf);
+	ck_assert_int_eq(so2_diag_dead_grant("microsoft", 70008, now - 200 * 86400,
+					     now - 95 * 86400, now, buf, sizeof(buf)), 1);
+	ck_assert_msg(strstr(buf, "90 days without use") != NULL, "got '%s'", buf);
+	/* a disabled application is not an idle grant, whatever the age */
+	ck_assert_int_eq(so2_diag_dead_grant("microsoft", 7000112, now - 200 * 86400,
+					     now - 95 * 86400, now, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(so2_diag_dead_grant(NULL, 0, 0, 0, now, buf, sizeof(buf)), 0);
+}
+END_TEST
+
 START_TEST(test_helpers)
 {
 	char buf[64];
@@ -394,6 +419,7 @@ suite_diagnose(void)
 	tcase_add_loop_test(tc, test_explain, 0,
 			    (int)(sizeof(explain_cases) / sizeof(explain_cases[0])));
 	tcase_add_test(tc, test_helpers);
+	tcase_add_test(tc, test_dead_grant);
 	tcase_add_loop_test(tc, test_endpoint_class, 0,
 			    (int)(sizeof(class_cases) / sizeof(class_cases[0])));
 	tcase_add_loop_test(tc, test_endpoint_messages, 0,
