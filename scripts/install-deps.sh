@@ -7,7 +7,8 @@
 # programs the end-to-end tests start on 127.0.0.1 (Postfix, Dovecot,
 # cyrus-clients, sasl2-bin, isync, fetchmail, dovecot-pop3d; msmtp, neomutt,
 # mutt for the token command programs), python3 for the identity-provider emulator,
-# openssl and curl for the test CA and probes, valgrind. make fuzz: clang
+# openssl and curl for the test CA and probes, valgrind; zsh and
+# bash-completion for the completion test. make fuzz: clang
 # with libFuzzer and the sanitizer runtimes (libclang-rt-14-dev).
 set -eu
 if [ "$(id -u)" -ne 0 ]; then
@@ -35,6 +36,7 @@ apt-get $apt_opts install -y -q --no-install-recommends \
 	mutt \
 	iproute2 \
 	python3 openssl curl ca-certificates valgrind binutils procps \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev \
+	zsh bash-completion
 # Packaging (scripts/build-packages.sh, run by scripts/test.sh): debhelper, lintian, rpm.
 "$(dirname "$0")/install-package-deps.sh"
