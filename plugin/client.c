@@ -50,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <sasl/sasl.h>
@@ -85,19 +86,38 @@ struct conn {
 	size_t outlen;
 	char ref[1024];			/* record reference, "" for a literal */
 	char user[256];			/* the SASL user sent (user=) */
+	char attempt[8];		/* id on every line of this attempt */
 	int have_claims;		/* claims below were decoded */
 	so2_jwt_claims claims;		/* of the token sent: hints for messages */
 };
 
 static const char *const mech_names[] = { "XOAUTH2", "OAUTHBEARER" };
 
-/* report - seterror + one log line, never a token */
+/* new_attempt - a short id shared by every line of one attempt
+ *	Six hex digits from the process id and a per-process counter, so
+ *	that the lines of one authentication can be found together in a log
+ *	where many processes (Postfix's smtp) write at once. Not secret,
+ *	not unique forever: a key for grep. */
 static void
-report(const sasl_utils_t *utils, int level, const char *mech, const char *msg)
+new_attempt(char *id, size_t size)
+{
+	static unsigned counter;
+	unsigned n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+	unsigned long h = ((unsigned long)getpid() * 2654435761UL) ^ (n * 40503UL);
+
+	so2_format(id, size, "%06lx", h & 0xffffffUL);
+}
+
+/* report - seterror + one log line, never a token
+ *	attempt: the id of this authentication (new_attempt), "" when none. */
+static void
+report(const sasl_utils_t *utils, int level, const char *mech, const char *attempt,
+       const char *msg)
 {
 	char line[2 * SO2_ERR_MSG_MAX + 64];
 
-	so2_format(line, sizeof(line), "sasl-oauth2: %s: %s", mech, msg);
+	so2_format(line, sizeof(line), "sasl-oauth2: %s%s%s: %s", mech, attempt[0] ? " #" : "",
+		   attempt, msg);
 	utils->seterror(utils->conn, SASL_NOLOG, "%s", line);
 	utils->log(utils->conn, level, "%s", line);
 }
@@ -158,17 +178,18 @@ mech_new(enum mech_id mech, void *glob, sasl_client_params_t *params, void **con
 	 * server's continuation after a failed step would otherwise wait
 	 * for the server forever (sasl-oauth2-isync(7)). */
 	if (g->conf_err.status != SO2_OK) {
-		report(params->utils, SASL_LOG_ERR, mech_names[mech], g->conf_err.msg);
+		report(params->utils, SASL_LOG_ERR, mech_names[mech], "", g->conf_err.msg);
 		return so2_status_to_sasl(g->conf_err.status);
 	}
 	c = params->utils->malloc(sizeof(*c));
 	if (c == NULL) {
-		report(params->utils, SASL_LOG_ERR, mech_names[mech], "out of memory");
+		report(params->utils, SASL_LOG_ERR, mech_names[mech], "", "out of memory");
 		return SASL_NOMEM;
 	}
 	memset(c, 0, sizeof(*c));
 	c->g = glob;
 	c->mech = mech;
+	new_attempt(c->attempt, sizeof(c->attempt));
 	*conn_ctx = c;
 	return SASL_OK;
 }
@@ -381,6 +402,7 @@ step_first(struct glob *g, struct conn *c, sasl_client_params_t *params,
 {
 	const sasl_utils_t *utils = params->utils;
 	const char *mech = mech_names[c->mech];
+	const char *at = c->attempt;
 	const char *user = NULL, *authzid = NULL;
 	so2_secret pass = SO2_SECRET_INIT, token = SO2_SECRET_INIT;
 	so2_token_info info;
@@ -400,9 +422,9 @@ step_first(struct glob *g, struct conn *c, sasl_client_params_t *params,
 	}
 	if (ru == SASL_INTERACT || rp == SASL_INTERACT) {
 		if (prompt_need == NULL) {
-			report(utils, SASL_LOG_ERR, mech, "the application gives no SASL user or"
-			       " password and does not support prompts; configure the user name"
-			       " (and an empty password) for this server");
+			report(utils, SASL_LOG_ERR, mech, at, "the application gives no SASL user"
+			       " or password and does not support prompts; configure the user"
+			       " name (and an empty password) for this server");
 			r = SASL_BADPARAM;
 			goto out;
 		}
@@ -410,13 +432,13 @@ step_first(struct glob *g, struct conn *c, sasl_client_params_t *params,
 		goto out;
 	}
 	if (ru != SASL_OK || user == NULL || *user == '\0') {
-		report(utils, SASL_LOG_ERR, mech, "no SASL user name (the mailbox address) was"
+		report(utils, SASL_LOG_ERR, mech, at, "no SASL user name (the mailbox address) was"
 		       " given by the application");
 		r = ru == SASL_OK ? SASL_BADPARAM : ru;
 		goto out;
 	}
 	if (rp != SASL_OK) {
-		report(utils, SASL_LOG_ERR, mech, "could not get the SASL password from the"
+		report(utils, SASL_LOG_ERR, mech, at, "could not get the SASL password from the"
 		       " application");
 		r = rp;
 		goto out;
@@ -431,18 +453,18 @@ step_first(struct glob *g, struct conn *c, sasl_client_params_t *params,
 			   "the application asks to act as \"%s\" (authorization id) but"
 			   " XOAUTH2 can only send the SASL user \"%s\"; remove the"
 			   " authorization id or use OAUTHBEARER", authzid, user);
-		report(utils, SASL_LOG_ERR, mech, err.msg);
+		report(utils, SASL_LOG_ERR, mech, at, err.msg);
 		r = SASL_BADPARAM;
 		goto out;
 	}
 	st = choose_token(g, c, user, &pass, &token, &info, &err);
 	if (st != SO2_OK) {
-		report(utils, SASL_LOG_ERR, mech, err.msg);
+		report(utils, SASL_LOG_ERR, mech, at, err.msg);
 		r = so2_status_to_sasl(st);
 		goto out;
 	}
 	if (info.warning[0] != '\0')
-		report(utils, SASL_LOG_WARN, mech, info.warning);
+		report(utils, SASL_LOG_WARN, mech, at, info.warning);
 	/* canon_user before success (SASL client.c: both must be set). */
 	if (authzid != NULL && *authzid != '\0') {
 		/* OAUTHBEARER only: the authzid goes into the GS2 header. */
@@ -455,7 +477,7 @@ step_first(struct glob *g, struct conn *c, sasl_client_params_t *params,
 				       oparams);
 	}
 	if (r != SASL_OK) {
-		report(utils, SASL_LOG_ERR, mech, "the SASL library refused the user name");
+		report(utils, SASL_LOG_ERR, mech, at, "the SASL library refused the user name");
 		goto out;
 	}
 	if (c->mech == MECH_XOAUTH2)
@@ -465,7 +487,7 @@ step_first(struct glob *g, struct conn *c, sasl_client_params_t *params,
 					      remote_port(params->ipremoteport), token.data,
 					      token.len, &c->out, &c->outlen, &err);
 	if (st != SO2_OK) {
-		report(utils, SASL_LOG_ERR, mech, err.msg);
+		report(utils, SASL_LOG_ERR, mech, at, err.msg);
 		r = so2_status_to_sasl(st);
 		goto out;
 	}
@@ -510,6 +532,7 @@ step_after(struct glob *g, struct conn *c, sasl_client_params_t *params, const c
 {
 	const sasl_utils_t *utils = params->utils;
 	const char *mech = mech_names[c->mech];
+	const char *at = c->attempt;
 	char msg[2 * SO2_ERR_MSG_MAX];
 	so2_diag_verdict v;
 	so2_challenge ch;
@@ -532,8 +555,8 @@ step_after(struct glob *g, struct conn *c, sasl_client_params_t *params, const c
 	so2_err_clear(&err);
 	if (so2_challenge_parse(serverin, serverinlen, &ch, &err) != SO2_OK) {
 		/* Not a challenge (e.g. mutt's stale buffer after success). */
-		utils->log(utils->conn, SASL_LOG_DEBUG, "%s",
-			   "sasl-oauth2: ignoring server data that is not an error challenge");
+		utils->log(utils->conn, SASL_LOG_DEBUG, "sasl-oauth2: %s #%s: ignoring server "
+			   "data that is not an error challenge", mech, c->attempt);
 		return SASL_OK;
 	}
 	/* The reply the mechanism requires after an error challenge:
@@ -560,10 +583,10 @@ step_after(struct glob *g, struct conn *c, sasl_client_params_t *params, const c
 		 refresh && c->ref[0] ? "; the token will be refreshed at the next attempt"
 		 : refresh ? "; the application must give a fresh token"
 		 : "; the token is kept (refreshing would not help)");
-	report(utils, SASL_LOG_ERR, mech, msg);
+	report(utils, SASL_LOG_ERR, mech, at, msg);
 	if (refresh && c->ref[0] != '\0'
 	    && so2_cache_mark_stale(g->cache, c->ref, msg, &err) != SO2_OK)
-		report(utils, SASL_LOG_WARN, mech, err.msg);
+		report(utils, SASL_LOG_WARN, mech, at, err.msg);
 	return SASL_OK;
 }
 
@@ -587,7 +610,7 @@ mech_step(void *conn_ctx, sasl_client_params_t *params, const char *serverin,
 		return step_after(c->g, c, params, serverin, serverinlen, clientout,
 				  clientoutlen, oparams);
 	default:
-		report(params->utils, SASL_LOG_ERR, mech_names[c->mech],
+		report(params->utils, SASL_LOG_ERR, mech_names[c->mech], c->attempt,
 		       "the server sent another challenge after the exchange ended");
 		return SASL_BADPROT;
 	}
