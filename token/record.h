@@ -100,6 +100,21 @@ so2_status so2_record_set_str(char **member, const char *value);
 void so2_record_free(so2_record *rec);
 
 /*
+ * so2_record_lifetime - seconds the last access token was issued for
+ *	expires_at - refreshed_at (the expires_in of the last reply); 0 when
+ *	unknown.
+ */
+long so2_record_lifetime(const so2_record *rec);
+
+/*
+ * so2_record_margin - the refresh margin (seconds) used for this record
+ *	margin, unless it is at or above the token lifetime (a tenant's
+ *	token lifetime policy, 10 minutes at least): then half the lifetime,
+ *	so that not every use refreshes. sasl-oauth2.conf(5) refresh_margin.
+ */
+long so2_record_margin(const so2_record *rec, long margin);
+
+/*
  * so2_record_needs_refresh - 1 when the access token must be renewed
  *	before use at time now: empty, expiring within margin seconds, or
  *	state stale.

@@ -626,6 +626,10 @@ static const struct refresh_case {
 	{ "expires now, margin 0", AT, SO2_STATE_OK, NOW, 0, 1 },
 	{ "expires in 1 s, margin 0", AT, SO2_STATE_OK, NOW + 1, 0, 0 },
 	{ "expiry unknown (0)", AT, SO2_STATE_OK, 0, 300, 1 },
+	/* a 10-minute token (refreshed 600 s before expiry), refresh_margin 900:
+	 * half the lifetime applies, not every use refreshes (issue 11) */
+	{ "margin above a 600 s lifetime", AT, SO2_STATE_OK, NOW + 500, 900, 0 },
+	{ "within half a 600 s lifetime", AT, SO2_STATE_OK, NOW + 299, 900, 1 },
 };
 
 START_TEST(test_record_needs_refresh)
@@ -639,6 +643,7 @@ START_TEST(test_record_needs_refresh)
 		ck_assert(so2_secret_set(&r->access_token, c->token, strlen(c->token)) == SO2_OK);
 	ck_assert(so2_record_set_str(&r->state, c->state) == SO2_OK);
 	r->expires_at = c->expires_at;
+	r->refreshed_at = c->margin >= 900 ? c->expires_at - 600 : 0;
 	got = so2_record_needs_refresh(r, NOW, c->margin);
 	ck_assert_msg(got == c->want, "%s: got %d, want %d", c->name, got, c->want);
 	so2_record_free(r);

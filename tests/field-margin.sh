@@ -1,0 +1,21 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# field-margin.sh - refresh_margin at or above the token lifetime (issue 11,
+# item 9): a tenant policy of 10-minute tokens with the 900 s margin the
+# troubleshooting page recommends for HVE must not refresh at every use;
+# half the lifetime applies instead.
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/idp.sh"
+[ -x "$SO2_CLI" ] || t_fail "sasl-oauth2 not built: $SO2_CLI"
+t_tmpdir
+t_plugin_env
+A=relay@example.com
+t_start_idp --auto-approve $A --interval 1 --access-token-lifetime 600
+t_conf "refresh_margin = 900"
+t_login $A --provider microsoft --protocol smtp
+before=$(t_idp_refreshes)
+for i in 1 2 3; do
+	"$SO2_CLI" token $A > /dev/null 2>"$T/token.err" || { cat "$T/token.err" >&2; t_fail "token $i"; }
+done
+t_eq "$(t_idp_refreshes)" "$before" "three uses of a fresh 600 s token, no refresh"
+echo "PASS: refresh_margin above the token lifetime"
