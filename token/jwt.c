@@ -54,15 +54,19 @@ claim(json_t *obj, const char *key, char *buf, size_t size)
 		so2_printable(s, buf, size);
 }
 
-/* claim_time - a numeric date claim (RFC 7519 NumericDate) */
+/* claim_time - a numeric date claim (RFC 7519 NumericDate); 0 when absent
+ *	or not a time up to SO2_JWT_TIME_MAX (a real beyond time_t would make
+ *	the cast undefined) */
 static time_t
 claim_time(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
 
-	if (json_is_integer(v) && json_integer_value(v) > 0)
+	if (json_is_integer(v) && json_integer_value(v) > 0
+	    && json_integer_value(v) <= SO2_JWT_TIME_MAX)
 		return (time_t)json_integer_value(v);
-	if (json_is_real(v) && json_real_value(v) > 0)
+	if (json_is_real(v) && json_real_value(v) > 0
+	    && json_real_value(v) <= (double)SO2_JWT_TIME_MAX)
 		return (time_t)json_real_value(v);
 	return 0;
 }

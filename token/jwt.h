@@ -27,6 +27,8 @@
 #include "base/error.h"
 
 #define SO2_JWT_MAX (32 * 1024)	/* bytes of token examined */
+#define SO2_JWT_TIME_MAX 253402300799LL	/* 9999-12-31T23:59:59Z: a later
+					 * iat, nbf or exp is no time (0) */
 
 /* so2_jwt_claims - the claims diagnostics use; "" / 0 when absent */
 typedef struct so2_jwt_claims {

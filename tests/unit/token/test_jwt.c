@@ -47,6 +47,14 @@ static const struct {
 	  "SMTP.SendAsApp IMAP.AccessAsApp", "", "", 0, 1, 0, 1 },
 	{ "{\"upn\":\"a\\nb\",\"exp\":1.5e9}", NULL, 0, "", "", "", "a?b", "", 1500000000, 0, 0,
 	  0 },
+	/* A time that is no time (after the year 9999, or beyond time_t: UB
+	 * in the cast; found by tests/fuzz/fuzz_jwt.c) is absent. */
+	{ "{\"upn\":\"u\",\"exp\":1e300}", NULL, 0, "", "", "", "u", "", 0, 0, 0, 0 },
+	{ "{\"upn\":\"u\",\"exp\":1e19}", NULL, 0, "", "", "", "u", "", 0, 0, 0, 0 },
+	{ "{\"upn\":\"u\",\"exp\":253402300800}", NULL, 0, "", "", "", "u", "", 0, 0, 0,
+	  0 },
+	{ "{\"upn\":\"u\",\"exp\":253402300799}", NULL, 0, "", "", "", "u", "",
+	  253402300799, 0, 0, 0 },
 	{ NULL, "EwBwA8l6BAAU.opaque-consumer-token", 1, "", "", "", "", "", 0, 0, 0, 0 },
 	{ NULL, "ya29.a0AfH6SMB", 1, "", "", "", "", "", 0, 0, 0, 0 },
 	{ NULL, "a.b+c.d", 1, "", "", "", "", "", 0, 0, 0, 0 },
