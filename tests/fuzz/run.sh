@@ -24,7 +24,9 @@ targets=${FUZZ_TARGETS:-$(for f in "$out"/fuzz_*; do [ -x "$f" ] && basename "$f
 max_len() {
 	case $1 in
 	mail) echo 40000 ;;	# past the 16 KB line cap
-	conf) echo 8192 ;;
+	loopback) echo 16384 ;;	# past the 12 KB request buffer
+	redirect) echo 9000 ;;	# past SO2_REDIRECT_MAX
+	conf) echo 8192 ;;	# past the 4 KB line cap
 	*) echo 4096 ;;
 	esac
 }
