@@ -203,6 +203,7 @@ cmd_connect(cli_ctx *ctx, int argc, char **argv)
 	so2_mail_result res;
 	const char *account, *mech = "XOAUTH2", *user = NULL;
 	char shown[64], refused[SO2_ERR_MSG_MAX];
+	unsigned char digest[SO2_TOKEN_DIGEST_LEN];
 	so2_err err;
 	int c, code, protocol_known = 0;
 	long timeout = 0;
@@ -304,7 +305,9 @@ cmd_connect(cli_ctx *ctx, int argc, char **argv)
 		cli_verbose(ctx, "%s: %s; refreshing the token and trying again",
 			    account, err.msg);
 		if ((!res.challenged || so2_challenge_token_invalid(&res.challenge)) &&
-		    so2_cache_mark_stale(cache, account, err.msg, &err) != SO2_OK)
+		    (so2_token_digest(&token, digest) != SO2_OK ||
+		     so2_cache_mark_stale(cache, account, digest, err.msg, NULL, &err)
+		     != SO2_OK))
 			cli_msg("%s: warning: %s", account, err.msg);
 		so2_format(refused, sizeof(refused), "%s", err.msg);
 		so2_err_clear(&err);

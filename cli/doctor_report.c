@@ -72,8 +72,14 @@ doc_apply_verdict(doctor *d, const char *id, const char *what, const char *reply
 	so2_diag_fill(fix, sizeof(fix), "MAILBOX", d->sasl_user);
 	if (v->action == SO2_DIAG_REFRESH && d->rec != NULL && d->cache != NULL) {
 		so2_err_clear(&err);
-		effect = so2_cache_mark_stale(d->cache, d->account, v->cause, &err) == SO2_OK
-		    ? " [the record is marked: the next use refreshes the token]"
+		unsigned char digest[SO2_TOKEN_DIGEST_LEN];
+		int marked = 0;
+
+		effect = so2_token_digest(&d->token, digest) == SO2_OK
+		    && so2_cache_mark_stale(d->cache, d->account, digest, v->cause, &marked,
+					    &err) == SO2_OK
+		    ? (marked ? " [the record is marked: the next use refreshes the token]"
+		       : " [the record already holds a newer token]")
 		    : " [the record could not be marked stale]";
 	} else if (v->action == SO2_DIAG_KEEP) {
 		effect = " [nothing refreshed or invalidated]";

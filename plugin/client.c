@@ -87,6 +87,11 @@ struct conn {
 	char ref[1024];			/* record reference, "" for a literal */
 	char user[256];			/* the SASL user sent (user=) */
 	char attempt[8];		/* id on every line of this attempt */
+	unsigned char digest[SO2_TOKEN_DIGEST_LEN];	/* of the token sent
+					 * (so2_token_digest): a rejection
+					 * marks the record stale only while
+					 * it still holds that token */
+	int have_digest;
 	int have_claims;		/* claims below were decoded */
 	so2_jwt_claims claims;		/* of the token sent: hints for messages */
 };
@@ -465,6 +470,7 @@ step_first(struct glob *g, struct conn *c, sasl_client_params_t *params,
 	}
 	if (info.warning[0] != '\0')
 		report(utils, SASL_LOG_WARN, mech, at, info.warning);
+	c->have_digest = c->ref[0] != '\0' && so2_token_digest(&token, c->digest) == SO2_OK;
 	/* canon_user before success (SASL client.c: both must be set). */
 	if (authzid != NULL && *authzid != '\0') {
 		/* OAUTHBEARER only: the authzid goes into the GS2 header. */
@@ -585,7 +591,8 @@ step_after(struct glob *g, struct conn *c, sasl_client_params_t *params, const c
 		 : "; the token is kept (refreshing would not help)");
 	report(utils, SASL_LOG_ERR, mech, at, msg);
 	if (refresh && c->ref[0] != '\0'
-	    && so2_cache_mark_stale(g->cache, c->ref, msg, &err) != SO2_OK)
+	    && so2_cache_mark_stale(g->cache, c->ref, c->have_digest ? c->digest : NULL, msg,
+				    NULL, &err) != SO2_OK)
 		report(utils, SASL_LOG_WARN, mech, at, err.msg);
 	return SASL_OK;
 }

@@ -3,7 +3,8 @@
  *	sasl-client - drive a real libsasl2 client exchange from the command line
  * SYNOPSIS
  *	sasl-client -m MECH -u USER [-p PASSWORD | -N | -I] [-z AUTHZID]
- *		    [-H SERVERFQDN] [-R IP;PORT] [-S] [-n COUNT] [CHALLENGE...]
+ *		    [-H SERVERFQDN] [-R IP;PORT] [-S] [-n COUNT] [-w FILE]
+ *		    [CHALLENGE...]
  * DESCRIPTION
  *	Test tool: runs sasl_client_init, sasl_client_new, sasl_client_start
  *	and one sasl_client_step per CHALLENGE (base64, "" for an empty
@@ -18,7 +19,9 @@
  *	callback; -I answers through SASL_INTERACT prompts (user and
  *	password from -u/-p); -S starts without an initial response (the
  *	server-first order); -n repeats the whole exchange COUNT times (for
- *	benchmarks and leak checks) and prints only the last.
+ *	benchmarks and leak checks) and prints only the last; -w waits,
+ *	after printing the start line, until FILE exists (at most 60 s)
+ *	before the first step (a test changes the record in between).
  *	Exit 0 when every call returned SASL_OK or SASL_CONTINUE.
  */
 #include "config.h"
@@ -26,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sasl/sasl.h>
@@ -35,6 +39,19 @@
 
 static const char *opt_user, *opt_pass, *opt_authzid;
 static int opt_nopass, opt_interact;
+static const char *opt_wait;
+
+/* wait_for - wait until path exists, at most 60 s (-w) */
+static void
+wait_for(const char *path)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int i;
+
+	fflush(stdout);
+	for (i = 0; i < 6000 && access(path, F_OK) != 0; i++)
+		nanosleep(&pause, NULL);
+}
 
 static int
 cb_log(void *ctx, int level, const char *msg)
@@ -114,7 +131,7 @@ main(int argc, char **argv)
 	const char *out, *chosen = NULL;
 	unsigned outlen;
 
-	while ((c = getopt(argc, argv, "m:u:p:z:H:R:NISn:")) != -1) {
+	while ((c = getopt(argc, argv, "m:u:p:z:H:R:NISn:w:")) != -1) {
 		switch (c) {
 		case 'm': mech = optarg; break;
 		case 'u': opt_user = optarg; break;
@@ -126,6 +143,7 @@ main(int argc, char **argv)
 		case 'I': opt_interact = 1; break;
 		case 'S': serverfirst = 1; break;
 		case 'n': count = (int)strtol(optarg, NULL, 10); break;
+		case 'w': opt_wait = optarg; break;
 		default:
 			fprintf(stderr, "usage: sasl-client -m MECH -u USER [-p PASS|-N|-I] ...\n");
 			return 2;
@@ -170,6 +188,8 @@ main(int argc, char **argv)
 			print_result("start", r, out, outlen);
 		if (r != SASL_OK && r != SASL_CONTINUE)
 			ok = 0;
+		if (opt_wait != NULL && ok && optind < argc)
+			wait_for(opt_wait);
 		for (i = optind; ok && i < argc; i++) {
 			char in[65536];
 			unsigned inlen = 0;

@@ -58,6 +58,8 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "token/cache.h"
 #include "token/diagnose.h"
@@ -909,15 +911,32 @@ out:
 	return result;
 }
 
+/* so2_token_digest - SHA-256 of a token */
+so2_status
+so2_token_digest(const so2_secret *token, unsigned char *out)
+{
+	static const unsigned char none = 0;
+	unsigned int len = 0;
+
+	if (EVP_Digest(token->data != NULL ? (const void *)token->data : &none, token->len,
+		       out, &len, EVP_sha256(), NULL) != 1 || len != SO2_TOKEN_DIGEST_LEN)
+		return SO2_ERR_NOMEM;
+	return SO2_OK;
+}
+
 /* so2_cache_mark_stale - the server refused the token: refresh next time */
 so2_status
-so2_cache_mark_stale(so2_cache *c, const char *ref, const char *reason, so2_err *err)
+so2_cache_mark_stale(so2_cache *c, const char *ref, const unsigned char *digest,
+		     const char *reason, int *marked, so2_err *err)
 {
+	unsigned char held[SO2_TOKEN_DIGEST_LEN];
 	struct ref r;
 	so2_record *rec = NULL;
 	so2_status result;
 	int lockfd = -1;
 
+	if (marked != NULL)
+		*marked = 0;
 	if ((result = resolve(c, ref, &r, NULL, err)) != SO2_OK)
 		return result;
 	result = so2_store_lock(r.st, r.name, c->conf->lock_timeout, &lockfd, err);
@@ -925,6 +944,11 @@ so2_cache_mark_stale(so2_cache *c, const char *ref, const char *reason, so2_err 
 		goto out;
 	so2_store_recover(r.st, r.name, NULL);
 	if ((result = read_record(&r, &rec, NULL, err)) != SO2_OK)
+		goto out;
+	/* Compared under the lock: the record holds another token when a
+	 * refresh happened since the rejected one was read. */
+	if (digest != NULL && (so2_token_digest(&rec->access_token, held) != SO2_OK
+			       || CRYPTO_memcmp(held, digest, sizeof(held)) != 0))
 		goto out;
 	if (so2_record_has_state(rec, SO2_STATE_OK)) {
 		if (so2_record_set_str(&rec->state, SO2_STATE_STALE) != SO2_OK
@@ -934,6 +958,8 @@ so2_cache_mark_stale(so2_cache *c, const char *ref, const char *reason, so2_err 
 		}
 		rec->last_error_at = time(NULL);
 		result = so2_store_write(r.st, r.name, rec, err);
+		if (result == SO2_OK && marked != NULL)
+			*marked = 1;
 	}
 out:
 	so2_store_unlock(lockfd);

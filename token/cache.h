@@ -175,14 +175,31 @@ so2_status so2_cache_get_opts(so2_cache *c, const char *ref,
 			      const so2_get_opts *opts, so2_secret *token,
 			      so2_token_info *info, so2_err *err);
 
+/* Bytes of a token digest (SHA-256). */
+#define SO2_TOKEN_DIGEST_LEN 32
+
+/*
+ * so2_token_digest - SHA-256 of an access token, to recognise it later
+ *	without keeping it. out: SO2_TOKEN_DIGEST_LEN bytes. Returns
+ *	SO2_OK, or SO2_ERR_NOMEM when OpenSSL cannot compute it.
+ */
+so2_status so2_token_digest(const so2_secret *token, unsigned char *out);
+
 /*
  * so2_cache_mark_stale - the server rejected the token of ref
  *	Marks the record stale (under its lock) so the next so2_cache_get
- *	refreshes first. reason is kept as last_error. Errors as
- *	so2_cache_get (no network).
+ *	refreshes first. reason is kept as last_error. digest (NULL: any
+ *	token) is so2_token_digest of the token that was rejected: the
+ *	record is marked only while it still holds that token. A rejection
+ *	of an older token arriving after another process refreshed (the
+ *	server answers late, or many connections used the old token) must
+ *	not undo the new one: one refresh per token generation, however
+ *	many rejections (issue 10, point 5). *marked (NULL ok) is 1 when
+ *	the record was marked. Errors as so2_cache_get (no network).
  */
 so2_status so2_cache_mark_stale(so2_cache *c, const char *ref,
-				const char *reason, so2_err *err);
+				const unsigned char *digest, const char *reason,
+				int *marked, so2_err *err);
 
 /*
  * so2_cache_ref_exists - 1 when ref names an existing record

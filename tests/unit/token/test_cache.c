@@ -415,7 +415,7 @@ START_TEST(test_cache_refresh_fails)
 
 	put_record(c, now + 3000, RT, SO2_STATE_OK, 0, 0);
 	so2_err_clear(&err);
-	ck_assert_msg(so2_cache_mark_stale(c, ACCOUNT, "535 5.7.3", &err) == SO2_OK,
+	ck_assert_msg(so2_cache_mark_stale(c, ACCOUNT, NULL, "535 5.7.3", NULL, &err) == SO2_OK,
 		      "mark_stale: %s", err.msg);
 	rec = get_record(c);
 	ck_assert_msg(so2_record_has_state(rec, SO2_STATE_STALE), "state: got %s, want stale",
