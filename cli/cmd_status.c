@@ -32,6 +32,7 @@
 
 #include <jansson.h>
 
+#include "token/diagnose.h"
 #include "token/record.h"
 #include "token/store.h"
 
@@ -41,7 +42,7 @@ enum { OPT_JSON = CLI_OPT_COMMAND };
 
 #define ACCOUNT_COL_MIN	7	/* width of the account column */
 #define ACCOUNT_COL_MAX	40
-#define ERROR_COL_MAX	70	/* bytes of last error in the table */
+#define ERROR_COL_MAX	100	/* bytes of last error in the table */
 #define IDLE_DAYS	80	/* warn before the 90 days of Microsoft */
 
 /* status_row - what one line shows */
@@ -150,8 +151,11 @@ print_table(const struct status_row *rows, size_t n, time_t now)
 		}
 		last = "-";
 		if (rec->last_error != NULL && rec->last_error[0] != '\0') {
-			first_line(rec->last_error, ERROR_COL_MAX, line,
-				   sizeof(line));
+			char sum[SO2_ERR_MSG_MAX];
+
+			/* The code and the cause, not the first bytes of a URL. */
+			so2_diag_summary(rec->last_error, sum, sizeof(sum));
+			first_line(sum, ERROR_COL_MAX, line, sizeof(line));
 			last = line;
 		}
 		printf("%-*s  %-11s  %-22s  %-14s  %s", width, rows[i].account,
@@ -328,6 +332,10 @@ cmd_status(cli_ctx *ctx, int argc, char **argv)
 		if (row->warn[0] != '\0')
 			cli_msg("%s: warning: %s", row->account, row->warn);
 		classify(row, now, ctx->conf->refresh_margin);
+		if (row->rec != NULL && row->warn[0] == '\0'
+		    && so2_diag_margin(ctx->conf->refresh_margin, so2_record_lifetime(row->rec),
+				       row->warn, sizeof(row->warn)))
+			cli_msg("%s: warning: %s", row->account, row->warn);
 		if (row->attention)
 			code = 1;
 	}

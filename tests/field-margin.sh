@@ -18,4 +18,8 @@ for i in 1 2 3; do
 	"$SO2_CLI" token $A > /dev/null 2>"$T/token.err" || { cat "$T/token.err" >&2; t_fail "token $i"; }
 done
 t_eq "$(t_idp_refreshes)" "$before" "three uses of a fresh 600 s token, no refresh"
+# status warns, naming both numbers
+out=$("$SO2_CLI" status $A 2>&1)
+t_contains "$out" "refresh_margin (900 s) is at or above the lifetime of this account's tokens (600 s)" \
+	"status warns about the margin"
 echo "PASS: refresh_margin above the token lifetime"

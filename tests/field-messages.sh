@@ -43,6 +43,9 @@ t_idp_admin POST /_admin/fault '{"endpoint":"token","kind":"invalid_grant"}' >/d
 out=$(refresh_out)
 t_contains "$out" "sasl-oauth2 login $A --provider microsoft" "the full login command"
 t_eq "$(count "$out" "sasl-oauth2 login")" 1 "one login command: $out"
+# status keeps the code and the cause in LAST ERROR, not a cut URL
+out=$("$SO2_CLI" status $A 2>&1)
+t_contains "$out" "AADSTS700082: the refresh token expired after 90 days" "status: code and cause"
 # the next use fails fast and says the same once
 out=$(refresh_out)
 t_eq "$(count "$out" "sasl-oauth2 login")" 1 "one login command when failing fast: $out"

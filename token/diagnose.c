@@ -839,6 +839,60 @@ so2_diag_dead_grant(const char *provider, long code, time_t obtained_at,
 	return 0;
 }
 
+/* so2_diag_summary - "AADSTS700082: cause" from a stored message */
+void
+so2_diag_summary(const char *msg, char *buf, size_t size)
+{
+	const so2_diag_row *row = NULL;
+	const char *p, *rest = msg != NULL ? msg : "";
+	long code = 0;
+	size_t i, n;
+
+	if ((p = strstr(rest, "AADSTS")) != NULL) {
+		for (p += 6; *p >= '0' && *p <= '9' && code < 100000000; p++)
+			code = code * 10 + (*p - '0');
+		row = so2_diag_aadsts(code);
+	}
+	for (i = 0; row == NULL && i < N_ROWS; i++) {
+		/* "HTTP 400, invalid_grant" as the token endpoint's message says it */
+		if (table[i].kind != SO2_DIAG_OAUTH || table[i].match == NULL)
+			continue;
+		n = strlen(table[i].match);
+		for (p = strstr(rest, table[i].match); p != NULL; p = strstr(p + 1, table[i].match))
+			if (p >= rest + 2 && p[-2] == ',' && p[-1] == ' '
+			    && (p[n] == ':' || p[n] == '\0' || p[n] == ' '))
+				break;
+		if (p != NULL)
+			row = &table[i];
+	}
+	if (row != NULL) {
+		so2_format(buf, size, "%s: %s", row->kind == SO2_DIAG_AADSTS ? row->id : row->match,
+			   row->cause);
+		return;
+	}
+	/* No code: the message after "account A: ...: https://host/path: ". */
+	if ((p = strstr(rest, "https://")) != NULL && (p = strstr(p, ": ")) != NULL)
+		rest = p + 2;
+	else if (strncmp(rest, "account ", 8) == 0 && (p = strstr(rest, ": ")) != NULL)
+		rest = p + 2;
+	so2_format(buf, size, "%s", rest);
+}
+
+/* so2_diag_margin - refresh_margin at or above the token lifetime */
+int
+so2_diag_margin(long margin, long lifetime, char *buf, size_t size)
+{
+	if (size > 0)
+		buf[0] = '\0';
+	if (lifetime <= 0 || margin < lifetime)
+		return 0;
+	so2_format(buf, size, "refresh_margin (%ld s) is at or above the lifetime of this "
+		   "account's tokens (%ld s): half the lifetime (%ld s) is used instead; set "
+		   "refresh_margin below %ld in sasl-oauth2.conf", margin, lifetime,
+		   lifetime / 2, lifetime);
+	return 1;
+}
+
 /* so2_diag_action_name - words for an action */
 const char *
 so2_diag_action_name(so2_diag_action action)

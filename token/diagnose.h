@@ -182,6 +182,24 @@ int so2_diag_tls_clock(const char *why, time_t now, char *buf, size_t size);
 int so2_diag_dead_grant(const char *provider, long code, time_t obtained_at,
 			time_t refreshed_at, time_t now, char *buf, size_t size);
 
+/*
+ * so2_diag_summary - the code and cause of a stored error message
+ *	msg: a message as kept in a record's last_error ("account A: cannot
+ *	refresh the access token: URL: HTTP 400, invalid_grant: AADSTS700082:
+ *	..."). Writes into buf (size bytes, cut) "AADSTS700082: <the table's
+ *	cause>" when msg names a known AADSTS code, "invalid_grant: <cause>"
+ *	for a known OAuth error, else msg without its account and URL
+ *	prefixes. For a table column that must keep the code (status).
+ */
+void so2_diag_summary(const char *msg, char *buf, size_t size);
+
+/*
+ * so2_diag_margin - a warning when refresh_margin is at or above the
+ *	lifetime of the record's tokens (seconds, 0: unknown). Writes the
+ *	warning into buf (size bytes) and returns 1, else buf "" and 0.
+ */
+int so2_diag_margin(long margin, long lifetime, char *buf, size_t size);
+
 /* so2_diag_action_name - "refresh the token", "keep the token", ... */
 const char *so2_diag_action_name(so2_diag_action action);
 

@@ -275,6 +275,31 @@ START_TEST(test_explain)
 }
 END_TEST
 
+/* status's LAST ERROR: the code and the cause survive any width. */
+static const struct {
+	const char *msg, *want;
+} summary_cases[] = {
+	{ "account a@b.c: cannot refresh the access token: https://login.microsoftonline.com/"
+	  "organizations/oauth2/v2.0/token: HTTP 400, invalid_grant: AADSTS700082: The refresh "
+	  "token has expired due to inactivity.", "AADSTS700082: the refresh token expired "
+	  "after 90 days without use" },
+	{ "account a@b.c: cannot refresh the access token: https://oauth2.googleapis.com/token: "
+	  "HTTP 400, invalid_grant: Token has been expired or revoked.", "invalid_grant: the "
+	  "refresh token or code is expired, revoked or was issued to another client" },
+	{ "account a@b.c: cannot refresh the access token: https://login.example/t: timed out: "
+	  "Operation timed out", "timed out: Operation timed out" },
+	{ "something else", "something else" },
+};
+
+START_TEST(test_summary)
+{
+	char buf[256];
+
+	so2_diag_summary(summary_cases[_i].msg, buf, sizeof(buf));
+	ck_assert_str_eq(buf, summary_cases[_i].want);
+}
+END_TEST
+
 /* The likely reason a grant died, from the record's provider and age. */
 START_TEST(test_dead_grant)
 {
@@ -420,6 +445,8 @@ suite_diagnose(void)
 			    (int)(sizeof(explain_cases) / sizeof(explain_cases[0])));
 	tcase_add_test(tc, test_helpers);
 	tcase_add_test(tc, test_dead_grant);
+	tcase_add_loop_test(tc, test_summary, 0,
+			    (int)(sizeof(summary_cases) / sizeof(summary_cases[0])));
 	tcase_add_loop_test(tc, test_endpoint_class, 0,
 			    (int)(sizeof(class_cases) / sizeof(class_cases[0])));
 	tcase_add_loop_test(tc, test_endpoint_messages, 0,
