@@ -525,10 +525,16 @@ migrate(cli_ctx *ctx, pfm *p, const struct migrate_opts *o)
 	fflush(stdout);
 	if ((result = prepare_accounts(ctx, p, o, &err)) != SO2_OK)
 		goto fail;
+	/* From the backup on, Ctrl-C only sets a flag: the files end up either all
+	 * migrated or all restored, never in between. */
+	cli_catch_signals(1);
 	code = apply(p, o->restart, main_cf, main_len, maps, map_lens);
+	cli_catch_signals(0);
 	if (code == EXIT_SUCCESS)
-		printf("Migrated %zu entr%s; the relay now authenticates with OAuth2.\n", nmig,
-		       nmig == 1 ? "y" : "ies");
+		printf("Migrated %zu entr%s; the relay now authenticates with OAuth2.\n"
+		       "The backup holds the old password%s: once mail flows, remove %s and "
+		       "retire the password%s.\n", nmig, nmig == 1 ? "y" : "ies",
+		       nmig == 1 ? "" : "s", p->backup_dir, nmig == 1 ? "" : "s");
 	goto out;
 fail:
 	code = cli_fail(NULL, &err);

@@ -367,13 +367,78 @@ same_file(const char *path, const char *data, size_t len, unsigned mode, long ui
 	return same;
 }
 
-/* pfm_restore - every file of the backup back, byte for byte */
+/* manifest_line - one manifest line: "MODE UID GID SEC.NSEC COPY PATH" */
+struct manifest_line {
+	int absent;		/* MODE "-": the file did not exist */
+	unsigned mode;
+	long uid, gid;
+	struct timespec mtime;
+	char copy[16];
+	const char *path;	/* points into the line */
+};
+
+/* parse_line - 0, or -1 when the line is not one */
+static int
+parse_line(const char *line, struct manifest_line *m)
+{
+	char mode_s[8];
+	long long sec;
+	long nsec;
+	int off = 0;
+
+	if (sscanf(line, "%7s %ld %ld %lld.%ld %15s %n", mode_s, &m->uid, &m->gid, &sec, &nsec,
+		   m->copy, &off) != 6 || off == 0 || line[off] != '/')
+		return -1;
+	m->absent = strcmp(mode_s, "-") == 0;
+	m->mode = (unsigned)strtoul(mode_s, NULL, 8);
+	m->mtime.tv_sec = (time_t)sec;
+	m->mtime.tv_nsec = nsec;
+	m->path = line + off;
+	return 0;
+}
+
+/* restore_one - one file back; SO2_OK, or the failure */
+static so2_status
+restore_one(const char *dir, const struct manifest_line *m, size_t *changed, so2_err *err)
+{
+	char copy[PFM_PATH_MAX + 64], *data;
+	size_t len;
+	so2_status result = SO2_OK;
+
+	if (m->absent) {
+		if (unlink(m->path) == 0)
+			(*changed)++;
+		else if (errno != ENOENT)
+			return so2_err_set(err, SO2_ERR_IO, "cannot remove %s: %s", m->path,
+					   strerror(errno));
+		return SO2_OK;
+	}
+	so2_format(copy, sizeof(copy), "%s/%s", dir, m->copy);
+	if ((result = pfm_read(copy, &data, &len, err)) != SO2_OK)
+		return result;
+	if (!same_file(m->path, data, len, m->mode, m->uid, m->gid, &m->mtime)) {
+		result = write_as(m->path, data, len, (mode_t)m->mode, (uid_t)m->uid,
+				  (gid_t)m->gid, &m->mtime, err);
+		if (result == SO2_OK)
+			(*changed)++;
+	}
+	so2_wipe_free(data, len + 1);
+	return result;
+}
+
+/* pfm_restore - every file of the backup back, byte for byte
+ *	The manifest is checked whole first (a damaged one restores nothing);
+ *	then every file is tried, a failure does not stop the others, and the
+ *	first failure is returned. */
 so2_status
 pfm_restore(const char *dir, size_t *changed, so2_err *err)
 {
-	char path[PFM_PATH_MAX + 32], copy[PFM_PATH_MAX + 64], *man, *line, *next, *data;
-	size_t manlen, len;
-	so2_status result = SO2_OK;
+	char path[PFM_PATH_MAX + 32], *man, *line, *end;
+	struct manifest_line m;
+	size_t manlen;
+	so2_status result = SO2_OK, r;
+	so2_err one;
+	int pass;
 
 	*changed = 0;
 	so2_format(path, sizeof(path), "%s/manifest", dir);
@@ -382,52 +447,29 @@ pfm_restore(const char *dir, size_t *changed, so2_err *err)
 				   "back", dir);
 	if ((result = pfm_read(path, &man, &manlen, err)) != SO2_OK)
 		return result;
-	for (line = man; *line != '\0'; line = next) {
-		char mode_s[8], copy_s[16];
-		struct timespec mtime;
-		long long sec;
-		long uid, gid, nsec;
-		unsigned mode = 0;
-		int off = 0;
-
-		next = strchr(line, '\n');
-		if (next == NULL) {
-			result = so2_err_set(err, SO2_ERR_RECORD, "%s: the last line is cut", path);
-			break;
-		}
-		*next++ = '\0';
-		if (sscanf(line, "%7s %ld %ld %lld.%ld %15s %n", mode_s, &uid, &gid, &sec, &nsec,
-			   copy_s, &off) != 6 || off == 0 || line[off] != '/') {
-			result = so2_err_set(err, SO2_ERR_RECORD, "%s: unreadable line \"%.80s\"",
-					     path, line);
-			break;
-		}
-		if (strcmp(mode_s, "-") == 0) {
-			if (unlink(line + off) == 0)
-				(*changed)++;
-			else if (errno != ENOENT) {
-				result = so2_err_set(err, SO2_ERR_IO, "cannot remove %s: %s",
-						     line + off, strerror(errno));
-				break;
-			}
-			continue;
-		}
-		mode = (unsigned)strtoul(mode_s, NULL, 8);
-		mtime.tv_sec = (time_t)sec;
-		mtime.tv_nsec = nsec;
-		so2_format(copy, sizeof(copy), "%s/%s", dir, copy_s);
-		if ((result = pfm_read(copy, &data, &len, err)) != SO2_OK)
-			break;
-		if (!same_file(line + off, data, len, mode, uid, gid, &mtime)) {
-			result = write_as(line + off, data, len, (mode_t)mode, (uid_t)uid,
-					  (gid_t)gid, &mtime, err);
-			if (result == SO2_OK)
-				(*changed)++;
-		}
-		so2_wipe_free(data, len + 1);
-		if (result != SO2_OK)
-			break;
+	if (manlen > 0 && man[manlen - 1] != '\n') {
+		free(man);
+		return so2_err_set(err, SO2_ERR_RECORD, "%s: the last line is cut", path);
 	}
+	for (end = man; (end = strchr(end, '\n')) != NULL; end++)
+		*end = '\0';
+	for (pass = 0; pass < 2; pass++)
+		for (line = man; line < man + manlen; line += strlen(line) + 1) {
+			if (parse_line(line, &m) != 0) {
+				result = so2_err_set(err, SO2_ERR_RECORD, "%s: unreadable line "
+						     "\"%.80s\"; nothing was restored", path, line);
+				free(man);
+				return result;
+			}
+			if (pass == 0)
+				continue;
+			so2_err_clear(&one);
+			if ((r = restore_one(dir, &m, changed, &one)) != SO2_OK
+			    && result == SO2_OK) {
+				result = r;
+				*err = one;
+			}
+		}
 	free(man);
 	return result;
 }

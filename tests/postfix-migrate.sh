@@ -62,6 +62,8 @@ send_one() {
 send_one "before migration $$"
 grep -q 'sasl_method=PLAIN' "$MX_LOG" || t_fail "the relay did not start with PLAIN"
 before=$(snapshot)
+mkdir -p "$T/before" "$T/after"
+cp -p "$CF/main.cf" "$CF/sasl_passwd" "$T/before/"
 
 # 1. The plan, and no byte changed.
 migrate --dry-run
@@ -142,6 +144,7 @@ t_eq "$(grep -c "^\[127.0.0.1\]:$SUB_PORT relay@example.com:\$" "$CF/sasl_passwd
 t_eq "$(postconf -c "$CF" -h smtp_sasl_mechanism_filter)" xoauth2 "mechanism filter"
 t_eq "$(stat -c %a "$CF/sasl-oauth2-backup/2")" 600 "backup copy mode"
 t_eq "$(stat -c '%a %U' "$CF/sasl_passwd")" "600 root" "sasl_passwd keeps mode and owner"
+cp -p "$CF/main.cf" "$CF/sasl_passwd" "$T/after/"
 mark=$(wc -l < "$MX_LOG")
 send_one "after migration $$"
 tail -n +"$((mark + 1))" "$MX_LOG" | grep -q 'sasl_method=XOAUTH2, sasl_username=relay@example.com' \
@@ -154,7 +157,15 @@ t_eq "$rc" 0 "second migration"
 t_contains "$(cat "$T/mig.out")" "Nothing to migrate" "second migration finds nothing"
 t_eq "$(snapshot)" "$after" "files after the second migration"
 
-# 5. Roll back, twice.
+# 5. Roll back: a damaged manifest restores nothing (not the files before
+# the damaged line); then for real, twice.
+cp -p "$CF/sasl-oauth2-backup/manifest" "$T/manifest"
+echo "garbage" >> "$CF/sasl-oauth2-backup/manifest"
+migrate --rollback
+t_eq "$rc" 1 "damaged manifest: exit status"
+t_contains "$(cat "$T/mig.out")" "nothing was restored" "damaged manifest: said so"
+t_eq "$(snapshot)" "$after" "damaged manifest: files untouched"
+cp -p "$T/manifest" "$CF/sasl-oauth2-backup/manifest"
 migrate --rollback
 [ $rc -eq 0 ] || { cat "$T/mig.out" >&2; t_fail "rollback: exit $rc"; }
 t_contains "$(cat "$T/mig.out")" "Restored 3 files" "rollback restored"
@@ -173,4 +184,7 @@ tail -n +"$((mark + 1))" "$MX_LOG" | grep -q 'sasl_method=PLAIN' \
 
 echo "--- plan (dry run)"; cat "$T/plan.out"
 echo "--- migration"; cat "$T/migrate.out"
+echo "--- the files before and after (the test password shown as <relaypass>)"
+(cd "$T" && diff -u before/main.cf after/main.cf; diff -u before/sasl_passwd after/sasl_passwd) \
+	| sed 's/relaypass/<relaypass>/'
 echo "PASS: dry run, failures restored, migrated to XOAUTH2, rolled back byte for byte"
