@@ -3,8 +3,10 @@
  * NAME
  *	login_record.c - where a login leaves its record: the store and the write
  * DESCRIPTION
- *	The store directory is created 0700 when missing (its parent must
- *	exist) and, with --user as root, given to that user with the
+ *	The store directory is created 0700 when missing, with the missing
+ *	parents also 0700 (a fresh home has no ~/.local/state: XDG Base
+ *	Directory Specification 0.8 creates them 0700) and, with --user as
+ *	root, given to that user with the
  *	record. The record is written under its lock, so that a refresh
  *	of the old record running at the same moment cannot overwrite the
  *	new one, atomically and mode 0600 (store.h), with the signals
@@ -16,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,21 +26,55 @@
 
 #include "login.h"
 
+/* make_parents - mkdir -p of dir's missing parents, each mode; 0 or -1 (errno) */
+static int
+make_parents(const char *dir, mode_t mode)
+{
+	char path[PATH_MAX];
+	size_t n = strlen(dir), i;
+
+	if (n >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(path, dir, n + 1);
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
+	for (i = 1; i < n; i++) {
+		if (path[i] != '/')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, mode) != 0 && errno != EEXIST)
+			return -1;
+		path[i] = '/';
+	}
+	return 0;
+}
+
 /* cli_login_prepare_store - create the store directory; chown it for --user */
 so2_status
 cli_login_prepare_store(const char *dir, const struct passwd *pw, so2_err *err)
 {
 	struct stat sb;
-	int e;
+	int e, rc;
 
-	if (mkdir(dir, 0700) == 0) {
+	rc = mkdir(dir, 0700);
+	/* A store given to another user (--user) needs parents that user
+	 * can pass through; a user's own only needs them private. */
+	if (rc != 0 && errno == ENOENT) {
+		if (make_parents(dir, pw != NULL ? 0755 : 0700) != 0) {
+			e = errno;
+			return so2_err_set(err, SO2_ERR_IO, "cannot create the "
+					   "token store %s: %s", dir, strerror(e));
+		}
+		rc = mkdir(dir, 0700);
+	}
+	if (rc == 0) {
 		cli_msg("created the token store %s (mode 0700)", dir);
 	} else if (errno != EEXIST) {
 		e = errno;
 		return so2_err_set(err, SO2_ERR_IO, "cannot create the token "
-				   "store %s: %s%s", dir, strerror(e),
-				   e == ENOENT ? " (its parent directory must "
-				   "exist)" : "");
+				   "store %s: %s", dir, strerror(e));
 	}
 	if (stat(dir, &sb) != 0)
 		return so2_err_set(err, SO2_ERR_IO, "token store %s: %s", dir,

@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -262,10 +263,46 @@ so2_config_profile(const so2_config *conf, const char *name)
 	return NULL;
 }
 
-/* so2_config_default_path - $SASL_OAUTH2_CONF unless set-id, else built-in */
+/* user_dir - $VAR when it is absolute, else $HOME/FALLBACK, then "/" SUB
+ *	(XDG Base Directory Specification 0.8: relative values are ignored);
+ *	0, or -1 without a home or when it does not fit in size bytes */
+static int
+user_dir(const char *var, const char *fallback, const char *sub, char *buf,
+	 size_t size)
+{
+	const char *v, *home;
+	int n;
+
+	v = getenv(var);
+	if (v != NULL && v[0] == '/')
+		n = snprintf(buf, size, "%s/%s", v, sub);
+	else if ((home = getenv("HOME")) != NULL && home[0] == '/')
+		n = snprintf(buf, size, "%s/%s/%s", home, fallback, sub);
+	else
+		return -1;
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* so2_config_user_path - the per-user file, whether or not it exists */
+int
+so2_config_user_path(char *buf, size_t size)
+{
+	return user_dir("XDG_CONFIG_HOME", ".config", "sasl-oauth2/sasl-oauth2.conf",
+			buf, size);
+}
+
+/* so2_config_user_store - the per-user store directory */
+int
+so2_config_user_store(char *buf, size_t size)
+{
+	return user_dir("XDG_STATE_HOME", ".local/state", "sasl-oauth2", buf, size);
+}
+
+/* so2_config_default_path - $SASL_OAUTH2_CONF, the user's file, else built-in */
 const char *
 so2_config_default_path(void)
 {
+	static _Thread_local char user[PATH_MAX];
 	const char *env;
 
 	/* A set-id program must not read a file its caller names: the
@@ -274,6 +311,9 @@ so2_config_default_path(void)
 		env = getenv("SASL_OAUTH2_CONF");
 		if (env != NULL && *env != '\0')
 			return env;
+		if (so2_config_user_path(user, sizeof(user)) == 0 &&
+		    access(user, F_OK) == 0)
+			return user;
 	}
 	return SO2_CONF_PATH;
 }
@@ -594,6 +634,8 @@ parse_setting(struct conf_parser *p, int line, const char *s, size_t n,
 		return so2_err_set(p->err, SO2_ERR_NOMEM, "out of memory");
 	}
 	p->seen[k - conf_keys] = line;
+	if (k->part == PART_GLOBAL && k->offset == offsetof(so2_config, store_dir))
+		p->conf->store_dir_set = 1;
 	return SO2_OK;
 }
 
@@ -710,6 +752,25 @@ out:
 	return result;
 }
 
+/* user_store_default - a user's own file keeps its records in the user's
+ *	state directory unless it names store_dir (sasl-oauth2.conf(5)) */
+static so2_status
+user_store_default(const char *path, so2_config *conf, so2_err *err)
+{
+	char user[PATH_MAX], store[PATH_MAX];
+	char *copy;
+
+	if (so2_config_user_path(user, sizeof(user)) != 0 || strcmp(path, user) != 0 ||
+	    so2_config_user_store(store, sizeof(store)) != 0)
+		return SO2_OK;
+	copy = strdup(store);
+	if (copy == NULL)
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	free(conf->store_dir);
+	conf->store_dir = copy;
+	return SO2_OK;
+}
+
 /* so2_config_load - read and parse a configuration file */
 so2_status
 so2_config_load(const char *path, int must_exist, so2_config **out,
@@ -741,5 +802,10 @@ so2_config_load(const char *path, int must_exist, so2_config **out,
 	}
 	result = so2_config_parse(path, buf, len, out, err);
 	so2_wipe_free(buf, len + 1);
+	if (result == SO2_OK && !(*out)->store_dir_set &&
+	    (result = user_store_default(path, *out, err)) != SO2_OK) {
+		so2_config_free(*out);
+		*out = NULL;
+	}
 	return result;
 }

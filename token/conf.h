@@ -62,6 +62,7 @@ typedef struct so2_profile {
 typedef struct so2_config {
 	char *path;		/* the file that was read, NULL if none */
 	char *store_dir;	/* never NULL after load */
+	int store_dir_set;	/* 1 when the file names store_dir */
 	char *ca_file;		/* NULL: libcurl's default CA bundle */
 	char *proxy;		/* NULL: libcurl's environment rules */
 	long refresh_margin;
@@ -76,15 +77,38 @@ typedef struct so2_config {
 
 /*
  * so2_config_default_path - the file to read when none is named
- *	$SASL_OAUTH2_CONF when set and the process is not set-id,
- *	else SO2_CONF_PATH (compiled in). Returns a static string.
+ *	$SASL_OAUTH2_CONF when set and the process is not set-id; else the
+ *	user's own file (so2_config_user_path) when it exists and the
+ *	process is not set-id; else SO2_CONF_PATH (compiled in).
+ *	Returns a static or thread-local string, valid until the thread's
+ *	next call.
  */
 const char *so2_config_default_path(void);
+
+/*
+ * so2_config_user_path - the per-user configuration file
+ *	$XDG_CONFIG_HOME/sasl-oauth2/sasl-oauth2.conf, $XDG_CONFIG_HOME
+ *	only when absolute, else $HOME/.config/... (XDG Base Directory
+ *	Specification 0.8), written into buf (size bytes) whether or not
+ *	it exists. Returns 0, or -1 when HOME is unset or relative or the
+ *	path does not fit.
+ */
+int so2_config_user_path(char *buf, size_t size);
+
+/*
+ * so2_config_user_store - the per-user store directory
+ *	$XDG_STATE_HOME/sasl-oauth2, else $HOME/.local/state/sasl-oauth2:
+ *	store_dir's default when the file read is the user's own and does
+ *	not name store_dir (so2_config_load). Returns 0 or -1 as above.
+ */
+int so2_config_user_store(char *buf, size_t size);
 
 /*
  * so2_config_load - read and parse a configuration file
  *	path: the file; NULL means so2_config_default_path().
  *	must_exist: when 0, a missing file (ENOENT) gives the defaults.
+ *	When path is the user's own file (so2_config_user_path) and it does
+ *	not name store_dir, store_dir is so2_config_user_store's directory.
  *	On success *out is a new config (free with so2_config_free).
  *	Errors: SO2_ERR_CONFIG ("FILE:LINE:COL: what is wrong"),
  *	SO2_ERR_NOMEM. *out is NULL on error.

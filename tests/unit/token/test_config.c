@@ -411,7 +411,75 @@ START_TEST(test_default_path)
 	check_str("empty SASL_OAUTH2_CONF", so2_config_default_path(),
 		  SO2_CONF_PATH);
 	ck_assert_int_eq(unsetenv("SASL_OAUTH2_CONF"), 0);
+	ck_assert_int_eq(setenv("HOME", "/nonexistent/home", 1), 0);
+	ck_assert_int_eq(unsetenv("XDG_CONFIG_HOME"), 0);
 	check_str("without", so2_config_default_path(), SO2_CONF_PATH);
+}
+END_TEST
+
+/* A user's own file: read when it exists; its store is the user's by default */
+START_TEST(test_user_path)
+{
+	char home[] = "/tmp/so2-unit-home.XXXXXX", path[512], want[512];
+	so2_config *conf = NULL;
+	so2_err err;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(home));
+	ck_assert_int_eq(unsetenv("SASL_OAUTH2_CONF"), 0);
+	ck_assert_int_eq(unsetenv("XDG_CONFIG_HOME"), 0);
+	ck_assert_int_eq(unsetenv("XDG_STATE_HOME"), 0);
+	ck_assert_int_eq(setenv("HOME", home, 1), 0);
+	ck_assert_int_eq(so2_config_user_path(path, sizeof(path)), 0);
+	snprintf(want, sizeof(want), "%s/.config/sasl-oauth2/sasl-oauth2.conf", home);
+	check_str("user path", path, want);
+	check_str("user file missing", so2_config_default_path(), SO2_CONF_PATH);
+
+	snprintf(want, sizeof(want), "%s/.config", home);
+	ck_assert_int_eq(mkdir(want, 0700), 0);
+	snprintf(want, sizeof(want), "%s/.config/sasl-oauth2", home);
+	ck_assert_int_eq(mkdir(want, 0700), 0);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("[microsoft]\nclient_id = " GUID "\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	check_str("user file present", so2_config_default_path(), path);
+
+	so2_err_clear(&err);
+	ck_assert_int_eq(so2_config_load(NULL, 0, &conf, &err), SO2_OK);
+	snprintf(want, sizeof(want), "%s/.local/state/sasl-oauth2", home);
+	check_str("user store", conf->store_dir, want);
+	so2_config_free(conf);
+
+	ck_assert_int_eq(setenv("XDG_STATE_HOME", "/x/state", 1), 0);
+	ck_assert_int_eq(so2_config_load(NULL, 0, &conf, &err), SO2_OK);
+	check_str("XDG_STATE_HOME", conf->store_dir, "/x/state/sasl-oauth2");
+	so2_config_free(conf);
+	ck_assert_int_eq(setenv("XDG_STATE_HOME", "relative", 1), 0);
+	ck_assert_int_eq(so2_config_load(NULL, 0, &conf, &err), SO2_OK);
+	check_str("relative XDG_STATE_HOME ignored", conf->store_dir, want);
+	so2_config_free(conf);
+
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("store_dir = /var/lib/sasl-oauth2\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(so2_config_load(NULL, 0, &conf, &err), SO2_OK);
+	check_str("store_dir named", conf->store_dir, "/var/lib/sasl-oauth2");
+	so2_config_free(conf);
+
+	/* SASL_OAUTH2_CONF still wins; XDG_CONFIG_HOME moves the file */
+	ck_assert_int_eq(setenv("SASL_OAUTH2_CONF", "/some/where.conf", 1), 0);
+	check_str("SASL_OAUTH2_CONF first", so2_config_default_path(), "/some/where.conf");
+	ck_assert_int_eq(unsetenv("SASL_OAUTH2_CONF"), 0);
+	ck_assert_int_eq(setenv("XDG_CONFIG_HOME", "/x/config", 1), 0);
+	ck_assert_int_eq(so2_config_user_path(path, sizeof(path)), 0);
+	check_str("XDG_CONFIG_HOME", path, "/x/config/sasl-oauth2/sasl-oauth2.conf");
+	ck_assert_int_eq(unsetenv("XDG_CONFIG_HOME"), 0);
+	ck_assert_int_eq(unsetenv("XDG_STATE_HOME"), 0);
+
+	snprintf(want, sizeof(want), "rm -rf '%s'", home);
+	ck_assert_int_eq(system(want), 0);
 }
 END_TEST
 
@@ -467,6 +535,7 @@ suite_config(void)
 	tcase_add_test(tc, test_nul_and_sizes);
 	tcase_add_test(tc, test_load);
 	tcase_add_test(tc, test_default_path);
+	tcase_add_test(tc, test_user_path);
 	tcase_add_test(tc, test_client_auth_keys);
 	suite_add_tcase(s, tc);
 	return s;
