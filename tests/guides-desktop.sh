@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# guides-desktop.sh - the desktop guides followed word for word by a new
+# user: doc/msmtp.md, doc/mutt.md (mutt and neomutt), sasl-oauth2-isync(7).
+#
+# Each guide's marked blocks (tests/lib/guide-blocks.py) are done in page
+# order, as a throwaway normal user (useradd -m: an empty home, no
+# configuration file, no store) with the built command first on PATH and
+# the module where libsasl2 looks (SASL_PATH, as an installed package
+# would have it). The only edits (edit_* below) put the local stack in the
+# provider's place: host names and ports, the test CA in the files that
+# name a CA, and in the user's sasl-oauth2.conf the placeholders, the
+# emulator as authority and the test CA. The mail must reach the test
+# stack's submission server authenticated as the guide's account; mbsync
+# must sync.
+. "${top_srcdir:-.}/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/guide.sh"
+
+[ "$(id -u)" -eq 0 ] || t_skip "needs root (a throwaway user, the private mail stack)"
+for cmd in postfix dovecot python3 openssl curl runuser useradd; do
+	command -v $cmd >/dev/null || t_skip "$cmd not installed (scripts/install-deps.sh installs it)"
+done
+[ -x "$SO2_CLI" ] || t_fail "sasl-oauth2 not built: $SO2_CLI"
+t_sanitized && t_skip "sanitizer build: mbsync cannot load an ASan-instrumented module"
+ACCOUNT=alice@contoso.com
+CLIENT_ID=11111111-2222-3333-4444-555555555555
+
+t_tmpdir
+t_plugin_env
+unset SASL_OAUTH2_CONF
+S=$T/stack
+mkdir -p "$S"
+t_on_exit '"$top_srcdir/tests/stack/stop.sh" "$S" >/dev/null 2>&1'
+SASLO2_PLUGIN_DIR=$T/sasl2 SASL_OAUTH2_CONF=$T/unused.conf \
+	"$top_srcdir/tests/stack/start.sh" "$S" > "$T/start.log" 2>&1 \
+	|| { cat "$T/start.log" >&2; t_fail "the test mail stack did not start"; }
+. "$S/env"
+[ -n "$IDP_URL" ] || t_fail "the emulator did not start (see $T/start.log)"
+# The guide's mailbox exists on the test IMAP server (passwd-file is re-read).
+echo "$ACCOUNT::::::" >> "$S/dovecot/users"
+chmod 644 "$CA"
+
+t_guide_path
+GENV=(SASL_PATH="$SASL_PATH" SASL_OAUTH2_CORE="$SASL_OAUTH2_CORE")
+
+# edit_conf - the user's sasl-oauth2.conf: the placeholders, the emulator, the CA
+edit_conf() {
+	echo "ca_file = $CA"
+	sed -e "s/<your application (client) id>/$CLIENT_ID/" \
+		-e 's/<your tenant id or domain>/organizations/' \
+		-e "/^\[microsoft\]/a authority = $IDP_URL"
+}
+
+# submitted MECH - the submission server logged MECH for the guide's account
+submitted() {
+	local i
+	for i in $(seq 1 40); do
+		grep -q "sasl_method=$1, sasl_username=$ACCOUNT" "$MX_LOG" && return 0
+		sleep 0.25
+	done
+	return 1
+}
+
+ran=
+# --- doc/msmtp.md ----------------------------------------------------------------
+edit_msmtp() {
+	case $1:$2 in
+	file:*sasl-oauth2.conf) edit_conf ;;
+	file:~/.msmtprc)
+		sed -e 's/smtp\.office365\.com/localhost/' -e "s/^port\( *\)587\$/port\1$SUB_PORT/" \
+			-e "/^tls_starttls/a tls_trust_file $CA" ;;
+	*) cat ;;
+	esac
+}
+if command -v msmtp >/dev/null; then
+	t_guide_user
+	: > "$MX_LOG.before"
+	t_guide_follow "$top_srcdir/doc/msmtp.md" "$GUSER" edit_msmtp
+	[ -s "$GHOME/.local/state/sasl-oauth2/$ACCOUNT.json" ] \
+		|| t_fail "msmtp.md: no record in ~/.local/state/sasl-oauth2"
+	t_eq "$(stat -c %a "$GHOME/.local/state" "$GHOME/.local/state/sasl-oauth2" | tr '\n' ' ')" \
+		"700 700 " "msmtp.md: the store and its new parent"
+	submitted XOAUTH2 || { tail -n 20 "$MX_LOG" >&2; t_fail "msmtp.md: no XOAUTH2 submission as $ACCOUNT"; }
+	ran="$ran msmtp.md"
+else
+	echo "note: msmtp not installed, doc/msmtp.md skipped" >&2
+fi
+
+echo "PASS:$ran"
