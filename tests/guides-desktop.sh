@@ -51,11 +51,14 @@ edit_conf() {
 		-e "/^\[microsoft\]/a authority = $IDP_URL"
 }
 
-# submitted MECH - the submission server logged MECH for the guide's account
+# submitted MECH - the submission server logged one more MECH login of the
+#	guide's account than at the last call
+subs=0
 submitted() {
-	local i
+	local i n
 	for i in $(seq 1 40); do
-		grep -q "sasl_method=$1, sasl_username=$ACCOUNT" "$MX_LOG" && return 0
+		n=$(grep -c "sasl_method=$1, sasl_username=$ACCOUNT" "$MX_LOG")
+		if [ "$n" -gt "$subs" ]; then subs=$n; return 0; fi
 		sleep 0.25
 	done
 	return 1
@@ -74,7 +77,6 @@ edit_msmtp() {
 }
 if command -v msmtp >/dev/null; then
 	t_guide_user
-	: > "$MX_LOG.before"
 	t_guide_follow "$top_srcdir/doc/msmtp.md" "$GUSER" edit_msmtp
 	[ -s "$GHOME/.local/state/sasl-oauth2/$ACCOUNT.json" ] \
 		|| t_fail "msmtp.md: no record in ~/.local/state/sasl-oauth2"
@@ -84,6 +86,33 @@ if command -v msmtp >/dev/null; then
 	ran="$ran msmtp.md"
 else
 	echo "note: msmtp not installed, doc/msmtp.md skipped" >&2
+fi
+
+# --- doc/mutt.md: mutt, then the same send with neomutt ---------------------------------
+edit_mutt() {
+	case $1:$2 in
+	file:*sasl-oauth2.conf) edit_conf ;;
+	file:~/.muttrc)
+		sed -e "s/@smtp\.office365\.com:587/@localhost:$SUB_PORT/" \
+			-e "s/@outlook\.office365\.com:993/@localhost:$IMAPS_PORT/"
+		echo "set ssl_ca_certificates_file = \"$CA\"" ;;
+	*) cat ;;
+	esac
+}
+if command -v mutt >/dev/null; then
+	t_guide_user
+	t_guide_follow "$top_srcdir/doc/mutt.md" "$GUSER" edit_mutt
+	submitted XOAUTH2 || { tail -n 20 "$MX_LOG" >&2; t_fail "mutt.md: no XOAUTH2 submission as $ACCOUNT"; }
+	ran="$ran mutt.md(mutt)"
+	if command -v neomutt >/dev/null; then
+		send=$(sed -n 's/^\([0-9]*\) run$/\1/p' "$T/guide/list" | tail -n 1)
+		t_guide_sh "$GUSER" "$(sed 's/| mutt /| neomutt /' "$T/guide/$send")" "$T/neomutt.out" \
+			|| { cat "$T/neomutt.out" >&2; t_fail "mutt.md: the send with neomutt failed"; }
+		submitted XOAUTH2 || { tail -n 20 "$MX_LOG" >&2; t_fail "mutt.md: no neomutt submission"; }
+		ran="$ran mutt.md(neomutt)"
+	fi
+else
+	echo "note: mutt not installed, doc/mutt.md skipped" >&2
 fi
 
 echo "PASS:$ran"
