@@ -4,9 +4,10 @@
 # authenticating with MECH (xoauth2: through the module with a cached token
 # from a record; static: through the module with a literal access token in
 # sasl_passwd, no record; plain: Debian's PLAIN with a password). Prints:
-#   relay MECH COUNT messages in S s: R msg/s; smtp K, rss X KiB, private dirty Y KiB
+#   relay MECH COUNT messages in S s: R msg/s; smtp K, rss X KiB, private dirty Y KiB,
+#   cpu C ms/msg
 # (memory: medians over the relay's smtp processes after the run, from
-# /proc/PID/smaps_rollup). Benchmark: asserts nothing. Messages are queued while smtp is deferred,
+# /proc/PID/smaps_rollup; cpu: their user + system time per message). Benchmark: asserts nothing. Messages are queued while smtp is deferred,
 # then released at once; connection caching is off so that every message
 # opens a TLS session and authenticates. The mx side checks XOAUTH2 tokens
 # by RFC 7662 introspection at the emulator (Dovecot), PLAIN by a static
@@ -70,11 +71,19 @@ t1=$(date +%s%N)
 # private dirty in smaps until they are written back
 sync
 mpid=$(head -1 "$RELAY_QUEUE_DIR/pid/master.pid" 2>/dev/null | tr -d ' ')
-mem=$(for p in $(ps -o pid= -o comm= --ppid "${mpid:-1}" | awk '$2 == "smtp" { print $1 }'); do
+pids=$(ps -o pid= -o comm= --ppid "${mpid:-1}" | awk '$2 == "smtp" { print $1 }')
+mem=$(for p in $pids; do
 	awk '/^Rss:/ { r = $2 } /^Private_Dirty:/ { d = $2 } END { print r, d }' \
 		"/proc/$p/smaps_rollup" 2>/dev/null
 done)
+# CPU time of those smtp processes (user + system, /proc/PID/stat fields 14
+# and 15): the client side alone, and less moved by a busy machine than the
+# wall time; a process that exited meanwhile (max_use) is not counted
+cpu=$(for p in $pids; do
+	sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+done | awk -v hz="$(getconf CLK_TCK)" '{ t += $1 } END { printf "%d", t * 1000 / hz }')
 med() { sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }
 awk -v m="$MECH" -v n="$N" -v ns="$((t1 - t0))" -v k="$(echo "$mem" | grep -c .)" \
 	-v r="$(echo "$mem" | awk '{ print $1 }' | med)" -v d="$(echo "$mem" | awk '{ print $2 }' | med)" \
-	'BEGIN { s = ns / 1e9; printf "relay %s %d messages in %.1f s: %.1f msg/s; smtp %d, rss %d KiB, private dirty %d KiB\n", m, n, s, n / s, k, r, d }'
+	-v c="$cpu" \
+	'BEGIN { s = ns / 1e9; printf "relay %s %d messages in %.1f s: %.1f msg/s; smtp %d, rss %d KiB, private dirty %d KiB, cpu %.2f ms/msg\n", m, n, s, n / s, k, r, d, c / n }'

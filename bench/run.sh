@@ -161,13 +161,14 @@ row storm "failed authentications" "$(echo "$st" | sed -n 's/.*; \([0-9]*\) fail
 # --- relay -----------------------------------------------------------------
 NR=${BENCH_RELAY:-500}
 if [ "$NR" -gt 0 ]; then
-	declare -A rate rss dirty
+	declare -A rate rss dirty cpu
 	ok=1
 	for m in plain xoauth2 static; do
 		r=$(bash "$top_srcdir/bench/relay.sh" "$B" "$m" "$NR" 2>>"$T/relay.err") || { ok=0; break; }
 		rate[$m]=$(echo "$r" | sed -n 's/.*: \([0-9.]*\) msg\/s.*/\1/p')
 		rss[$m]=$(echo "$r" | sed -n 's/.*rss \([0-9]*\) KiB.*/\1/p')
 		dirty[$m]=$(echo "$r" | sed -n 's/.*private dirty \([0-9]*\) KiB.*/\1/p')
+		cpu[$m]=$(echo "$r" | sed -n 's/.*cpu \([0-9.]*\) ms.*/\1/p')
 	done
 	if [ $ok = 1 ]; then
 		row relay "Postfix, $NR messages, 10 smtp: PLAIN (Debian's module)" "${rate[plain]} msg/s"
@@ -176,6 +177,11 @@ if [ "$NR" -gt 0 ]; then
 		row relay "XOAUTH2 record / PLAIN, / static token" \
 			"$(ratio "${rate[xoauth2]}" "${rate[plain]}"), $(ratio "${rate[xoauth2]}" \
 			"${rate[static]}")"
+		row relay "smtp CPU per message: PLAIN / record / static" \
+			"${cpu[plain]} / ${cpu[xoauth2]} / ${cpu[static]} ms"
+		row relay "smtp CPU, record / PLAIN, / static token" \
+			"$(ratio "${cpu[xoauth2]}" "${cpu[plain]}"), $(ratio "${cpu[xoauth2]}" \
+			"${cpu[static]}")"
 		row relay "smtp process RSS: PLAIN / record / static (median)" \
 			"${rss[plain]} / ${rss[xoauth2]} / ${rss[static]} KiB"
 		row relay "smtp private dirty: PLAIN / record / static (median)" \
