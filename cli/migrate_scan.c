@@ -552,6 +552,34 @@ scan_passwords(pfm *p, so2_err *err)
 	return SO2_OK;
 }
 
+/* note_bare_relays - a relay no password entry covers gets a note: Postfix
+ *	sends it no credentials (530 5.7.57), and there is nothing to migrate */
+static void
+note_bare_relays(pfm *p)
+{
+	size_t r, i;
+
+	for (r = 0; r < p->nrelays; r++) {
+		const pfm_relay *rl = &p->relays[r];
+		char host[PFM_KEY_MAX];
+
+		so2_format(host, sizeof(host), "%.*s", (int)strcspn(rl->nexthop + (rl->nexthop[0]
+			   == '['), "]:"), rl->nexthop + (rl->nexthop[0] == '['));
+		for (i = 0; i < p->nentries; i++)
+			if (strcasecmp(p->entries[i].key, rl->nexthop) == 0
+			    || strcasecmp(p->entries[i].key, host) == 0
+			    || (p->entries[i].sender
+				&& strcasecmp(p->entries[i].relay, rl->nexthop) == 0))
+				break;
+		if (i == p->nentries && p->nnotes < sizeof(p->notes) / sizeof(p->notes[0]))
+			so2_format(p->notes[p->nnotes++], sizeof(p->notes[0]), "%s%s%s -> %s: no "
+				   "password entry, so Postfix sends no credentials there (530 "
+				   "5.7.57); after \"sasl-oauth2 login ACCOUNT\" add \"%s "
+				   "ACCOUNT:\" to the password map", rl->where, rl->key[0] ? ": "
+				   : "", rl->key, rl->nexthop, rl->nexthop);
+	}
+}
+
 /* pfm_scan - read the configuration */
 so2_status
 pfm_scan(pfm *p, so2_err *err)
@@ -595,7 +623,10 @@ pfm_scan(pfm *p, so2_err *err)
 		if ((result = scan_relay_maps(p, maps[i].param, maps[i].with_transport, err))
 		    != SO2_OK)
 			return result;
-	return scan_passwords(p, err);
+	if ((result = scan_passwords(p, err)) != SO2_OK)
+		return result;
+	note_bare_relays(p);
+	return SO2_OK;
 }
 
 /* pfm_free - release the scan */

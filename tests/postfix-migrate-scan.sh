@@ -105,7 +105,8 @@ t_not_contains "$out" "Then: postmap texthash" "texthash is not built"
 
 config "transport_maps = hash:$T/pf10/transport" "smtp_tls_security_level = may" \
 	"smtp_sasl_password_maps = hash:$T/pf10/sasl_passwd"
-map transport "example.com smtp:[smtp.gmail.com]:465" "example.org smtp:[mx.example.org]"
+map transport "example.com smtp:[smtp.gmail.com]:465" "example.org smtp:[mx.example.org]" \
+	"example.net relay:[smtp.office365.com]:587"
 map sasl_passwd "[smtp.gmail.com]:465 g@example.com:$PW"
 plan
 t_eq "$rc" 0 "transport_maps: exit status"
@@ -116,6 +117,8 @@ t_contains "$out" "account g@example.com: migrate (google, delegated, sign-in in
 	"Google signs in in a browser"
 t_contains "$out" "smtp_tls_security_level = may is left alone" "TLS level only noted"
 t_not_contains "$out" "+smtp_tls_security_level" "TLS level not changed"
+t_contains "$out" "example.net -> [smtp.office365.com]:587: no password entry" \
+	"a relay without a password entry is pointed out"
 
 # many mailboxes: sender-dependent relays and authentication
 config "relayhost = [smtp.office365.com]:587" "smtp_sender_dependent_authentication = yes" \
