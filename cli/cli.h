@@ -96,6 +96,11 @@ int cli_number(const char *s, long min, long max, long *out);
 int cli_exit_code(so2_status status);
 /* cli_msg - "sasl-oauth2: TEXT" on standard error */
 void cli_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cli_msg_context - messages name commands with this context's --config/--store */
+void cli_msg_context(const cli_ctx *ctx);
+/* cli_fill_globals - add the --config/--store in use after each
+ * "sasl-oauth2 COMMAND" in buf (size bytes) */
+void cli_fill_globals(char *buf, size_t size);
 /* cli_verbose - cli_msg when -v was given */
 void cli_verbose(const cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

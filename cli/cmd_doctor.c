@@ -162,6 +162,18 @@ check_path(doctor *d, const char *id, const char *what, const char *path, int wa
 	return 0;
 }
 
+/* check_margin - refresh_margin at or above the lifetime of the record's tokens */
+static void
+check_margin(doctor *d, const so2_config *conf)
+{
+	char margin[SO2_ERR_MSG_MAX];
+
+	if (so2_diag_margin(conf->refresh_margin, so2_record_lifetime(d->rec), margin,
+			    sizeof(margin)))
+		doc_add(d, DOC_WARN, "refresh.margin", "set refresh_margin below the token "
+			"lifetime in sasl-oauth2.conf", "%s", margin);
+}
+
 /* check_record - step 1b: store, record file, lock, state */
 static void
 check_record(doctor *d, const so2_config *conf)
@@ -246,6 +258,7 @@ check_record(doctor *d, const so2_config *conf)
 			d->rec->grant_type ? ", grant " : "",
 			d->rec->grant_type ? d->rec->grant_type : "");
 	}
+	check_margin(d, conf);
 }
 
 /* module_http - the HTTP settings the module uses (its CA bundle, read at

@@ -55,6 +55,9 @@ doc_add(doctor *d, doc_level level, const char *id, const char *fix, const char 
 	va_end(ap);
 	so2_format(c->fix, sizeof(c->fix), "%s", fix != NULL ? fix : "");
 	so2_diag_fill(c->fix, sizeof(c->fix), "ACCOUNT", d->account);
+	/* Commands in the checklist act on this run's configuration and store. */
+	cli_fill_globals(c->fix, sizeof(c->fix));
+	cli_fill_globals(c->text, sizeof(c->text));
 }
 
 /* doc_apply_verdict - one checklist line for a classified reply; act on the record */

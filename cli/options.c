@@ -26,9 +26,11 @@ cli_global_option(cli_ctx *ctx, int c, const char *arg)
 	switch (c) {
 	case CLI_OPT_CONFIG:
 		ctx->config_path = arg;
+		cli_msg_context(ctx);
 		return 1;
 	case CLI_OPT_STORE:
 		ctx->store_dir = arg;
+		cli_msg_context(ctx);
 		return 1;
 	case CLI_OPT_CA_FILE:
 		ctx->ca_file = arg;

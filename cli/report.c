@@ -53,17 +53,70 @@ cli_exit_code(so2_status status)
 	return EXIT_FAILURE;
 }
 
+/* The options a command named in a message must carry (--config, --store). */
+static const cli_ctx *msg_ctx;
+
+/* cli_msg_context - the context whose --config and --store messages carry */
+void
+cli_msg_context(const cli_ctx *ctx)
+{
+	msg_ctx = ctx;
+}
+
+/* cli_fill_globals - add the --config and --store in use to every command in buf
+ *	"sasl-oauth2 login A" becomes "sasl-oauth2 login --config F A", so
+ *	that a fix printed by a run with another configuration or store
+ *	acts on the same one. buf is size bytes; cut when it grows. */
+void
+cli_fill_globals(char *buf, size_t size)
+{
+	static const char *const cmds[] = { "login", "refresh", "token", "status", "doctor",
+					    "logout", "inspect", "connect", NULL };
+	char opts[2 * CLI_TEXT_MAX], out[4 * CLI_TEXT_MAX], word[32];
+	const char *p = buf, *hit;
+	size_t n = 0, i, len;
+
+	if (msg_ctx == NULL || (msg_ctx->config_path == NULL && msg_ctx->store_dir == NULL))
+		return;
+	so2_format(opts, sizeof(opts), "%s%s%s%s",
+		   msg_ctx->config_path ? " --config " : "",
+		   msg_ctx->config_path ? msg_ctx->config_path : "",
+		   msg_ctx->store_dir ? " --store " : "",
+		   msg_ctx->store_dir ? msg_ctx->store_dir : "");
+	while ((hit = strstr(p, CLI_PROG " ")) != NULL) {
+		const char *w = hit + strlen(CLI_PROG) + 1;
+
+		len = strspn(w, "abcdefghijklmnopqrstuvwxyz");
+		so2_format(word, sizeof(word), "%.*s", (int)len, w);
+		for (i = 0; cmds[i] != NULL && strcmp(cmds[i], word) != 0; i++)
+			;
+		len = (size_t)(w + len - p);
+		if (n + len + strlen(opts) + 1 >= sizeof(out))
+			break;
+		memcpy(out + n, p, len);
+		n += len;
+		p += len;
+		if (cmds[i] != NULL && strncmp(p, opts, strlen(opts)) != 0) {
+			memcpy(out + n, opts, strlen(opts));
+			n += strlen(opts);
+		}
+	}
+	so2_format(out + n, sizeof(out) - n, "%s", p);
+	so2_format(buf, size, "%s", out);
+}
+
 /* cli_msg - "sasl-oauth2: TEXT" on standard error */
 void
 cli_msg(const char *fmt, ...)
 {
+	char text[4 * CLI_TEXT_MAX];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", CLI_PROG);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	cli_fill_globals(text, sizeof(text));
+	fprintf(stderr, "%s: %s\n", CLI_PROG, text);
 }
 
 /* cli_verbose - cli_msg when -v was given */

@@ -22,4 +22,7 @@ t_eq "$(t_idp_refreshes)" "$before" "three uses of a fresh 600 s token, no refre
 out=$("$SO2_CLI" status $A 2>&1)
 t_contains "$out" "refresh_margin (900 s) is at or above the lifetime of this account's tokens (600 s)" \
 	"status warns about the margin"
+# doctor warns the same
+out=$("$SO2_CLI" doctor $A --no-postfix --user root 2>&1)
+t_contains "$out" "[warn] refresh_margin (900 s) is at or above the lifetime" "doctor warns"
 echo "PASS: refresh_margin above the token lifetime"

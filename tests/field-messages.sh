@@ -50,4 +50,11 @@ t_contains "$out" "AADSTS700082: the refresh token expired after 90 days" "statu
 out=$(refresh_out)
 t_eq "$(count "$out" "sasl-oauth2 login")" 1 "one login command when failing fast: $out"
 [ -s "$T/store/$A.json" ] || t_fail "the record of a dead grant was deleted"
+# Fix commands carry the --config and --store in use (issue 11, item 10).
+cp "$SASL_OAUTH2_CONF" "$T/other.conf"
+out=$("$SO2_CLI" refresh $A --config "$T/other.conf" --store "$T/store" 2>&1)
+t_contains "$out" "sasl-oauth2 login --config $T/other.conf --store $T/store $A --provider microsoft" \
+	"refresh: the login command with the options in use"
+out=$("$SO2_CLI" doctor $A --no-postfix --user root --config "$T/other.conf" 2>&1)
+t_contains "$out" "fix: sasl-oauth2 login --config $T/other.conf $A" "doctor: the same"
 echo "PASS: one message, one thing"
