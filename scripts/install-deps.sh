@@ -8,7 +8,7 @@
 # cyrus-clients, sasl2-bin, isync, fetchmail, dovecot-pop3d; msmtp, neomutt,
 # mutt for the token command programs), python3 for the identity-provider emulator,
 # openssl and curl for the test CA and probes, valgrind; zsh and
-# bash-completion for the completion test. make fuzz: clang
+# bash-completion for the completion test; mandoc for the man page lint. make fuzz: clang
 # with libFuzzer and the sanitizer runtimes (libclang-rt-14-dev).
 set -eu
 if [ "$(id -u)" -ne 0 ]; then
@@ -37,6 +37,7 @@ apt-get $apt_opts install -y -q --no-install-recommends \
 	iproute2 \
 	python3 openssl curl ca-certificates valgrind binutils procps \
 	clang libclang-rt-14-dev \
-	zsh bash-completion
+	zsh bash-completion \
+	mandoc
 # Packaging (scripts/build-packages.sh, run by scripts/test.sh): debhelper, lintian, rpm.
 "$(dirname "$0")/install-package-deps.sh"
