@@ -83,6 +83,11 @@ typedef struct cli_cmd {
 /* options.c */
 /* cli_global_option - take a global option; 1 when c was one */
 int cli_global_option(cli_ctx *ctx, int c, const char *arg);
+/* CLI_TLS_HELP - the words of --tls, the same in connect and doctor */
+#define CLI_TLS_HELP "  --tls starttls|implicit  default: implicit on 465, 993 and 995, " \
+	"else starttls\n"
+/* cli_tls_mode - SO2_MAIL_TLS_STARTTLS or _IMPLICIT for --tls ARG, -1 when wrong */
+int cli_tls_mode(const char *arg);
 /* cli_usage_error - "sasl-oauth2: TEXT" (fmt NULL: none) and where to get
  *	help, on stderr; returns EX_USAGE (64) */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

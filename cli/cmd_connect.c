@@ -71,8 +71,7 @@ connect_usage(FILE *fp)
 		"  --protocol imap|pop3  default: from PORT (143, 993: imap; 110, 995: "
 		"pop3)\n"
 		"  --mech xoauth2|oauthbearer  SASL mechanism (default xoauth2)\n"
-		"  --tls starttls|implicit  default: implicit on 993 and 995, else "
-		"starttls\n"
+		CLI_TLS_HELP
 		"  --user NAME          SASL user sent to the server (default: the "
 		"account)\n"
 		"  --server-ca FILE     CA bundle for the mail server (default: ca_file,"
@@ -205,7 +204,7 @@ cmd_connect(cli_ctx *ctx, int argc, char **argv)
 	char shown[64], refused[SO2_ERR_MSG_MAX];
 	unsigned char digest[SO2_TOKEN_DIGEST_LEN];
 	so2_err err;
-	int c, code, protocol_known = 0;
+	int c, code, protocol_known = 0, tls;
 	long timeout = 0;
 	so2_status st;
 
@@ -232,13 +231,10 @@ cmd_connect(cli_ctx *ctx, int argc, char **argv)
 						       "oauthbearer, not \"%s\"", optarg);
 			break;
 		case OPT_TLS:
-			if (strcasecmp(optarg, "starttls") == 0)
-				mo.tls = SO2_MAIL_TLS_STARTTLS;
-			else if (strcasecmp(optarg, "implicit") == 0)
-				mo.tls = SO2_MAIL_TLS_IMPLICIT;
-			else
+			if ((tls = cli_tls_mode(optarg)) < 0)
 				return cli_usage_error("connect", "--tls takes starttls or "
 						       "implicit, not \"%s\"", optarg);
+			mo.tls = (so2_mail_tls)tls;
 			break;
 		case OPT_USER:
 			user = optarg;

@@ -5,6 +5,7 @@
  *	sasl-oauth2 doctor ACCOUNT [--json] [--smtp[=HOST[:PORT]]]
  *		[--imap[=HOST[:PORT]]] [--postfix | --no-postfix]
  *		[--postfix-config DIR] [--user NAME] [--reply TEXT]
+ *		[--tls starttls|implicit]
  * DESCRIPTION
  *	Runs the checks in order and prints a checklist, one line each:
  *	1. configuration and record: the configuration file parses; the
@@ -56,7 +57,7 @@
 
 enum {
 	OPT_JSON = CLI_OPT_COMMAND, OPT_SMTP, OPT_IMAP, OPT_POSTFIX, OPT_NO_POSTFIX,
-	OPT_POSTFIX_CONFIG, OPT_USER, OPT_REPLY
+	OPT_POSTFIX_CONFIG, OPT_USER, OPT_REPLY, OPT_TLS
 };
 
 /* doctor_usage - the help text */
@@ -72,7 +73,9 @@ doctor_usage(FILE *fp)
 		"                            default smtp.office365.com:587 (Google:\n"
 		"                            smtp.gmail.com:587); 465 is implicit TLS\n"
 		"  --imap[=HOST[:PORT]]      the same over IMAP (default port 993)\n"
-		"  --reply TEXT              explain a server reply copied from a log\n"
+		CLI_TLS_HELP
+		"  --reply TEXT              explain a reply copied from a log (SMTP,\n"
+		"                            IMAP, an error challenge, a token endpoint's)\n"
 		"  --postfix, --no-postfix   check the Postfix relay configuration\n"
 		"                            (default: when postconf finds one)\n"
 		"  --postfix-config DIR      the Postfix configuration directory\n"
@@ -671,6 +674,7 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 		{ "postfix-config", required_argument, NULL, OPT_POSTFIX_CONFIG },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "reply", required_argument, NULL, OPT_REPLY },
+		{ "tls", required_argument, NULL, OPT_TLS },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *smtp = NULL, *imap = NULL, *user = NULL, *reply = NULL;
@@ -702,6 +706,11 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 		case OPT_POSTFIX_CONFIG: d.postfix_dir = optarg; break;
 		case OPT_USER:		user = optarg; break;
 		case OPT_REPLY:		reply = optarg; break;
+		case OPT_TLS:
+			if ((d.tls = cli_tls_mode(optarg)) < 0)
+				return cli_usage_error("doctor", "--tls takes starttls or "
+						       "implicit, not \"%s\"", optarg);
+			break;
 		default:
 			if (!cli_global_option(ctx, c, optarg))
 				return cli_usage_error("doctor", NULL);

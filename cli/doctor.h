@@ -58,6 +58,7 @@ typedef struct doctor {
 	so2_record *rec;		/* NULL when unreadable */
 	so2_secret token;		/* the access token, when obtained */
 	int have_claims;		/* claims decoded (not opaque) */
+	int tls;			/* --tls: SO2_MAIL_TLS_* (0: by port) */
 	so2_jwt_claims claims;
 	char sasl_user[256];		/* user= that will be sent */
 	const char *protocols[3];	/* protocols whose scope is checked */

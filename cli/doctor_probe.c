@@ -300,7 +300,9 @@ doc_probe(doctor *d, const char *protocol, const char *hostport)
 	o.proto = p.smtp ? SO2_MAIL_SMTP : SO2_MAIL_IMAP;
 	o.host = p.host;
 	o.port = p.port;
-	o.tls = p.port == (p.smtp ? 465u : 993u) ? SO2_MAIL_TLS_IMPLICIT : SO2_MAIL_TLS_STARTTLS;
+	/* --tls as connect's; by default implicit on 465 and 993 only */
+	o.tls = d->tls != SO2_MAIL_TLS_AUTO ? (so2_mail_tls)d->tls
+	    : p.port == (p.smtp ? 465u : 993u) ? SO2_MAIL_TLS_IMPLICIT : SO2_MAIL_TLS_STARTTLS;
 	o.ca_file = p.ca;
 	o.ehlo_name = "sasl-oauth2-doctor.invalid";
 	o.timeout = DOC_IO_TIMEOUT;

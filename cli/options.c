@@ -15,7 +15,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <sysexits.h>
+
+#include "mail/mail.h"
 
 #include "cli.h"
 
@@ -46,6 +49,17 @@ cli_global_option(cli_ctx *ctx, int c, const char *arg)
 		return 1;
 	}
 	return 0;
+}
+
+/* cli_tls_mode - the value of --tls (connect and doctor alike); -1 when wrong */
+int
+cli_tls_mode(const char *arg)
+{
+	if (strcasecmp(arg, "starttls") == 0)
+		return SO2_MAIL_TLS_STARTTLS;
+	if (strcasecmp(arg, "implicit") == 0)
+		return SO2_MAIL_TLS_IMPLICIT;
+	return -1;
 }
 
 /* cli_usage_error - say what is wrong with the command line; EX_USAGE */
