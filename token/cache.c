@@ -535,6 +535,15 @@ record_failure(so2_cache *c, struct ref *r, so2_record *rec, long retry_after, t
 			   r->account, werr.msg);
 }
 
+/* record_reserve - bytes of the largest record a reply can make (record.h) */
+static size_t
+record_reserve(const so2_cache *c)
+{
+	long reply = c->http.max_reply > 0 ? c->http.max_reply : SO2_REPLY_DEFAULT_MAX;
+
+	return (size_t)reply + SO2_RECORD_META_MAX;
+}
+
 /* refresh_locked - refresh rec through the token endpoint and store it
  *	Called with the record's lock held and its write prepared (tx:
  *	the temporary file exists), so that whatever the server answers,
@@ -865,7 +874,7 @@ so2_cache_get_opts(so2_cache *c, const char *ref, const so2_get_opts *opts, so2_
 	/* Only when what the server answers can be stored is it asked
 	 * (issue 10, point 3): a refresh token it rotates must not be lost
 	 * for a store that cannot be written. */
-	if ((result = so2_store_prepare(r.st, r.name, &tx, err)) != SO2_OK)
+	if ((result = so2_store_prepare(r.st, r.name, record_reserve(c), &tx, err)) != SO2_OK)
 		goto not_sent;
 	result = refresh_locked(c, &r, rec, &tx, info, err);
 	if ((result == SO2_ERR_TEMP || result == SO2_ERR_OAUTH) && !opts->force

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "token/conf.h"
+#include "token/token_reply.h"
 
 #include "base/file.h"
 #include "base/secret.h"
@@ -60,7 +61,8 @@
 #define TIMEOUT_MIN	1
 #define TIMEOUT_MAX	600		/* seconds */
 #define REPLY_MIN	1024		/* bytes */
-#define REPLY_MAX	(16L * 1024 * 1024)
+#define REPLY_MAX	SO2_TOKEN_REPLY_MAX	/* every reply accepted can be
+					 * parsed and stored (record.h) */
 
 /* What a key's value is. */
 enum conf_kind {

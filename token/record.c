@@ -275,6 +275,9 @@ out:
 	return result;
 }
 
+/* How records are written: indented, members in a fixed order. */
+#define SO2_RECORD_DUMP_FLAGS	(JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+
 /* set_str - add a string member when the value is set */
 static int
 set_str(json_t *obj, const char *name, const char *value)
@@ -302,8 +305,9 @@ so2_record_serialize(const so2_record *rec, char **out, size_t *outlen, so2_err 
 	for (i = 0; i < N_ELEM(str_members); i++)
 		bad |= set_str(obj, str_members[i].name,
 			       *(char *const *)((const char *)rec + str_members[i].offset));
-	bad |= set_str(obj, "access_token", rec->access_token.data);
-	bad |= set_str(obj, "refresh_token", rec->refresh_token.data);
+	/* Empty tokens first, to measure everything else (record.h). */
+	bad |= set_str(obj, "access_token", rec->access_token.data ? "" : NULL);
+	bad |= set_str(obj, "refresh_token", rec->refresh_token.data ? "" : NULL);
 	for (i = 0; i < N_ELEM(num_members); i++) {
 		const char *p = (const char *)rec + num_members[i].offset;
 		json_int_t x = num_members[i].is_time ? (json_int_t)*(const time_t *)p
@@ -312,8 +316,17 @@ so2_record_serialize(const so2_record *rec, char **out, size_t *outlen, so2_err 
 		if (x != 0 || num_members[i].required)
 			bad |= json_object_set_new(obj, num_members[i].name, json_integer(x));
 	}
+	if (!bad && (n = json_dumpb(obj, NULL, 0, SO2_RECORD_DUMP_FLAGS)) + 1
+	    > SO2_RECORD_META_MAX) {
+		so2_json_wipe_decref(obj);
+		return so2_err_set(err, SO2_ERR_RECORD, "cannot serialise the token record: its"
+				   " members other than the tokens take %zu bytes, more than the"
+				   " %d allowed", n + 1, SO2_RECORD_META_MAX);
+	}
+	bad |= set_str(obj, "access_token", rec->access_token.data);
+	bad |= set_str(obj, "refresh_token", rec->refresh_token.data);
 	if (!bad)
-		text = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		text = json_dumps(obj, SO2_RECORD_DUMP_FLAGS);
 	so2_json_wipe_decref(obj);
 	if (bad || text == NULL) {
 		free(text);

@@ -31,7 +31,21 @@
 #include "token/token_reply.h"
 
 #define SO2_RECORD_VERSION	1
-#define SO2_RECORD_MAX		(64 * 1024)	/* bytes */
+/*
+ * The caps, derived from one another so that every record the writer can
+ * produce is readable (issue 10, point 1):
+ * - a token reply is at most SO2_TOKEN_REPLY_MAX bytes (the largest
+ *   max_reply); each token takes in the record's JSON no more bytes than
+ *   in the reply's (the same escapes, or fewer: the reply may use \uXXXX),
+ *   and the reply also holds the members' names, so the two tokens of a
+ *   record take at most SO2_TOKEN_REPLY_MAX bytes;
+ * - everything else (names, endpoint, client, scope, paths, times,
+ *   last_error, the JSON around it) is at most SO2_RECORD_META_MAX bytes,
+ *   checked by so2_record_serialize;
+ * so a record is at most SO2_RECORD_MAX bytes, which the reader accepts.
+ */
+#define SO2_RECORD_META_MAX	(16 * 1024)	/* bytes */
+#define SO2_RECORD_MAX		(SO2_TOKEN_REPLY_MAX + SO2_RECORD_META_MAX)
 
 /* Record states (the "state" member). */
 #define SO2_STATE_OK		"ok"		/* usable */
@@ -88,7 +102,9 @@ so2_status so2_record_parse(const char *origin, const char *json, size_t len,
 /*
  * so2_record_serialize - the record as JSON text (NUL-terminated)
  *	*out is malloc'd; release it with so2_wipe_free(*out, *outlen):
- *	it holds tokens. Errors: SO2_ERR_NOMEM.
+ *	it holds tokens. Errors: SO2_ERR_RECORD (the members other than
+ *	the tokens would take more than SO2_RECORD_META_MAX bytes; a
+ *	member is not UTF-8), SO2_ERR_NOMEM.
  */
 so2_status so2_record_serialize(const so2_record *rec, char **out,
 				size_t *outlen, so2_err *err);

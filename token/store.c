@@ -7,7 +7,8 @@
  *
  *	Write protocol (atomic replacement, DESIGN "flow" step 3):
  *	openat(".NAME.HEX.tmp", O_CREAT|O_EXCL|O_NOFOLLOW, 0600), reserve
- *	SO2_RECORD_MAX bytes (fallocate, FALLOC_FL_KEEP_SIZE), write all,
+ *	the largest record that may come (fallocate, FALLOC_FL_KEEP_SIZE),
+ *	write all,
  *	fsync, renameat over NAME, fsync the directory. Any failure unlinks
  *	the temp file and leaves the old record as it was.
  *
@@ -252,8 +253,8 @@ so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so
 				   path);
 	case SO2_READ_TOOBIG:
 		return so2_err_set(err, SO2_ERR_RECORD,
-				   "token record %s is %lld bytes, more than the %d allowed",
-				   path, why.size, SO2_RECORD_MAX);
+				   "token record %s is %lld bytes, more than the %ld allowed",
+				   path, why.size, (long)SO2_RECORD_MAX);
 	case SO2_READ_IO:
 		return so2_err_set(err, SO2_ERR_IO, "cannot read %s: %s", path,
 				   strerror(why.errnum));
@@ -327,7 +328,8 @@ give_to_store_owner(so2_store *st, int fd)
 
 /* so2_store_prepare - check the store and create the temporary file */
 so2_status
-so2_store_prepare(so2_store *st, const char *name, so2_store_tx *tx, so2_err *err)
+so2_store_prepare(so2_store *st, const char *name, size_t reserve, so2_store_tx *tx,
+		  so2_err *err)
 {
 	unsigned char rnd[SO2_TEMP_HEX / 2];
 	struct stat dsb;
@@ -366,11 +368,11 @@ so2_store_prepare(so2_store *st, const char *name, so2_store_tx *tx, so2_err *er
 	}
 	give_to_store_owner(st, fd);
 	tx->fd = fd;
-	/* Reserve the space of the largest record, so that a full disk or
-	 * quota is found now rather than after the request. Kept beyond the
-	 * end of the file (the size stays 0); a file system without
-	 * fallocate(2) is simply not asked. */
-	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, SO2_RECORD_MAX) != 0
+	/* Reserve the space of the largest record that can come, so that a
+	 * full disk or quota is found now rather than after the request.
+	 * Kept beyond the end of the file (the size stays 0); a file system
+	 * without fallocate(2) is simply not asked. */
+	if (reserve > 0 && fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)reserve) != 0
 	    && (errno == ENOSPC || errno == EDQUOT || errno == EIO)) {
 		so2_status result = write_failed(st, "reserve space for", tx->tmp, errno, err);
 
@@ -413,8 +415,9 @@ so2_store_commit(so2_store *st, so2_store_tx *tx, const so2_record *rec, so2_err
 		/* Never write what no reader accepts (record.h). */
 		result = so2_err_set(err, SO2_ERR_RECORD,
 				     "cannot write token record %s/%s: it would be %zu bytes,"
-				     " more than the %d any reader accepts; the previous record"
-				     " is unchanged", st->dir, tx->name, jsonlen, SO2_RECORD_MAX);
+				     " more than the %ld any reader accepts; the previous record"
+				     " is unchanged", st->dir, tx->name, jsonlen,
+				     (long)SO2_RECORD_MAX);
 		goto unlink;
 	}
 	if (so2_write_all(tx->fd, json, jsonlen) != 0) {
@@ -461,7 +464,7 @@ so2_store_write(so2_store *st, const char *name, const so2_record *rec, so2_err 
 	so2_store_tx tx;
 	so2_status result;
 
-	if ((result = so2_store_prepare(st, name, &tx, err)) != SO2_OK)
+	if ((result = so2_store_prepare(st, name, 0, &tx, err)) != SO2_OK)
 		return result;
 	return so2_store_commit(st, &tx, rec, err);
 }

@@ -122,15 +122,16 @@ typedef struct so2_store_tx {
  *	new one would be lost). Refuses a store writable by every user and
  *	creates the temporary file ".NAME.HEX.tmp" (O_CREAT|O_EXCL|
  *	O_NOFOLLOW, 0600; HEX: 12 random hex digits; the name is never
- *	cut) with SO2_RECORD_MAX bytes reserved (fallocate(2), where the
- *	file system has it). Finish with so2_store_commit or
+ *	cut) with reserve bytes reserved (fallocate(2), where the file
+ *	system has it; 0: none): the size of the largest record the
+ *	caller may write, so that a full disk shows now. Finish with so2_store_commit or
  *	so2_store_discard. Errors: SO2_ERR_IO (world-writable store;
  *	create temp file or reserve space failed, naming the path,
  *	strerror and euid/egid), SO2_ERR_PARAM (name too
  *	long for its temporary name).
  */
 so2_status so2_store_prepare(so2_store *st, const char *name,
-			     so2_store_tx *tx, so2_err *err);
+			     size_t reserve, so2_store_tx *tx, so2_err *err);
 
 /*
  * so2_store_commit - write rec into the prepared file and rename it

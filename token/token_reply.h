@@ -32,8 +32,12 @@
 #include "base/error.h"
 #include "base/secret.h"
 
-/* Largest reply so2_token_reply_parse() looks at, bytes. */
-#define SO2_TOKEN_REPLY_MAX	(256 * 1024)
+/* Largest reply so2_token_reply_parse() looks at, bytes: the largest
+ * max_reply the configuration accepts (sasl-oauth2.conf(5)), so that a
+ * reply the HTTP client accepted is never refused by the parser after
+ * the server has rotated the refresh token. SO2_RECORD_MAX (record.h)
+ * is derived from it. */
+#define SO2_TOKEN_REPLY_MAX	(16L * 1024 * 1024)
 
 /* so2_token_reply - a successful token endpoint reply (RFC 6749 5.1) */
 typedef struct so2_token_reply {

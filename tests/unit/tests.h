@@ -35,6 +35,7 @@ Suite *suite_assertion(void);
 Suite *suite_mechanism(void);
 Suite *suite_jwt(void);
 Suite *suite_diagnose(void);
+Suite *suite_caps(void);
 
 /* login/ */
 Suite *suite_pkce(void);

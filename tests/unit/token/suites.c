@@ -21,5 +21,6 @@ const unit_suite_fn unit_suites[] = {
 	suite_mechanism,
 	suite_jwt,
 	suite_diagnose,
+	suite_caps,
 	NULL
 };

@@ -390,15 +390,16 @@ START_TEST(test_record_parse_size)
 	json = nest(2, SO2_RECORD_MAX, &len);
 	ck_assert(len == SO2_RECORD_MAX);
 	got = so2_record_parse(ORIGIN, json, len, &r, &err);
-	ck_assert_msg(got == SO2_OK, "%d bytes: got %s (%s), want SO2_OK", SO2_RECORD_MAX,
+	ck_assert_msg(got == SO2_OK, "%ld bytes: got %s (%s), want SO2_OK", (long)SO2_RECORD_MAX,
 		      so2_status_name(got), err.msg);
 	so2_record_free(r);
 	free(json);
 
 	json = nest(2, SO2_RECORD_MAX + 1, &len);
 	got = so2_record_parse(ORIGIN, json, len, &r, &err);
-	ck_assert_msg(got == SO2_ERR_RECORD && r == NULL, "%d bytes: got %s, want %s",
-		      SO2_RECORD_MAX + 1, so2_status_name(got), so2_status_name(SO2_ERR_RECORD));
+	ck_assert_msg(got == SO2_ERR_RECORD && r == NULL, "%ld bytes: got %s, want %s",
+		      (long)SO2_RECORD_MAX + 1, so2_status_name(got),
+		      so2_status_name(SO2_ERR_RECORD));
 	ck_assert_msg(strstr(err.msg, "more than the limit") != NULL,
 		      "over the cap: message \"%s\", want \"more than the limit\"", err.msg);
 	free(json);

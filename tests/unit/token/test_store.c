@@ -528,7 +528,7 @@ START_TEST(test_store_read_bad)
 	fclose(f);
 	got = so2_store_read(st, "big.json", &r, NULL, &err);
 	ck_assert_msg(got == SO2_ERR_RECORD && strstr(err.msg, "bytes") != NULL,
-		      "%d-byte file: got %s (%s), want %s", SO2_RECORD_MAX + 1,
+		      "%ld-byte file: got %s (%s), want %s", (long)SO2_RECORD_MAX + 1,
 		      so2_status_name(got), err.msg, so2_status_name(SO2_ERR_RECORD));
 	ck_assert(r == NULL);
 	so2_store_close(st);

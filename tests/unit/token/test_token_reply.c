@@ -271,7 +271,7 @@ END_TEST
 START_TEST(test_reply_oversize)
 {
 	static const char head[] = "{\"access_token\":\"";
-	size_t len = 300 * 1024;
+	size_t len = SO2_TOKEN_REPLY_MAX + 1;
 	so2_token_reply rep;
 	so2_oauth_error oerr;
 	so2_err err;
