@@ -53,23 +53,8 @@ so2() {
 	out=$(cat "$T/out"); err=$(cat "$T/err")
 	printf -- '--- sasl-oauth2 %s (exit %s)\n%s\n' "$*" "$rc" "$err" >>"$T/log"
 }
-# field ACCOUNT KEY: a member of a record
-field() {
-	python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' \
-		"$T/store/$1.json" "$2"
-}
-stat_grants() {
-	t_idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["grants"].get(sys.argv[1],0))' "$1"
-}
 requests() {
 	t_idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(sum(json.load(sys.stdin)["requests"].values()))'
-}
-expire() {
-	python3 - "$T/store/$1.json" <<'PY'
-import json, sys
-p = sys.argv[1]; r = json.load(open(p)); r["expires_at"] = 1
-json.dump(r, open(p, "w"))
-PY
 }
 fail_dump() { cat "$T/log" >&2; t_fail "$@"; }
 check() { [ "$1" = "$2" ] || fail_dump "$3: got '$1', want '$2'"; }
@@ -86,51 +71,51 @@ like "$err" "*Scope: https://outlook.office365.com/.default*" "cc secret: app sc
 like "$err" "*Client authentication: client secret from $T/secret*" "cc secret: auth named"
 t_not_contains "$err$out" "$SECRET" "cc secret: secret shown"
 like "$out" "Logged in app@example.com; access token expires at *" "cc secret: result"
-check "$(field app@example.com grant_type)" client_credentials "cc secret: grant_type"
-check "$(field app@example.com client_auth)" secret "cc secret: client_auth"
-check "$(field app@example.com client_secret_file)" "$T/secret" "cc secret: secret file"
-check "$(field app@example.com refresh_token)" "" "cc secret: no refresh token"
+check "$(t_rec_get grant_type app@example.com)" client_credentials "cc secret: grant_type"
+check "$(t_rec_get client_auth app@example.com)" secret "cc secret: client_auth"
+check "$(t_rec_get client_secret_file app@example.com)" "$T/secret" "cc secret: secret file"
+check "$(t_rec_get refresh_token app@example.com)" "" "cc secret: no refresh token"
 check "$(stat -c %a "$T/store/app@example.com.json")" 600 "cc secret: record mode"
-check "$(stat_grants client_credentials)" 1 "cc secret: one request"
+check "$(t_idp_grants client_credentials)" 1 "cc secret: one request"
 
 # renewal with the same grant: token, then 6 racing processes, then the module
-expire app@example.com
-old=$(field app@example.com access_token)
+t_rec_expire app@example.com
+old=$(t_rec_get access_token app@example.com)
 so2 token app@example.com
 check "$rc" 0 "cc renew by token: exit"
-check "$out" "$(field app@example.com access_token)" "cc renew: token printed"
+check "$out" "$(t_rec_get access_token app@example.com)" "cc renew: token printed"
 [ "$out" != "$old" ] || fail_dump "cc renew: the old token came back"
-check "$(stat_grants client_credentials)" 2 "cc renew: one new request"
-expire app@example.com
+check "$(t_idp_grants client_credentials)" 2 "cc renew: one new request"
+t_rec_expire app@example.com
 pids=
 for i in 1 2 3 4 5 6; do "$SO2_CLI" token app@example.com >"$T/race.$i" 2>&1 & pids="$pids $!"; done
 for p in $pids; do wait "$p"; done
-check "$(stat_grants client_credentials)" 3 "cc race: one request for six processes"
+check "$(t_idp_grants client_credentials)" 3 "cc race: one request for six processes"
 for i in 1 2 3 4 5 6; do
-	check "$(cat "$T/race.$i")" "$(field app@example.com access_token)" "cc race $i: token"
+	check "$(cat "$T/race.$i")" "$(t_rec_get access_token app@example.com)" "cc race $i: token"
 done
-expire app@example.com
+t_rec_expire app@example.com
 r=$("$SO2_SASL_CLIENT" -m XOAUTH2 -u app@example.com -p "" 2>&1) || fail_dump "module: $r"
-check "$(stat_grants client_credentials)" 4 "cc renew by the module"
+check "$(t_idp_grants client_credentials)" 4 "cc renew by the module"
 like "$r" "*start * *" "module: initial response"
-expire app@example.com
+t_rec_expire app@example.com
 so2 status app@example.com
 check "$rc" 0 "cc expired: status needs no attention"
 like "$out" "*app@example.com*refresh_due*" "cc expired: status row"
 so2 refresh app@example.com
 check "$rc" 0 "cc refresh: exit ($err)"
-check "$(stat_grants client_credentials)" 5 "cc renewed by refresh"
+check "$(t_idp_grants client_credentials)" 5 "cc renewed by refresh"
 
 # secret on standard input: kept in the store, 0600; never on the command line
 printf '%s\n' "$SECRET" | "$SO2_CLI" login stdin@example.com "${CCARGS[@]}" \
 	--client-secret-stdin >"$T/out" 2>"$T/err"; rc=$?
 check "$rc" 0 "cc stdin: exit ($(cat "$T/err"))"
-check "$(field stdin@example.com client_secret_file)" "stdin@example.com.secret" \
+check "$(t_rec_get client_secret_file stdin@example.com)" "stdin@example.com.secret" \
 	"cc stdin: secret file"
 check "$(stat -c %a "$T/store/stdin@example.com.secret")" 600 "cc stdin: secret mode"
 check "$(cat "$T/store/stdin@example.com.secret")" "$SECRET" "cc stdin: secret kept"
 check "$(ls -A "$T/store" | grep -c '\.new$')" 0 "cc stdin: no temporary file left"
-expire stdin@example.com
+t_rec_expire stdin@example.com
 so2 token stdin@example.com
 check "$rc" 0 "cc stdin renewal (secret read through the store's descriptor): exit ($err)"
 so2 logout stdin@example.com
@@ -184,10 +169,10 @@ so2 -v login cert@example.com "${CERTARGS[@]}" --certificate "$T/app.pem" --priv
 check "$rc" 0 "cert PS256: exit ($err)"
 like "$err" "*Client authentication: certificate $T/app.pem (x5t#S256 *), key $T/app.key, PS256*" \
 	"cert: named"
-check "$(field cert@example.com client_auth)" certificate "cert: client_auth"
-check "$(field cert@example.com assertion_alg)" PS256 "cert: alg"
-check "$(field cert@example.com private_key_file)" "$T/app.key" "cert: key file"
-expire cert@example.com
+check "$(t_rec_get client_auth cert@example.com)" certificate "cert: client_auth"
+check "$(t_rec_get assertion_alg cert@example.com)" PS256 "cert: alg"
+check "$(t_rec_get private_key_file cert@example.com)" "$T/app.key" "cert: key file"
+t_rec_expire cert@example.com
 so2 token cert@example.com
 check "$rc" 0 "cert renew: exit ($err)"
 so2 login cert-rs@example.com "${CERTARGS[@]}" --certificate "$T/app.pem" \
@@ -199,9 +184,9 @@ cp "$T/app.key" "$T/app.pem" "$T/store/" && chmod 600 "$T/store/app.key"
 so2 login instore@example.com "${CERTARGS[@]}" --certificate "$T/store/app.pem" \
 	--private-key "$T/store/app.key"
 check "$rc" 0 "cert in the store: exit ($err)"
-check "$(field instore@example.com private_key_file)" app.key "cert in the store: relative key"
-check "$(field instore@example.com certificate_file)" app.pem "cert in the store: relative cert"
-expire instore@example.com
+check "$(t_rec_get private_key_file instore@example.com)" app.key "cert in the store: relative key"
+check "$(t_rec_get certificate_file instore@example.com)" app.pem "cert in the store: relative cert"
+t_rec_expire instore@example.com
 so2 token instore@example.com
 check "$rc" 0 "cert in the store: renewal through the store ($err)"
 so2 login bad@example.com "${CERTARGS[@]}" --certificate "$T/other.pem" --private-key "$T/other.key"
@@ -222,7 +207,7 @@ so2 login bad@example.com "${CERTARGS[@]}" --certificate "$T/app.pem"
 check "$rc" 64 "cert without key: exit"
 check "$(requests)" "$n0" "key problems: no request sent"
 chmod 644 "$T/app.key"
-expire cert@example.com
+t_rec_expire cert@example.com
 so2 token cert@example.com
 check "$rc" 78 "renewal with a readable key: exit"
 like "$err" "*cert@example.com: private key file $T/app.key has mode 0644*" "renewal key mode: message"
@@ -258,9 +243,9 @@ cat "$T/cerr" >>"$T/log"
 check "$rc" 0 "code loopback: exit"
 like "$(cat "$T/cerr")" "*warning: ignored a sign-in response that does not belong to this login*" \
 	"loopback: foreign state warned"
-check "$(field user@example.com grant_type)" authorization_code "code: grant_type"
-[ -n "$(field user@example.com refresh_token)" ] || fail_dump "code: no refresh token stored"
-check "$(stat_grants authorization_code)" 1 "code: one redemption"
+check "$(t_rec_get grant_type user@example.com)" authorization_code "code: grant_type"
+[ -n "$(t_rec_get refresh_token user@example.com)" ] || fail_dump "code: no refresh token stored"
+check "$(t_idp_grants authorization_code)" 1 "code: one redemption"
 so2 refresh user@example.com
 check "$rc" 0 "code record refreshes"
 
@@ -286,7 +271,7 @@ paste_login paste@example.com 's/x/x/'
 check "$rc" 0 "paste: exit ($err)"
 like "$url" "*redirect_uri=http%3A%2F%2Flocalhost&*" "paste: redirect URI"
 like "$err" "*Paste that whole address here*" "paste: prompt"
-check "$(field paste@example.com grant_type)" authorization_code "paste: record"
+check "$(t_rec_get grant_type paste@example.com)" authorization_code "paste: record"
 paste_login paste2@example.com 's/state=[^&]*/state=someone-else/'
 check "$rc" 64 "paste foreign state: exit"
 like "$err" "*belongs to another login*" "paste foreign state: message"
@@ -339,7 +324,7 @@ check "$rc" 0 "google code: exit ($(cat "$T/cerr"))"
 # --- device grant with a client secret (Google's limited-input clients) ------------
 so2 login dev@example.com --client-id "$CC" --client-secret-file "$T/secret"
 check "$rc" 0 "device with secret: exit ($err)"
-check "$(field dev@example.com client_auth)" secret "device with secret: client_auth"
+check "$(t_rec_get client_auth dev@example.com)" secret "device with secret: client_auth"
 so2 refresh dev@example.com
 check "$rc" 0 "device with secret: refresh with the secret"
 
@@ -381,7 +366,7 @@ like "$out" "*aud:*https://outlook.office365.com*" "inspect: aud"
 like "$out" "*roles:*SMTP.SendAsApp*" "inspect: roles"
 like "$out" "*idtyp:*app*" "inspect: idtyp"
 like "$out" "*appid:*$CC*" "inspect: appid"
-t_not_contains "$out" "$(field app@example.com access_token)" "inspect: token shown"
+t_not_contains "$out" "$(t_rec_get access_token app@example.com)" "inspect: token shown"
 so2 inspect relay@example.com --json
 check "$rc" 0 "inspect --json: exit"
 check "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); c=d["claims"]; print(c["upn"], c["aud"], "SMTP.Send" in c["scp"], d["opaque"], d["warnings"])')" \

@@ -58,8 +58,6 @@ print(v if isinstance(v, str) else json.dumps(v))
 PY
 }
 stats() { admin GET /_admin/stats "$1"; }
-# field FILE KEY: a string member of a record file
-field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]) or "")' "$1" "$2"; }
 
 cat >"$T/conf" <<EOF
 # written by tests/cli-login.sh
@@ -91,9 +89,9 @@ check_like "login: result line" "$(cat "$T/out")" \
     "Logged in $ACCT; access token expires at * (in *); record $REC"
 check "record: mode" "$(stat -c %a "$REC" 2>&1)" 600
 check "store: mode" "$(stat -c %a "$T/store" 2>&1)" 700
-check "record: grant_type" "$(field "$REC" grant_type)" device_code
-check "record: client_auth" "$(field "$REC" client_auth)" none
-check "record: token_endpoint" "$(field "$REC" token_endpoint)" "$BASE/organizations/oauth2/v2.0/token"
+check "record: grant_type" "$(t_rec_get grant_type "$REC")" device_code
+check "record: client_auth" "$(t_rec_get client_auth "$REC")" none
+check "record: token_endpoint" "$(t_rec_get token_endpoint "$REC")" "$BASE/organizations/oauth2/v2.0/token"
 check "emulator: one device code grant" \
     "$(stats 'd["grants"]["urn:ietf:params:oauth:grant-type:device_code"]')" 1
 
@@ -101,11 +99,11 @@ check "emulator: one device code grant" \
 run token token "$ACCT"
 check "token: exit code" "$rc" 0
 check "token: one line on stdout" "$(wc -l <"$T/out")" 1
-check "token: equals the record's access token" "$(cat "$T/out")" "$(field "$REC" access_token)"
+check "token: equals the record's access token" "$(cat "$T/out")" "$(t_rec_get access_token "$REC")"
 check "token: nothing on stderr" "$(cat "$T/err")" ""
 check "token: no refresh (token fresh)" "$(stats 'd["grants"]["refresh_token"]')" 0
 out=$(SASL_OAUTH2_CONF=$T/conf "$SO2" token "$ACCT" 2>&1)
-check "token: SASL_OAUTH2_CONF names the config" "$out" "$(field "$REC" access_token)"
+check "token: SASL_OAUTH2_CONF names the config" "$out" "$(t_rec_get access_token "$REC")"
 
 # --- status -------------------------------------------------------------------
 run status status
@@ -118,22 +116,22 @@ check "status --json: state" \
     "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d[0]["account"], d[0]["state"], d[0]["has_refresh_token"])' "$T/out" 2>&1)" \
     "$ACCT ok True"
 check "status --json: no token in the output" \
-    "$(grep -c -F "$(field "$REC" access_token)" "$T/out")" 0
+    "$(grep -c -F "$(t_rec_get access_token "$REC")" "$T/out")" 0
 
 # --- refresh ------------------------------------------------------------------
-old_rt=$(field "$REC" refresh_token)
-old_at=$(field "$REC" access_token)
+old_rt=$(t_rec_get refresh_token "$REC")
+old_at=$(t_rec_get access_token "$REC")
 run refresh refresh "$ACCT"
 check "refresh: exit code" "$rc" 0
 check_like "refresh: line" "$(cat "$T/out")" "$ACCT: refreshed; access token expires at * (in *)"
 check "refresh: emulator saw one refresh" "$(stats 'd["grants"]["refresh_token"]')" 1
-new_rt=$(field "$REC" refresh_token)
+new_rt=$(t_rec_get refresh_token "$REC")
 if [ -n "$new_rt" ] && [ "$new_rt" != "$old_rt" ]; then ok "refresh: refresh token rotated"
 else fail "refresh: refresh token rotated" "same or empty" "a new refresh token"; fi
-if [ "$(field "$REC" access_token)" != "$old_at" ]; then ok "refresh: new access token"
+if [ "$(t_rec_get access_token "$REC")" != "$old_at" ]; then ok "refresh: new access token"
 else fail "refresh: new access token" "the old one" "a new one"; fi
 run "token after refresh" token "$ACCT"
-check "token after refresh: the new token" "$(cat "$T/out")" "$(field "$REC" access_token)"
+check "token after refresh: the new token" "$(cat "$T/out")" "$(t_rec_get access_token "$REC")"
 run "refresh --all" refresh --all
 check "refresh --all: exit code" "$rc" 0
 check "refresh --all: emulator saw two refreshes" "$(stats 'd["grants"]["refresh_token"]')" 2
@@ -183,7 +181,7 @@ took=$(( $(date +%s) - start ))
 check "slow_down: exit code" "$rc" 0
 check_like "slow_down: verbose says so" "$(cat "$T/err")" "*slow_down: polling every 6 s*"
 check_like "slow_down: waited the longer interval" "$took" "[6-9]"
-check "slow_down: scope for two protocols" "$(field "$T/store/slow@example.com.json" scope)" \
+check "slow_down: scope for two protocols" "$(t_rec_get scope "$T/store/slow@example.com.json")" \
     "https://outlook.office.com/SMTP.Send https://outlook.office.com/IMAP.AccessAsUser.All offline_access"
 
 # --- nobody signs in: SIGTERM ends the login cleanly; the code expires ----------

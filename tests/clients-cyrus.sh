@@ -35,11 +35,6 @@ smtptest() {
 	printf 'QUIT\r\n' | timeout 30 $CYRUS/smtptest -t "" -a "$ACCOUNT" "$@" \
 		-p "$SUB_PORT" 127.0.0.1 2>&1
 }
-# field NAME - a member of the account's record
-field() {
-	python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2],""))' \
-		"$T/store/$ACCOUNT.json" "$1"
-}
 
 for mech in XOAUTH2 OAUTHBEARER; do
 	# client first, SASL-IR
@@ -92,12 +87,12 @@ PY
 	fi
 	t_contains "$out" "A01 NO" "imtest $mech: the server's verdict"
 	t_not_contains "$out" "Authenticated." "imtest $mech with a refused token"
-	t_eq "$(field state)" stale "record state after the server refused the token ($mech)"
+	t_eq "$(t_rec_get state "$ACCOUNT")" stale "record state after the server refused the token ($mech)"
 	before=$(t_idp_refreshes)
 	out=$(imtest -m $mech -w "")
 	t_contains "$out" "Authenticated." "imtest $mech after the refusal (refreshed)"
 	t_eq "$(t_idp_refreshes)" $((before + 1)) "refreshes after a refused token ($mech)"
-	t_eq "$(field state)" ok "record state after the refresh ($mech)"
+	t_eq "$(t_rec_get state "$ACCOUNT")" ok "record state after the refresh ($mech)"
 done
 
 echo "PASS: imtest (SASL-IR and server first) and smtptest with XOAUTH2 and OAUTHBEARER;" \

@@ -30,7 +30,6 @@ command -v postconf >/dev/null && command -v postmap >/dev/null || HAVE_POSTFIX=
 conf() {
 	printf 'store_dir = %s\nca_file = %s\n%s' "$T/store" "${1:-$CA}" "${2:-}" > "$SASL_OAUTH2_CONF"
 }
-state() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' "$T/store/$U.json"; }
 
 # normalise - stable text: temp dir, ports, times
 normalise() {
@@ -77,7 +76,7 @@ golden smtp-accepted 0 $U --no-postfix --user root --smtp 127.0.0.1:$SCRIPTED_PO
 t_record_jwt $U "$(t_claims_user $U $GRAPH "SMTP.Send")" 3600 RT-1
 echo 5.7.3 > "$T/scenario"
 golden graph-audience 1 $U $(SMTP_ARGS)
-t_eq "$(state)" ok "a scope problem leaves the record alone"
+t_eq "$(t_rec_get state "$U")" ok "a scope problem leaves the record alone"
 
 # 3. 535 5.7.3 with another user's token (shared mailbox).
 t_record_jwt $U "$(t_claims_user boss@example.com $EXO "SMTP.Send")" 3600 RT-1
@@ -90,7 +89,7 @@ golden token-looks-right 1 $U $(SMTP_ARGS)
 # 5. SMTP AUTH off for the tenant / 6. for the mailbox: nothing is refreshed.
 echo tenant > "$T/scenario"
 golden smtp-auth-tenant 1 $U $(SMTP_ARGS)
-t_eq "$(state)" ok "5.7.139 does not mark the record"
+t_eq "$(t_rec_get state "$U")" ok "5.7.139 does not mark the record"
 echo mailbox > "$T/scenario"
 golden smtp-auth-mailbox 1 $U $(SMTP_ARGS)
 
@@ -103,7 +102,7 @@ golden app-only 1 $U $(SMTP_ARGS)
 good
 echo expiring > "$T/scenario"
 golden token-expires-soon 1 $U $(SMTP_ARGS)
-t_eq "$(state)" stale "5.5.127 marks the record for a refresh"
+t_eq "$(t_rec_get state "$U")" stale "5.5.127 marks the record for a refresh"
 
 # 9. Gmail: error challenge, then 535 5.7.8; opaque token.
 t_record $U "ya29.a0AfH6SMBopaquegoogletoken" 3600 RT-1

@@ -32,31 +32,24 @@ printf '%s\n' "store_dir = $T/store" "ca_file = $CA" "[microsoft]" \
 	"client_id = $CC" "tenant = contoso.onmicrosoft.com" \
 	"authority = $IDP_URL" > "$SASL_OAUTH2_CONF"
 
-grants() {
-	t_idp_admin GET /_admin/stats \
-		| python3 -c 'import json,sys; print(json.load(sys.stdin)["grants"].get("client_credentials",0))'
-}
-field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]) or "")' \
-	"$T/store/$ACCOUNT.json" "$1"; }
 
 printf '%s\n' "$SECRET" | "$SO2_CLI" login $ACCOUNT --grant client-credentials \
 	--client-secret-stdin --user postfix > "$T/login.out" 2>&1 \
 	|| { cat "$T/login.out" >&2; t_fail "client credentials login failed"; }
-t_eq "$(field client_secret_file)" "$ACCOUNT.secret" "record names the secret in the store"
+t_eq "$(t_rec_get client_secret_file "$ACCOUNT")" "$ACCOUNT.secret" "record names the secret in the store"
 t_eq "$(stat -c '%U %a' "$T/store/$ACCOUNT.secret")" "postfix 600" "secret file owner and mode"
-t_eq "$(grants)" 1 "client_credentials requests after login"
-old=$(field access_token)
-python3 -c 'import json,sys; p=sys.argv[1]; r=json.load(open(p)); r["expires_at"]=1; json.dump(r, open(p,"w"))' \
-	"$T/store/$ACCOUNT.json"
+t_eq "$(t_idp_grants client_credentials)" 1 "client_credentials requests after login"
+old=$(t_rec_get access_token "$ACCOUNT")
+t_rec_expire "$ACCOUNT"
 
 "$top_srcdir/tests/stack/send.sh" "$S" "$ACCOUNT" alice@example.net "app-only $$" >/dev/null \
 	|| t_fail "could not inject a message"
 for i in $(seq 1 120); do
-	[ "$(grants)" -ge 2 ] && break
+	[ "$(t_idp_grants client_credentials)" -ge 2 ] && break
 	sleep 0.5
 done
-t_eq "$(grants)" 2 "client_credentials requests: one renewal from the chrooted smtp(8)"
-[ "$(field access_token)" != "$old" ] || t_fail "the record was not renewed"
+t_eq "$(t_idp_grants client_credentials)" 2 "client_credentials requests: one renewal from the chrooted smtp(8)"
+[ "$(t_rec_get access_token "$ACCOUNT")" != "$old" ] || t_fail "the record was not renewed"
 t_eq "$(stat -c %U "$T/store/$ACCOUNT.json")" postfix "record owner after the renewal"
 if grep -E "sasl-oauth2.*(client secret|cannot refresh)" "$RELAY_LOG" >&2; then
 	t_fail "the relay logged a renewal problem"

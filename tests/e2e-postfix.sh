@@ -40,11 +40,6 @@ stats() {
 	curl -sf --cacert "$CA" "$IDP_URL/_admin/stats" \
 		| python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"
 }
-# record_field NAME - a member of the account's record
-record_field() {
-	python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2],""))' \
-		"$T/store/$ACCOUNT.json" "$1"
-}
 # send_batch TAG COUNT - inject COUNT messages and wait for each to arrive
 send_batch() {
 	local i subj
@@ -68,7 +63,7 @@ t_login $ACCOUNT --provider microsoft
 t_contains "$(cat "$T/login.out")" "enter the code" "login shows the user code"
 t_eq "$(stat -c %a "$T/store/$ACCOUNT.json")" 600 "record mode"
 t_eq "$(stat -c %U "$T/store/$ACCOUNT.json")" postfix "record owner (store owner)"
-rt0=$(record_field refresh_token)
+rt0=$(t_rec_get refresh_token "$ACCOUNT")
 [ -n "$rt0" ] || t_fail "no refresh token in the record after login"
 
 # 2. Mail flows with the cached token: no refresh request.
@@ -79,13 +74,13 @@ t_contains "$line" "relay=127.0.0.1[127.0.0.1]:$SUB_PORT" "relay log line"
 grep -q "sasl_method=XOAUTH2" "$MX_LOG" || t_fail "the server did not log sasl_method=XOAUTH2"
 
 # 3. Let the access token come within the refresh margin, then send again.
-exp=$(record_field expires_at)
+exp=$(t_rec_get expires_at "$ACCOUNT")
 wait_s=$(( exp - MARGIN - $(date +%s) + 1 ))
 [ "$wait_s" -gt 0 ] && sleep "$wait_s"
 send_batch after "$N"
 refreshes=$(stats "['grants'].get('refresh_token',0)")
 t_eq "$refreshes" 1 "refresh requests for one expiry"
-rt1=$(record_field refresh_token)
+rt1=$(t_rec_get refresh_token "$ACCOUNT")
 [ -n "$rt1" ] && [ "$rt1" != "$rt0" ] || t_fail "the record's refresh token did not rotate"
 t_eq "$(stat -c %U "$T/store/$ACCOUNT.json")" postfix "record owner after refresh in the chroot"
 if grep -E 'SASL authentication (failed|problem)' "$RELAY_LOG" >&2; then

@@ -47,8 +47,7 @@ printf '%s\n' "store_dir = $T/store" "ca_file = $CA" "[microsoft]" \
 "$SO2_CLI" login $ACCOUNT --protocol smtp --protocol imap > "$T/login.out" 2>&1 \
 	|| { cat "$T/login.out" >&2; t_fail "sasl-oauth2 login failed"; }
 # The programs run the token command; expire the token so it is renewed once.
-python3 -c 'import json,sys; p=sys.argv[1]; r=json.load(open(p)); r["expires_at"]=1; json.dump(r, open(p,"w"))' \
-	"$T/store/$ACCOUNT.json"
+t_rec_expire "$ACCOUNT"
 TOKEN_CMD="$SO2_CLI --config $SASL_OAUTH2_CONF token $ACCOUNT"
 export HOME=$T/home
 

@@ -128,8 +128,7 @@ for proto in imap pop3; do
 	t_eq "$(ls "$FM"/in | wc -l)" 0 "$NAME: messages fetched"
 done
 t_contains "$(cat "$FM/dead-imap.out")" "BYE" "fetchmail saw the IMAP refusal"
-tok=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' \
-	"$T/store/$ACCOUNT.json")
+tok=$(t_rec_get access_token "$ACCOUNT")
 t_not_contains "$(cat "$FM"/*.out)" "$tok" "fetchmail output holds the access token"
 after=$(t_idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"]["token"])')
 t_eq "$after" "$before" "token requests for a record that needs a new login"

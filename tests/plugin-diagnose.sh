@@ -14,17 +14,16 @@ GRAPH=00000003-0000-0000-c000-000000000000
 
 # run ARGS... - stdout+stderr of sasl-client in $all
 run() { all=$("$SO2_SASL_CLIENT" "$@" 2>&1); }
-state() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' "$T/store/$U.json"; }
 chal() { t_b64 "$1"; }
 
 # 1. invalid_token with a good Exchange token: refresh next time.
 t_record_jwt $U "$(t_claims_user $U $EXO SMTP.Send)" 3600 RT-1
-tok=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' "$T/store/$U.json")
+tok=$(t_rec_get access_token "$U")
 run -m XOAUTH2 -u $U -p "" "$(chal '{"status":"invalid_token"}')"
 t_contains "$all" "rejected the access token for $U (token user $U, audience $EXO)" "account, user, audience"
 t_contains "$all" "the server says the token is invalid" "classified cause"
 t_contains "$all" "the token will be refreshed at the next attempt" "refresh announced"
-t_eq "$(state)" stale "invalid_token marks the record stale"
+t_eq "$(t_rec_get state "$U")" stale "invalid_token marks the record stale"
 t_not_contains "$all" "$tok" "no token in messages"
 t_not_contains "$all" "${tok#*.}" "no token payload in messages"
 
@@ -36,7 +35,7 @@ t_contains "$all" "the token is for Microsoft Graph" "cause: Graph audience"
 t_contains "$all" "https://outlook.office.com/SMTP.Send offline_access" "fix: the Exchange scope"
 t_contains "$all" "sasl-oauth2 login $U --provider microsoft" "fix names the account"
 t_contains "$all" "the token is kept" "no refresh announced"
-t_eq "$(state)" ok "a scope problem does not mark the record"
+t_eq "$(t_rec_get state "$U")" ok "a scope problem does not mark the record"
 
 # 3. the token of another user (shared mailbox): kept, explained.
 t_record_jwt $U "$(t_claims_user boss@example.com $EXO SMTP.Send)" 3600 RT-1
@@ -44,13 +43,13 @@ run -m XOAUTH2 -u $U -p "" "$(chal '{"status":"400"}')"
 t_contains "$all" "token user boss@example.com" "token user shown"
 t_contains "$all" "the token belongs to boss@example.com but user= is $U" "other user"
 t_contains "$all" "Send As" "shared mailbox explanation"
-t_eq "$(state)" ok "another user's token does not mark the record"
+t_eq "$(t_rec_get state "$U")" ok "another user's token does not mark the record"
 
 # 4. insufficient_scope (RFC 6750): re-authorise, record untouched.
 t_record_jwt $U "$(t_claims_user $U $EXO SMTP.Send)" 3600 RT-1
 run -m OAUTHBEARER -u $U -p "" "$(chal '{"status":"insufficient_scope","scope":"https://outlook.office.com/IMAP.AccessAsUser.All"}')"
 t_contains "$all" "the token lacks the scope this server needs" "insufficient_scope cause"
-t_eq "$(state)" ok "insufficient_scope does not mark the record"
+t_eq "$(t_rec_get state "$U")" ok "insufficient_scope does not mark the record"
 
 # 5. an opaque literal token: "unknown", the application must give a new one.
 run -m XOAUTH2 -u $U -p "EwBwA8l6BAAUopaqueconsumertokenthatislongerthanforty" "$(chal '{"status":"401"}')"

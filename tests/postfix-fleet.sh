@@ -68,11 +68,6 @@ sed -e "s|^IN_PORT=.*|IN_PORT=$IN2|" -e "s|^RELAY_LOG=.*|RELAY_LOG=$R2/maillog|"
 STACKS=("$S" "$T/stack2")
 CFS=("$R1" "$R2/etc")
 
-grants() {
-	t_idp_admin GET /_admin/stats \
-		| python3 -c 'import json,sys; print(json.load(sys.stdin)["grants"].get("client_credentials",0))'
-}
-field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]) or "")' "$1" "$2"; }
 # deliver R SUBJECT... - inject each subject through relay R (1 or 2), then wait for all
 deliver() {
 	local r=$1 subj
@@ -96,31 +91,24 @@ for r in 1 2; do
 	out=$(cat "$T/migrate$r.out")
 	t_contains "$out" "migrate (microsoft, app-only, client credentials)" "relay $r: plan says app-only"
 	t_contains "$out" "235 2.7.0 Authentication successful" "relay $r: live probe"
-	t_eq "$(field "$T/store$r/$ACCOUNT.json" grant_type)" client_credentials "relay $r: record grant"
-	t_eq "$(field "$T/store$r/$ACCOUNT.json" certificate_file)" relay.pem "relay $r: certificate in its store"
+	t_eq "$(t_rec_get grant_type "$T/store$r/$ACCOUNT.json")" client_credentials "relay $r: record grant"
+	t_eq "$(t_rec_get certificate_file "$T/store$r/$ACCOUNT.json")" relay.pem "relay $r: certificate in its store"
 	t_eq "$(stat -c %U "$T/store$r/$ACCOUNT.json")" postfix "relay $r: record owner"
 	t_contains "$(postconf -c "${CFS[r-1]}" -h import_environment)" "SASL_OAUTH2_CONF=$T/relay$r.conf" \
 		"relay $r: its own configuration"
 done
-t_eq "$(grants)" 2 "client_credentials requests after two migrations (one login each)"
+t_eq "$(t_idp_grants client_credentials)" 2 "client_credentials requests after two migrations (one login each)"
 
 # 2. Mail through both.
 deliver 1 "fleet relay 1 $$"
 deliver 2 "fleet relay 2 $$"
-t_eq "$(grants)" 2 "no request while the tokens are valid"
+t_eq "$(t_idp_grants client_credentials)" 2 "no request while the tokens are valid"
 
 # 3. Both tokens expire; N messages through each relay at once.
-old1=$(field "$T/store1/$ACCOUNT.json" access_token)
-old2=$(field "$T/store2/$ACCOUNT.json" access_token)
+old1=$(t_rec_get access_token "$T/store1/$ACCOUNT.json")
+old2=$(t_rec_get access_token "$T/store2/$ACCOUNT.json")
 for r in 1 2; do
-	python3 - "$T/store$r/$ACCOUNT.json" <<'PY'
-import json, os, sys
-p = sys.argv[1]; r = json.load(open(p)); r["expires_at"] = 1
-with open(p + ".t", "w") as f:
-    json.dump(r, f)
-st = os.stat(p); os.chown(p + ".t", st.st_uid, st.st_gid); os.chmod(p + ".t", 0o600)
-os.replace(p + ".t", p)
-PY
+	t_rec_expire "$T/store$r/$ACCOUNT.json"
 done
 subjects1=() subjects2=()
 for i in $(seq 1 $N); do
@@ -133,8 +121,8 @@ deliver 2 "${subjects2[@]}" &
 p2=$!
 wait $p1 || t_fail "relay 1 after the expiry"
 wait $p2 || t_fail "relay 2 after the expiry"
-t_eq "$(grants)" 4 "client_credentials requests: one per relay for the expiry"
-[ "$(field "$T/store1/$ACCOUNT.json" access_token)" != "$old1" ] || t_fail "relay 1 did not renew"
-[ "$(field "$T/store2/$ACCOUNT.json" access_token)" != "$old2" ] || t_fail "relay 2 did not renew"
+t_eq "$(t_idp_grants client_credentials)" 4 "client_credentials requests: one per relay for the expiry"
+[ "$(t_rec_get access_token "$T/store1/$ACCOUNT.json")" != "$old1" ] || t_fail "relay 1 did not renew"
+[ "$(t_rec_get access_token "$T/store2/$ACCOUNT.json")" != "$old2" ] || t_fail "relay 2 did not renew"
 echo "relay 1: $(grep -c status=sent "$RELAY_LOG") sent; relay 2: $(grep -c status=sent "$R2/maillog") sent"
 echo "PASS: two relays, a certificate each, one token request per relay per expiry, mail from both"

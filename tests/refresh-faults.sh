@@ -19,19 +19,6 @@ t_conf
 t_store
 t_login $A
 
-run() {
-	out=$("$SO2_SASL_CLIENT" "$@" 2>"$T/stderr"); rc=$?
-	all="$out
-$(cat "$T/stderr")"
-}
-# expire - make the stored access token look expired (as if time passed)
-expire() {
-	python3 - "$T/store/$A.json" <<'PY'
-import json, sys
-p = sys.argv[1]; r = json.load(open(p)); r["expires_at"] = 1
-json.dump(r, open(p, "w"))
-PY
-}
 
 # tokens - the members a transient failure must not change
 tokens() {
@@ -39,20 +26,14 @@ tokens() {
 print(r["access_token"], r["refresh_token"], r["expires_at"], r["state"])' "$T/store/$A.json"
 }
 # unbackoff - forget the back-off a failure set (as if its time passed)
-unbackoff() {
-	python3 - "$T/store/$A.json" <<'PY'
-import json, sys
-p = sys.argv[1]; r = json.load(open(p)); r["failures"] = 0; r["retry_after"] = 0
-json.dump(r, open(p, "w"))
-PY
-}
+unbackoff() { t_rec_set "$A" failures=0 retry_after=0; }
 
-expire
+t_rec_expire "$A"
 sum=$(tokens)
 for kind in http500 http503 http429 garbage html empty; do
 	t_idp_admin POST /_admin/fault "{\"endpoint\":\"token\",\"kind\":\"$kind\"}" >/dev/null \
 		|| t_fail "emulator fault $kind"
-	run -m XOAUTH2 -u $A -p ""
+	t_run_client -m XOAUTH2 -u $A -p ""
 	t_eq "$rc" 1 "$kind: exit"
 	t_contains "$all" "transient failure" "$kind: SASL result"
 	t_contains "$all" "$IDP_URL/organizations/oauth2/v2.0/token" "$kind: endpoint named"
@@ -62,32 +43,32 @@ done
 t_eq "$(t_idp_refreshes)" 0 "successful refreshes during faults"
 
 # A good refresh now: used at once, record rotated.
-rt0=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["refresh_token"])' "$T/store/$A.json")
-run -m XOAUTH2 -u $A -p ""
+rt0=$(t_rec_get refresh_token "$A")
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 0 "refresh after faults: exit"
 t_eq "$(t_idp_refreshes)" 1 "one refresh"
-rt1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["refresh_token"])' "$T/store/$A.json")
+rt1=$(t_rec_get refresh_token "$A")
 [ "$rt0" != "$rt1" ] || t_fail "refresh token did not rotate"
 t_not_contains "$all" "$rt1" "refresh token in messages"
 
 # Revoked grant: marked, fail fast, login command named.
 t_idp_admin POST /_admin/revoke '{"upn":"relay@example.com"}' >/dev/null || t_fail "revoke"
-expire
-run -m XOAUTH2 -u $A -p ""
+t_rec_expire "$A"
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 1 "revoked: exit"
 t_contains "$all" "AADSTS50173" "revoked: AADSTS code"
 t_contains "$all" "sasl-oauth2 login $A" "revoked: login command"
 t_contains "$(cat "$T/store/$A.json")" '"state": "needs_login"' "revoked: record marked"
-[ -n "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("refresh_token",""))' "$T/store/$A.json")" ] \
+[ -n "$(t_rec_get refresh_token "$A")" ] \
 	|| t_fail "revoked: the record lost its refresh token"
-before=$(t_idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"]["token"])')
-run -m XOAUTH2 -u $A -p ""
+before=$(t_idp_token_requests)
+t_run_client -m XOAUTH2 -u $A -p ""
 t_contains "$all" "needs a new login" "fail fast message"
-after=$(t_idp_admin GET /_admin/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"]["token"])')
+after=$(t_idp_token_requests)
 t_eq "$after" "$before" "token endpoint requests while marked needs_login"
 
 # A new login replaces the record and mail works again.
 "$SO2_CLI" login $A >"$T/login2.log" 2>&1 || { cat "$T/login2.log"; t_fail "second login"; }
-run -m XOAUTH2 -u $A -p ""
+t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 0 "after a new login: exit"
 echo "PASS: transient faults keep the record; a dead grant is marked and fails fast"

@@ -26,6 +26,13 @@
 #   t_plugin_env        SASL_PATH with only our module, SASL_OAUTH2_CORE,
 #                       SASL_OAUTH2_CONF=$T/sasl-oauth2.conf
 #   t_record ACCOUNT TOKEN EXPIRES_IN [REFRESH]  a record in $T/store
+#   t_rec_get KEY [REC]  a member of a record ("" when absent or null)
+#   t_rec_set [REC] KEY=JSON...  change members (temp + rename, owner kept),
+#                       as if time had passed; only between runs
+#   t_rec_expire [REC]  the access token expired long ago
+#                       REC: an account (its record in $T/store) or a file
+#                       path (with a "/"); default $A (store.sh)
+#   t_run_client ARGS...  tests/sasl-client; sets $out $rc $all
 #   t_b64 STRING, t_unb64 B64   base64 of a string, decoded bytes
 #   t_wait_port FILE PID LOG NAME  wait for a server's port file
 #   SO2_CLI SO2_PLUGIN SO2_CORE SO2_SASL_CLIENT  the built programs
@@ -105,6 +112,51 @@ t_record() {
 {"version":1,"account":"$1","provider":"microsoft","token_endpoint":"${TOKEN_ENDPOINT:-https://127.0.0.1:9/organizations/oauth2/v2.0/token}","client_id":"11111111-2222-3333-4444-555555555555","client_auth":"none","scope":"https://outlook.office.com/SMTP.Send offline_access","token_type":"Bearer","access_token":"$2","expires_at":$exp,"refresh_token":"${4:-}","state":"ok"}
 EOR
 	chmod 600 "$T/store/$1.json"
+}
+
+# t_rec_path [REC] - the file of REC: an account's record in $T/store, a
+# path (holding a "/") as it is; default the account $A
+t_rec_path() {
+	local rec=${1:-${A:?t_rec_path: no record named and no \$A}}
+	case $rec in
+	*/*) echo "$rec" ;;
+	*) echo "$T/store/$rec.json" ;;
+	esac
+}
+
+# t_rec_get KEY [REC] - a member of a record; "" when absent or null
+t_rec_get() {
+	python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' \
+		"$(t_rec_path "${2:-}")" "$1"
+}
+
+# t_rec_set [REC] KEY=JSON... - change members of a record atomically (a
+# temporary file renamed over it, mode 0600, owner kept)
+t_rec_set() {
+	local rec=
+	case $1 in *=*) ;; *) rec=$1; shift ;; esac
+	python3 - "$(t_rec_path "$rec")" "$@" <<'PY'
+import json, os, sys
+p = sys.argv[1]; r = json.load(open(p)); st = os.stat(p)
+for kv in sys.argv[2:]:
+    k, v = kv.split("=", 1); r[k] = json.loads(v)
+with open(p + ".t_rec_set", "w") as f:
+    json.dump(r, f)
+os.chmod(p + ".t_rec_set", 0o600)
+os.chown(p + ".t_rec_set", st.st_uid, st.st_gid)
+os.replace(p + ".t_rec_set", p)
+PY
+}
+
+# t_rec_expire [REC] - the access token expired long ago
+t_rec_expire() { t_rec_set ${1:+"$1"} expires_at=1; }
+
+# t_run_client ARGS... - tests/sasl-client ARGS: stdout in $out, the exit
+# code in $rc, stdout and stderr in $all
+t_run_client() {
+	out=$("$SO2_SASL_CLIENT" "$@" 2>"$T/stderr"); rc=$?
+	all="$out
+$(cat "$T/stderr")"
 }
 
 # t_b64 STRING - base64 of a string (printf escapes allowed)

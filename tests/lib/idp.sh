@@ -5,6 +5,7 @@
 #
 #   t_start_idp [ARGS]  test CA and identity-provider emulator (CA, IDP_URL)
 #   t_idp_admin METHOD PATH [JSON]  the emulator's admin API
+#   t_idp_grants GRANT  grants of that type the emulator answered
 #   t_idp_refreshes     refresh-token grants the emulator answered
 #   t_idp_token_requests  token endpoint requests the emulator saw
 #   t_store [OWNER]     the store $T/store, mode 700 (owned by OWNER)
@@ -40,11 +41,15 @@ t_idp_admin() {
 	fi
 }
 
-# t_idp_refreshes - successful refresh-token grants counted by the emulator
-t_idp_refreshes() {
+# t_idp_grants GRANT - successful grants of type GRANT (refresh_token,
+# client_credentials, ...) counted by the emulator
+t_idp_grants() {
 	t_idp_admin GET /_admin/stats \
-		| python3 -c 'import json,sys; print(json.load(sys.stdin)["grants"].get("refresh_token",0))'
+		| python3 -c 'import json,sys; print(json.load(sys.stdin)["grants"].get(sys.argv[1],0))' "$1"
 }
+
+# t_idp_refreshes - successful refresh-token grants counted by the emulator
+t_idp_refreshes() { t_idp_grants refresh_token; }
 
 # t_idp_token_requests - token endpoint requests seen by the emulator
 t_idp_token_requests() {
