@@ -11,7 +11,7 @@
  *
  *	The status is mapped to a SASL result code in exactly one place,
  *	so2_status_to_sasl() in plugin/client.c, and to an exit code in
- *	exactly one place, cli_exit_code() in cli/main.c.
+ *	exactly one place, cli_exit_code() in cli/report.c.
  *	Untrusted text put into a message goes through text.h first.
  * SEE ALSO
  *	secret.h, text.h, sasl-oauth2(8)

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	json_util.c - small jansson helpers for the core (see json_util.h)
+ *	json.c - small jansson helpers (see json.h)
  * DESCRIPTION
  *	so2_json_load() scans the input once for nesting depth before
  *	handing it to jansson: jansson's own limit (2048) is a compile-time

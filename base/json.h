@@ -1,6 +1,6 @@
 /*
  * NAME
- *	json_util.h - small jansson helpers for the core (internal)
+ *	json.h - small jansson helpers: capped loading, typed members
  * SYNOPSIS
  *	#include "base/json.h"
  * DESCRIPTION

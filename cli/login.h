@@ -29,7 +29,8 @@
  *	been written yet); during the write they are caught, so the record
  *	is complete.
  * SEE ALSO
- *	sasl-oauth2(1), provider.h, endpoint.h, pkce.h, loopback.h, store.h
+ *	sasl-oauth2(1), provider.h, grant.h, device.h, code.h, pkce.h, loopback.h,
+ *	store.h
  */
 #ifndef SO2_CLI_LOGIN_H
 #define SO2_CLI_LOGIN_H

@@ -12,7 +12,7 @@
  *	at most POLL_BACKOFF_MAX, or the server's Retry-After). Ctrl-C ends
  *	a wait at once; during a request it keeps its default action.
  * SEE ALSO
- *	login.h, RFC 8628, endpoint.h
+ *	login.h, RFC 8628, device.h
  */
 #include "config.h"
 

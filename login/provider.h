@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	#include "login/provider.h"
  * DESCRIPTION
- *	Turns a provider profile (config.h, possibly with command line
+ *	Turns a provider profile (conf.h, possibly with command line
  *	overrides merged in) and the mail protocols wanted into the URLs
  *	and the scope of an OAuth 2.0 login. Pure: no I/O.
  *
@@ -40,7 +40,7 @@
  *	"<client-id>", "xxxxxxxx-...", the all-zero GUID) is refused with a
  *	message saying where to set it.
  * SEE ALSO
- *	config.h, sasl-oauth2.conf(5), sasl-oauth2(1)
+ *	conf.h, sasl-oauth2.conf(5), sasl-oauth2(1)
  */
 #ifndef SO2_PROVIDER_H
 #define SO2_PROVIDER_H

@@ -5,6 +5,8 @@
 #   - no trailing white space, no CR
 #   - every C file opens with a contract comment ("/*" on line 1)
 #   - indentation with tabs, not runs of 8 spaces
+#   - a module of the layers (base token login mail plugin cli) names itself
+#     in its contract comment: " *	FILE.c - what it does" with its own name
 # Reports FILE:LINE: problem, exit 1 on any.
 . "${top_srcdir:-.}/tests/lib/common.sh"
 cd "$top_srcdir"
@@ -40,6 +42,16 @@ for f in $files; do
 		}
 	}
 	END { exit bad }' "$f" || bad=1
+done
+for f in $files; do
+	case $f in base/*|token/*|login/*|mail/*|plugin/*|cli/*) ;; *) continue ;; esac
+	[ -f "$f" ] || continue
+	name=$(grep -m 1 -o -E '^ \*[[:space:]]+[a-z_0-9]+\.[ch] +- ' "$f" |
+		sed -E 's/^ \*[[:space:]]+//; s/ +- $//')
+	if [ "$name" != "${f##*/}" ]; then
+		echo "$f: the contract comment names ${name:-no file} (\" *	${f##*/} - ...\")"
+		bad=1
+	fi
 done
 [ $bad -eq 0 ] || t_fail "style problems above"
 echo "PASS: style check of $(echo "$files" | wc -w) files"

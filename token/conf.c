@@ -1,6 +1,6 @@
 /*
  * NAME
- *	config.c - read the sasl-oauth2 configuration file (see config.h)
+ *	conf.c - read the sasl-oauth2 configuration file (see conf.h)
  * DESCRIPTION
  *	The file is a list of lines:
  *

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	config.h - the sasl-oauth2 configuration file
+ *	conf.h - the sasl-oauth2 configuration file
  * SYNOPSIS
  *	#include "token/conf.h"
  * DESCRIPTION
