@@ -887,9 +887,8 @@ so2_diag_margin(long margin, long lifetime, char *buf, size_t size)
 	if (lifetime <= 0 || margin < lifetime)
 		return 0;
 	so2_format(buf, size, "refresh_margin (%ld s) is at or above the lifetime of this "
-		   "account's tokens (%ld s): half the lifetime (%ld s) is used instead; set "
-		   "refresh_margin below %ld in sasl-oauth2.conf", margin, lifetime,
-		   lifetime / 2, lifetime);
+		   "account's tokens (%ld s): every use refreshes; set refresh_margin below "
+		   "%ld in sasl-oauth2.conf", margin, lifetime, lifetime);
 	return 1;
 }
 

@@ -96,17 +96,6 @@ so2_record_lifetime(const so2_record *rec)
 	return (long)(rec->expires_at - rec->refreshed_at);
 }
 
-/* so2_record_margin - the refresh margin that applies to this record */
-long
-so2_record_margin(const so2_record *rec, long margin)
-{
-	long life = so2_record_lifetime(rec);
-
-	/* A margin at or above the lifetime (a tenant policy of 10-minute
-	 * tokens, refresh_margin = 900) would refresh at every use. */
-	return life > 0 && margin >= life ? life / 2 : margin;
-}
-
 /* so2_record_needs_refresh - must the access token be renewed before use? */
 int
 so2_record_needs_refresh(const so2_record *rec, time_t now, long margin)
@@ -115,7 +104,7 @@ so2_record_needs_refresh(const so2_record *rec, time_t now, long margin)
 		return 1;
 	if (so2_record_has_state(rec, SO2_STATE_STALE))
 		return 1;
-	return rec->expires_at <= now + so2_record_margin(rec, margin);
+	return rec->expires_at <= now + margin;
 }
 
 /* String members: JSON name and offset in the struct. */

@@ -123,14 +123,6 @@ void so2_record_free(so2_record *rec);
 long so2_record_lifetime(const so2_record *rec);
 
 /*
- * so2_record_margin - the refresh margin (seconds) used for this record
- *	margin, unless it is at or above the token lifetime (a tenant's
- *	token lifetime policy, 10 minutes at least): then half the lifetime,
- *	so that not every use refreshes. sasl-oauth2.conf(5) refresh_margin.
- */
-long so2_record_margin(const so2_record *rec, long margin);
-
-/*
  * so2_record_needs_refresh - 1 when the access token must be renewed
  *	before use at time now: empty, expiring within margin seconds, or
  *	state stale.
