@@ -240,6 +240,37 @@ without_where(const char *msg)
 	return s != NULL ? s + 2 : msg;
 }
 
+/* mailbox - after a successful IMAP login, use the mailbox once
+ *	Exchange may accept the token and refuse every command after it
+ *	("BAD User is authenticated but not connected."): a login test that
+ *	stopped at the tagged OK would pass a mailbox nobody can use. The
+ *	reply is classified with the token's claims like AUTHENTICATE's. */
+static void
+mailbox(struct probe *p, so2_mail_conn *mc)
+{
+	char reply[SO2_MAIL_REPLY_MAX];
+	so2_diag_verdict v;
+	so2_err err;
+	int ok;
+
+	so2_err_clear(&err);
+	if (so2_mail_imap_command(mc, "EXAMINE INBOX", &ok, reply, sizeof(reply), &err)
+	    != SO2_OK) {
+		doc_add(p->d, DOC_FAIL, "probe.mailbox", "see the message", "%s: EXAMINE INBOX "
+			"after the login: %s", p->what, without_where(err.msg));
+		return;
+	}
+	if (ok) {
+		doc_add(p->d, DOC_PASS, "probe.mailbox", NULL, "%s: EXAMINE INBOX after the "
+			"login: the mailbox opens", p->what);
+		return;
+	}
+	so2_diag_explain(so2_diag_refine(so2_diag_imap(reply), doc_provider(p->d)),
+			 p->d->have_claims ? &p->d->claims : NULL, p->d->sasl_user, "imap",
+			 time(NULL), &v);
+	doc_apply_verdict(p->d, "probe.mailbox", "EXAMINE INBOX after the login", reply, &v);
+}
+
 /* authenticate - AUTH XOAUTH2 once and explain the server's verdict */
 static void
 authenticate(struct probe *p, so2_mail_conn *mc)
@@ -247,6 +278,7 @@ authenticate(struct probe *p, so2_mail_conn *mc)
 	so2_mail_result res;
 	char *raw = NULL;
 	size_t rawlen = 0;
+	so2_status st;
 	so2_err err;
 
 	if (so2_xoauth2_response(p->d->sasl_user, p->d->token.data, p->d->token.len, &raw,
@@ -256,13 +288,15 @@ authenticate(struct probe *p, so2_mail_conn *mc)
 		so2_mail_quit(mc);
 		return;
 	}
-	(void)so2_mail_authenticate(mc, "XOAUTH2", raw, rawlen, &res, &err);
+	st = so2_mail_authenticate(mc, "XOAUTH2", raw, rawlen, &res, &err);
 	so2_wipe_free(raw, rawlen + 1);
 	if (res.text[0] == '\0') {
 		broken(p, without_where(err.msg));
 		return;
 	}
 	verdict(p, &res);
+	if (st == SO2_OK && !p->smtp)
+		mailbox(p, mc);
 	so2_mail_quit(mc);
 }
 

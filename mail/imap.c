@@ -229,6 +229,19 @@ quit(so2_mail_conn *c)
 	(void)command(c, "LOGOUT", &ok, show, sizeof(show), &err);
 }
 
+/* so2_mail_imap_command - one IMAP command in the session, its tagged reply */
+so2_status
+so2_mail_imap_command(so2_mail_conn *c, const char *cmd, int *ok, char *reply, size_t size,
+		      so2_err *err)
+{
+	*ok = 0;
+	if (size > 0)
+		reply[0] = '\0';
+	if (c->proto != SO2_MAIL_IMAP)
+		return so2_err_set(err, SO2_ERR_PARAM, "not an IMAP session");
+	return command(c, cmd, ok, reply, size, err);
+}
+
 const mail_ops mail_imap_ops = {
 	993, "STARTTLS", greeting, starttls, caps, offers, auth_command,
 	mail_read_line, auth_kind, final_text, quit

@@ -208,6 +208,17 @@ so2_status so2_mail_relay(so2_mail_conn *c, int in_fd, int out_fd,
 			  so2_err *err);
 
 /*
+ * so2_mail_imap_command - send one IMAP command (without its tag), read to
+ *	its tagged reply; *ok is 1 for OK. reply (size bytes) receives the
+ *	tagged line, printable. For a mailbox command after AUTHENTICATE:
+ *	Exchange may accept the token and still refuse every command ("BAD
+ *	User is authenticated but not connected."). SO2_ERR_PARAM outside
+ *	IMAP; network errors as so2_mail_authenticate.
+ */
+so2_status so2_mail_imap_command(so2_mail_conn *c, const char *cmd, int *ok, char *reply,
+				 size_t size, so2_err *err);
+
+/*
  * so2_mail_quit - say goodbye (LOGOUT / QUIT), ignore the answer
  */
 void so2_mail_quit(so2_mail_conn *c);

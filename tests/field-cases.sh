@@ -31,6 +31,8 @@ record() {
 	ms-imap) t_record_jwt $U "$(t_claims_user $U $EXO IMAP.AccessAsUser.All)" 3600 RT-1 ;;
 	ms-admin) t_record_jwt $U "$(t_claims_user admin@example.onmicrosoft.com $EXO SMTP.Send)" \
 		3600 RT-1 ;;
+	ms-imap-admin) t_record_jwt $U \
+		"$(t_claims_user admin@example.onmicrosoft.com $EXO IMAP.AccessAsUser.All)" 3600 RT-1 ;;
 	ms-graph) t_record_jwt $U "$(t_claims_user $U $GRAPH 'Mail.Send User.Read')" 3600 RT-1 ;;
 	ms-app) t_record_jwt $U "{\"aud\":\"https://outlook.office365.com\",\"roles\":[\"SMTP.SendAsApp\"],\"appid\":\"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\",\"idtyp\":\"app\",\"tid\":\"72f988bf-0000-0000-0000-000000000001\",\"exp\":$exp}" 3600 ;;
 	ms-opaque) t_record $U "EwBAAl3BAAUFFpUAo7J3Ve0bjLBWZWCclRC3EoAAfakeconsumertoken" 3600 RT-1 ;;
@@ -97,6 +99,9 @@ while IFS=$'\t' read -r id via rec input want action source; do
 	case $via in
 	reply) got=$("$SO2_CLI" doctor $U --no-postfix --user root --json --reply "$text" \
 		2>/dev/null | verdict reply) ;;
+	mailbox) echo "$input" > "$T/scenario.imap"
+		got=$("$SO2_CLI" doctor $U --no-postfix --user root --json \
+			--imap=127.0.0.1:$IMAP_PORT 2>/dev/null | verdict probe.mailbox) ;;
 	smtp|imap) got=$(probe "$via" "$input")
 		# the same verdict on a second run (the first may mark the record)
 		again=$(probe "$via" "$input")

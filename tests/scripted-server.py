@@ -82,6 +82,9 @@ IMAP = {
     "not-connected": ("NO User is authenticated but not connected.", None),
     # Exchange answering LOGIN (https://github.com/holon-run/uxc/issues/445).
     "basic": ("NO Basic authentication is disabled.", None),
+    # AUTHENTICATE accepted, then every mailbox command refused
+    # (https://github.com/getmail6/getmail6/issues/214).
+    "unusable": ("OK AUTHENTICATE completed.", None),
     "gmail": ("NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)",
               '{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"}'),
 }
@@ -235,6 +238,12 @@ def make_handler(opts, ctx, log):
                         self.send("+ " + base64.b64encode(chal.encode()).decode())
                         self.readline()
                     self.send(tag + " " + result)
+                elif cmd in ("EXAMINE", "SELECT"):
+                    if scenario() == "unusable":
+                        self.send(tag + " BAD User is authenticated but not connected.")
+                    else:
+                        self.send("* 0 EXISTS")
+                        self.send(tag + " OK [READ-ONLY] EXAMINE completed.")
                 elif cmd == "LOGOUT":
                     self.send("* BYE Microsoft Exchange Server IMAP4 server signing off.")
                     self.send(tag + " OK LOGOUT completed.")

@@ -233,7 +233,7 @@ static const so2_diag_row table[] = {
 	IMAP("imap-login-failed", "NO", "login failed", KEEP, 0,
 	     "the client used LOGIN (a password), not XOAUTH2; Exchange Online refuses "
 	     "passwords", "make the client use XOAUTH2 with a token (isync AuthMechs XOAUTH2)"),
-	IMAP("imap-not-connected", NULL, "not connected", KEEP, 0,
+	IMAP("imap-not-connected", NULL, "not connected", KEEP, 1,
 	     "the token was accepted but the mailbox cannot be opened (\"User is "
 	     "authenticated but not connected\"): app-only token without mailbox access, "
 	     "or user= is not the mailbox",
@@ -1050,8 +1050,9 @@ so2_diag_explain(const so2_diag_row *row, const so2_jwt_claims *c, const char *u
 			 user);
 		so2_format(out->fix, sizeof(out->fix), "use %s as the SASL user, or log in as %s: "
 			 "sasl-oauth2 login %s", c->upn, user, user);
-	} else if (strncmp(row->id, "gmail", 5) == 0 || strcmp(row->id, "smtp-535-5.7.8") == 0) {
-		return;		/* the Exchange settings below do not apply */
+	} else if (strncmp(row->id, "gmail", 5) == 0 || strcmp(row->id, "smtp-535-5.7.8") == 0
+		   || strcmp(row->id, "imap-not-connected") == 0) {
+		return;		/* the settings below are not this reply's causes */
 	} else if (row->kind == SO2_DIAG_IMAP) {
 		set(out, "token-looks-right", SO2_DIAG_KEEP);
 		so2_format(out->cause, sizeof(out->cause), "the token looks right (Exchange "
