@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # guides-desktop.sh - the desktop guides followed word for word by a new
-# user: doc/msmtp.md, doc/mutt.md (mutt and neomutt), sasl-oauth2-isync(7).
+# user: doc/msmtp.md, doc/mutt.md (mutt and neomutt), sasl-oauth2-isync(7)
+# (mbsync with the module reading the user's own configuration and store).
 #
 # Each guide's marked blocks (tests/lib/guide-blocks.py) are done in page
 # order, as a throwaway normal user (useradd -m: an empty home, no
@@ -113,6 +114,28 @@ if command -v mutt >/dev/null; then
 	fi
 else
 	echo "note: mutt not installed, doc/mutt.md skipped" >&2
+fi
+
+# --- sasl-oauth2-isync(7): mbsync through the module, the user's own store -------------
+edit_isync() {
+	case $1:$2 in
+	file:*sasl-oauth2.conf) edit_conf ;;
+	file:~/.mbsyncrc)
+		sed -e "s/^Host outlook\.office365\.com\$/Host localhost\nPort $IMAPS_PORT/" \
+			-e "/^SSLType IMAPS\$/a CertificateFile $CA" ;;
+	*) cat ;;
+	esac
+}
+if command -v mbsync >/dev/null; then
+	t_guide_user
+	: > "$T/dovecot.mark"
+	t_guide_follow "$top_srcdir/doc/sasl-oauth2-isync.7" "$GUSER" edit_isync
+	grep -q "Login: user=<$ACCOUNT>.*method=XOAUTH2" "$DOVECOT_LOG" \
+		|| { tail -n 20 "$DOVECOT_LOG" >&2; t_fail "isync(7): Dovecot logged no XOAUTH2 login"; }
+	[ -d "$GHOME/Mail/work/INBOX/cur" ] || t_fail "isync(7): no ~/Mail/work/INBOX"
+	ran="$ran isync(7)"
+else
+	echo "note: isync not installed, sasl-oauth2-isync(7) skipped" >&2
 fi
 
 echo "PASS:$ran"
