@@ -13,7 +13,9 @@
  *	refused (CVE-2011-0411), and the capabilities seen in clear are
  *	forgotten and asked for again over TLS.
  * DIAGNOSTICS
- *	See mail.h. An unknown protocol: SO2_ERR_PARAM.
+ *	See mail.h. An unknown protocol: SO2_ERR_PARAM. No clear greeting
+ *	where STARTTLS was chosen (a timeout, a close: what an implicit TLS
+ *	port does): the message also says to use implicit TLS.
  * SEE ALSO
  *	mail.h, conn.h, RFC 3207, RFC 3501 6.2.1, RFC 2595 4
  */
@@ -90,6 +92,12 @@ so2_mail_open_info(const so2_mail_opts *o, so2_mail_conn **out, so2_mail_info *i
 	    (tls != SO2_MAIL_TLS_IMPLICIT || (st = mail_start_tls(c, o, err)) == SO2_OK)) {
 		mail_set_stage(c, SO2_MAIL_STAGE_GREETING);
 		st = ops->greeting(c, err);
+		/* A server that expects TLS at once waits for our handshake
+		 * while we wait for its clear greeting: say which to change. */
+		if (st == SO2_ERR_TEMP && tls == SO2_MAIL_TLS_STARTTLS)
+			so2_err_append(err, " (no greeting in clear text: if port %u "
+				       "expects TLS at once, as %u does, use implicit "
+				       "TLS)", port, ops->implicit_port);
 	}
 	if (st == SO2_OK && tls == SO2_MAIL_TLS_STARTTLS) {
 		mail_set_stage(c, SO2_MAIL_STAGE_STARTTLS);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # guides-desktop.sh - the desktop guides followed word for word by a new
 # user: doc/msmtp.md, doc/mutt.md (mutt and neomutt), sasl-oauth2-isync(7)
-# (mbsync with the module reading the user's own configuration and store).
+# (mbsync with the module reading the user's own configuration and store),
+# sasl-oauth2-fetchmail(7) (IMAP and POP3 through sasl-oauth2 connect).
 #
 # Each guide's marked blocks (tests/lib/guide-blocks.py) are done in page
 # order, as a throwaway normal user (useradd -m: an empty home, no
@@ -32,7 +33,8 @@ unset SASL_OAUTH2_CONF
 S=$T/stack
 mkdir -p "$S"
 t_on_exit '"$top_srcdir/tests/stack/stop.sh" "$S" >/dev/null 2>&1'
-SASLO2_PLUGIN_DIR=$T/sasl2 SASL_OAUTH2_CONF=$T/unused.conf \
+# Device codes are approved at once, for the guide's account.
+IDP_EXTRA_ARGS="--auto-approve $ACCOUNT" SASLO2_PLUGIN_DIR=$T/sasl2 SASL_OAUTH2_CONF=$T/unused.conf \
 	"$top_srcdir/tests/stack/start.sh" "$S" > "$T/start.log" 2>&1 \
 	|| { cat "$T/start.log" >&2; t_fail "the test mail stack did not start"; }
 . "$S/env"
@@ -136,6 +138,44 @@ if command -v mbsync >/dev/null; then
 	ran="$ran isync(7)"
 else
 	echo "note: isync not installed, sasl-oauth2-isync(7) skipped" >&2
+fi
+
+# --- sasl-oauth2-fetchmail(7): IMAP and POP3 through the connector ---------------------
+edit_fetchmail() {
+	case $1:$2 in
+	file:*sasl-oauth2.conf) edit_conf ;;
+	file:~/.fetchmailrc)
+		sed -e 's/^poll outlook\.office365\.com /poll localhost /' \
+			-e "s/ %h 993\"/ %h $IMAPS_PORT\"/" -e "s/ %h 995\"/ %h $POP3S_PORT\"/" \
+			-e "s/ is \"alice\" here/ is \"$GUSER\" here/" ;;
+	*) cat ;;
+	esac
+}
+if command -v fetchmail >/dev/null && [ -n "${POP3S_PORT:-}" ]; then
+	t_guide_user
+	# one message waiting in the guide's mailbox (Dovecot's maildir)
+	md=$S/mail/contoso.com/alice/Maildir
+	install -d -o nobody -g "$(id -gn nobody)" -m 700 "$S/mail/contoso.com" \
+		"$S/mail/contoso.com/alice" "$md" "$md/new" "$md/cur" "$md/tmp"
+	printf 'From: bob@example.org\nTo: %s\nSubject: waiting\n\nhello\n' "$ACCOUNT" \
+		> "$md/new/1.guide"
+	chown nobody "$md/new/1.guide"
+	t_guide_follow "$top_srcdir/doc/sasl-oauth2-fetchmail.7" "$GUSER" edit_fetchmail
+	check=$(cat "$T/guide/$(sed -n 's/^\([0-9]*\) run$/\1/p' "$T/guide/list" | tail -n 1).out")
+	t_contains "$check" "1 message for $ACCOUNT at localhost" "fetchmail(7): fetchmail --check"
+	[ "$(grep -c "1 message for $ACCOUNT" <<< "$check")" -eq 2 ] \
+		|| t_fail "fetchmail(7): want both polls (IMAP, POP3) to count the message: $check"
+	scope=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["scope"])' \
+		"$GHOME/.local/state/sasl-oauth2/$ACCOUNT.json")
+	t_contains "$scope" "IMAP.AccessAsUser.All" "fetchmail(7): the record's scope"
+	t_contains "$scope" "POP.AccessAsUser.All" "fetchmail(7): the record's scope"
+	# STARTTLS against an implicit TLS port: the message says what to change
+	t_guide_sh "$GUSER" "sasl-oauth2 connect --protocol imap --tls starttls --timeout 2 \
+		$ACCOUNT localhost $IMAPS_PORT" "$T/connect.out" && t_fail "connect: STARTTLS on an implicit port worked"
+	t_contains "$(cat "$T/connect.out")" "use implicit TLS" "connect: STARTTLS on an implicit TLS port"
+	ran="$ran fetchmail(7)"
+else
+	echo "note: fetchmail or dovecot-pop3d not installed, sasl-oauth2-fetchmail(7) skipped" >&2
 fi
 
 echo "PASS:$ran"

@@ -44,7 +44,8 @@ t_guide_user() {
 # t_guide_path - the built command as "sasl-oauth2" on the reader's PATH
 t_guide_path() {
 	mkdir -p "$T/bin"
-	ln -sf "$SO2_CLI" "$T/bin/sasl-oauth2"
+	ln -sf "$(realpath "$SO2_CLI")" "$T/bin/sasl-oauth2" \
+		|| t_fail "the built command is missing: $SO2_CLI"
 	chmod 755 "$T/bin"
 	GPATH=$T/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
 }
