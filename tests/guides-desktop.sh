@@ -3,7 +3,8 @@
 # guides-desktop.sh - the desktop guides followed word for word by a new
 # user: doc/msmtp.md, doc/mutt.md (mutt and neomutt), sasl-oauth2-isync(7)
 # (mbsync with the module reading the user's own configuration and store),
-# sasl-oauth2-fetchmail(7) (IMAP and POP3 through sasl-oauth2 connect).
+# sasl-oauth2-fetchmail(7) (IMAP and POP3 through sasl-oauth2 connect),
+# sasl-oauth2-cyrus-clients(7) (imtest and smtptest through the module).
 #
 # Each guide's marked blocks (tests/lib/guide-blocks.py) are done in page
 # order, as a throwaway normal user (useradd -m: an empty home, no
@@ -176,6 +177,32 @@ if command -v fetchmail >/dev/null && [ -n "${POP3S_PORT:-}" ]; then
 	ran="$ran fetchmail(7)"
 else
 	echo "note: fetchmail or dovecot-pop3d not installed, sasl-oauth2-fetchmail(7) skipped" >&2
+fi
+
+# --- sasl-oauth2-cyrus-clients(7): imtest and smtptest through the module --------------
+edit_cyrus() {
+	case $1:$2 in
+	file:*sasl-oauth2.conf) edit_conf ;;
+	run:) sed -e "s/-p 143 outlook\.office365\.com/-p $IMAP_PORT localhost/" \
+		-e "s/-p 587 smtp\.office365\.com/-p $SUB_PORT localhost/" ;;
+	*) cat ;;
+	esac
+}
+if [ -x /usr/lib/cyrus/bin/imtest ] && [ -x /usr/lib/cyrus/bin/smtptest ]; then
+	t_guide_user
+	t_guide_follow "$top_srcdir/doc/sasl-oauth2-cyrus-clients.7" "$GUSER" edit_cyrus
+	out=$(cat "$T/guide/$(sed -n 's/^\([0-9]*\) run$/\1/p' "$T/guide/list" | tail -n 1).out")
+	[ "$(grep -c '^Authenticated\.' <<< "$out")" -eq 2 ] \
+		|| { echo "$out" >&2; t_fail "cyrus-clients(7): want imtest and smtptest Authenticated."; }
+	# no record: imtest shows only libsasl2's summary (the page says where
+	# the module's explanation goes)
+	t_guide_sh "$GUSER" "printf 'a LOGOUT\r\n' | /usr/lib/cyrus/bin/imtest -t '' -m XOAUTH2 \
+		-a nobody@contoso.com -w '' -p $IMAP_PORT localhost" "$T/imtest-fail.out" || true
+	t_contains "$(cat "$T/imtest-fail.out")" "Authentication failed. user not found" \
+		"cyrus-clients(7): imtest without a record"
+	ran="$ran cyrus-clients(7)"
+else
+	echo "note: cyrus-clients not installed, sasl-oauth2-cyrus-clients(7) skipped" >&2
 fi
 
 echo "PASS:$ran"
