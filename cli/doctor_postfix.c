@@ -111,6 +111,72 @@ postconf(const doctor *d, const char *param, char *out, size_t size)
 	return run_command(argv, out, size);
 }
 
+/* postconf_service - a master.cf -o override of param for service ("smtp/unix") */
+static int
+postconf_service(const doctor *d, const char *service, const char *param, char *out,
+		 size_t size)
+{
+	char name[256];
+	const char *argv[8];
+	int n = 0;
+
+	so2_format(name, sizeof(name), "%s/%s", service, param);
+	argv[n++] = "postconf";
+	if (d->postfix_dir != NULL) {
+		argv[n++] = "-c";
+		argv[n++] = d->postfix_dir;
+	}
+	argv[n++] = "-Ph";
+	argv[n++] = name;
+	argv[n] = NULL;
+	if (run_command(argv, out, size) != 0)
+		out[0] = '\0';
+	return out[0] != '\0';
+}
+
+/*
+ * smtp_sasl_path - the plugin path libsasl2 uses inside Postfix's smtp
+ *	Postfix's daemons keep only the environment named by import_environment
+ *	(main.cf, or a -o override of the smtp service in master.cf), so
+ *	doctor's own SASL_PATH says nothing about them (postconf(5)
+ *	import_environment). Without SASL_PATH there, libsasl2 reads its
+ *	built-in directory. from (fsize bytes) says where the path came from.
+ *	Returns 1 when SASL_PATH is inherited from the environment of
+ *	"postfix start", which doctor cannot see.
+ */
+static int
+smtp_sasl_path(const doctor *d, char *path, size_t size, char *from, size_t fsize)
+{
+	char env[VALUE_MAX], *word, *save = NULL;
+	const char *where = "main.cf import_environment";
+
+	if (postconf_service(d, "smtp/unix", "import_environment", env, sizeof(env)))
+		where = "master.cf: smtp -o import_environment";
+	else if (postconf(d, "import_environment", env, sizeof(env)) != 0)
+		env[0] = '\0';
+	for (word = strtok_r(env, " ,\t\n", &save); word != NULL;
+	     word = strtok_r(NULL, " ,\t\n", &save)) {
+		if (strncmp(word, "SASL_PATH=", 10) == 0) {
+			so2_format(path, size, "%s", word + 10);
+			so2_format(from, fsize, "SASL_PATH from %s", where);
+			return 0;
+		}
+		if (strcmp(word, "SASL_PATH") == 0) {
+			const char *own = getenv("SASL_PATH");
+
+			so2_format(path, size, "%s",
+				   own != NULL && *own ? own : SO2_SASL_PLUGINDIR);
+			so2_format(from, fsize, "SASL_PATH inherited (%s names it without a "
+				   "value) from the environment of \"postfix start\", taken to be "
+				   "doctor's", where);
+			return 1;
+		}
+	}
+	so2_format(path, size, "%s", SO2_SASL_PLUGINDIR);
+	so2_format(from, fsize, "libsasl2's built-in directory (%s has no SASL_PATH)", where);
+	return 0;
+}
+
 /* doc_postfix_detect - 1 when postconf finds a relay using SASL */
 int
 doc_postfix_detect(const doctor *d)
@@ -314,17 +380,26 @@ check_security(doctor *d, const char *tls_level)
 			"XOAUTH2", v);
 }
 
-/* scan_modules - is our module in a plugin dir; does another register XOAUTH2? */
+/* scan_modules - is our module where smtp's libsasl2 looks; does another register XOAUTH2? */
 static void
 scan_modules(doctor *d)
 {
-	const char *env = getenv("SASL_PATH");
-	char dirs[2048], *dir, *save = NULL, path[4096], fix[DOC_TEXT_MAX];
-	int ours = 0, others = 0;
+	const char *own = getenv("SASL_PATH");
+	char dirs[2048], *dir, *save = NULL, path[4096], fix[DOC_TEXT_MAX], from[512];
+	char where[2048];
+	int ours = 0, others = 0, inherited;
 	struct dirent *e;
 	DIR *dp;
 
-	so2_format(dirs, sizeof(dirs), "%s", env != NULL && *env ? env : SO2_SASL_PLUGINDIR);
+	inherited = smtp_sasl_path(d, where, sizeof(where), from, sizeof(from));
+	doc_add(d, DOC_INFO, "postfix.sasl-path", NULL, "libsasl2 in smtp looks in %s (%s); "
+		"a change of import_environment takes effect only after postfix stop; "
+		"postfix start (reload keeps the old environment)", where, from);
+	if (!inherited && own != NULL && *own && strcmp(own, where) != 0)
+		doc_add(d, DOC_INFO, "postfix.sasl-path-shell", NULL, "SASL_PATH=%s of this "
+			"shell is not what smtp uses: what works from here may not work in "
+			"Postfix", own);
+	so2_format(dirs, sizeof(dirs), "%s", where);
 	for (dir = strtok_r(dirs, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
 		if ((dp = opendir(dir)) == NULL)
 			continue;
@@ -362,11 +437,15 @@ scan_modules(doctor *d)
 		}
 		closedir(dp);
 	}
-	if (!ours)
-		doc_add(d, DOC_FAIL, "postfix.module", "install it: make install (or the "
-			"package) puts libsasl-oauth2.so into " SO2_SASL_PLUGINDIR, "libsasl2: "
-			"libsasl-oauth2.so not found in %s%s", env != NULL && *env ? env
-			: SO2_SASL_PLUGINDIR, env != NULL && *env ? " ($SASL_PATH)" : "");
+	if (!ours) {
+		so2_format(fix, sizeof(fix), "install it into %s (make install or the package "
+			   "put it into " SO2_SASL_PLUGINDIR "), or name its directory for smtp: "
+			   "import_environment = <the default list> SASL_PATH=DIR in main.cf, "
+			   "then postfix stop; postfix start", where);
+		doc_add(d, DOC_FAIL, "postfix.module", fix, "libsasl2: libsasl-oauth2.so not "
+			"found in %s, where smtp's libsasl2 looks (%s): Postfix would log \"No "
+			"worthy mechs found\"", where, from);
+	}
 	(void)others;
 }
 

@@ -249,12 +249,13 @@ smtp_sasl_password_maps = hash:$P/sasl_passwd
 smtp_sasl_mechanism_filter = xoauth2
 smtp_sasl_tls_security_options = noanonymous
 smtp_tls_security_level = encrypt
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C SASL_PATH=$T/sasl2
 $1
 EOM
 	}
 	pf_map() { printf '%s\n' "$1" > "$P/sasl_passwd"; postmap -c "$P" "hash:$P/sasl_passwd"; }
 	good
-	# 17. all right (our module found through SASL_PATH).
+	# 17. all right (our module found through the SASL_PATH smtp imports).
 	pf_main ""
 	pf_map "[smtp.office365.com]:587 $U:"
 	golden postfix-good 0 $U --postfix-config "$P" --user root
@@ -278,6 +279,23 @@ EOM
 	printf 'fake module\0XOAUTH2\0' > "$T/sasl2/libsasl-xoauth2.so"
 	golden postfix-shadow 1 $U --postfix-config "$P" --user root
 	rm -f "$T/sasl2/libsasl-xoauth2.so"
+	# 22. the module only in this shell's SASL_PATH, not in smtp's environment:
+	# Postfix would log "No worthy mechs found", doctor must not pass it.
+	pf_main ""
+	sed -i '/^import_environment/d' "$P/main.cf"
+	out=$("$SO2_CLI" doctor $U --postfix-config "$P" --user root 2>&1)
+	t_contains "$out" "[fail] libsasl2: libsasl-oauth2.so not found in" \
+		"the shell's SASL_PATH is not smtp's"
+	t_contains "$out" "SASL_PATH=$T/sasl2 of this shell is not what smtp uses" "said so"
+	# 23. a master.cf override for smtp wins over main.cf.
+	pf_main ""
+	printf 'smtp      unix  -       -       y       -       -       smtp\n  -o import_environment=MAIL_CONFIG,SASL_PATH=%s\n' \
+		"$T/nowhere" > "$P/master.cf"
+	out=$("$SO2_CLI" doctor $U --postfix-config "$P" --user root 2>&1)
+	t_contains "$out" "looks in $T/nowhere (SASL_PATH from master.cf: smtp -o import_environment)" \
+		"master.cf override read"
+	t_contains "$out" "postfix stop; postfix start" "import_environment needs a restart"
+	printf 'smtp      unix  -       -       y       -       -       smtp\n' > "$P/master.cf"
 	# JSON carries the same checks.
 	pf_main ""
 	json=$("$SO2_CLI" doctor $U --postfix-config "$P" --user root --json)
