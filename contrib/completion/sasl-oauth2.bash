@@ -45,7 +45,7 @@ _sasl_oauth2() {
 		case $w in
 		--config | --store | --ca-file)
 			_sasl_oauth2_global+=("$w" "${words[i + 1]}")
-			((i++))
+			i=$((i + 1))
 			continue ;;
 		--config=* | --store=* | --ca-file=*)
 			_sasl_oauth2_global+=("$w")
@@ -53,13 +53,13 @@ _sasl_oauth2() {
 		--*=*) continue ;;
 		-*)
 			# an option with a value: skip the value
-			[[ " $_sasl_oauth2_valopts " == *" $w "* ]] && ((i++))
+			[[ " $_sasl_oauth2_valopts " == *" $w "* ]] && i=$((i + 1))
 			continue ;;
 		esac
 		if [ -z "$cmd" ]; then
 			cmd=$w
 		else
-			((nargs++))
+			nargs=$((nargs + 1))
 		fi
 	done
 
