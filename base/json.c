@@ -94,6 +94,14 @@ so2_status
 so2_json_load(const char *origin, const char *buf, size_t len, size_t max,
 	      json_t **out, so2_err *err)
 {
+	return so2_json_load_opts(origin, buf, len, max, 0, out, err);
+}
+
+/* so2_json_load_opts - so2_json_load with SO2_JSON_* flags */
+so2_status
+so2_json_load_opts(const char *origin, const char *buf, size_t len, size_t max, int flags,
+		   json_t **out, so2_err *err)
+{
 	json_error_t jerr;
 	json_t *root = NULL;
 	size_t line, col;
@@ -119,6 +127,12 @@ so2_json_load(const char *origin, const char *buf, size_t len, size_t max,
 		goto out;
 	}
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+#if JANSSON_VERSION_HEX >= 0x020b00
+	if (root == NULL && (flags & SO2_JSON_BIG_NUMBERS) != 0
+	    && json_error_code(&jerr) == json_error_numeric_overflow)
+		root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL,
+				  &jerr);
+#endif
 	if (root == NULL) {
 #if JANSSON_VERSION_HEX >= 0x020b00
 		if (json_error_code(&jerr) == json_error_out_of_memory) {

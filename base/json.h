@@ -62,6 +62,23 @@
 so2_status so2_json_load(const char *origin, const char *buf, size_t len,
 			 size_t max, json_t **out, so2_err *err);
 
+/* so2_json_load_opts flags */
+#define SO2_JSON_BIG_NUMBERS	1	/* an integer too large for json_int_t
+					 * (2^63) does not fail the document:
+					 * it is then read again with every
+					 * integer as a real (jansson
+					 * JSON_DECODE_INT_AS_REAL) */
+
+/*
+ * so2_json_load_opts - so2_json_load with flags (SO2_JSON_*)
+ *	For untrusted replies where one absurd number must not throw away
+ *	the rest (a token reply carrying a rotated refresh token).
+ *	Returns as so2_json_load.
+ */
+so2_status so2_json_load_opts(const char *origin, const char *buf, size_t len,
+			      size_t max, int flags, json_t **out,
+			      so2_err *err);
+
 /*
  * so2_json_str - the string value of member key of obj, borrowed
  *	NULL when obj is not an object, the member is absent or it is not

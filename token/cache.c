@@ -500,10 +500,11 @@ during_backoff(const struct ref *r, const so2_record *rec, time_t now, so2_token
 /* record_failure - count a failed refresh in rec and write it (tokens unchanged)
  *	Called with the lock held; rec is the record read under the lock.
  *	Adds "next attempt at ..." to err; a failed write becomes a warning. */
-static void
+static so2_status
 record_failure(so2_cache *c, struct ref *r, so2_record *rec, long retry_after, time_t now,
 	       so2_store_tx *tx, so2_token_info *info, so2_err *err)
 {
+	so2_status saved;
 	char at[SO2_CLOCK_MAX], note[128];
 	so2_err werr;
 	long delay;
@@ -514,7 +515,7 @@ record_failure(so2_cache *c, struct ref *r, so2_record *rec, long retry_after, t
 	delay = backoff_delay(c->conf, rec->failures, retry_after);
 	rec->retry_after = delay > 0 ? now + delay : 0;
 	if (so2_record_set_str(&rec->last_error, err->msg) != SO2_OK)
-		return;
+		return SO2_ERR_NOMEM;
 	rec->last_error_at = now;
 	if (delay > 0) {
 		char *said = strstr(err->msg, "; retry after ");
@@ -529,10 +530,11 @@ record_failure(so2_cache *c, struct ref *r, so2_record *rec, long retry_after, t
 			   retry_after > 0 && retry_after >= delay ? ", as the server asked" : "");
 		append(err->msg, sizeof(err->msg), note);
 	}
-	if (save(r, tx, rec, &werr) != SO2_OK && info != NULL)
+	if ((saved = save(r, tx, rec, &werr)) != SO2_OK && info != NULL)
 		so2_format(info->warning, sizeof(info->warning),
 			   "account %s: cannot record the failure for the back-off: %s",
 			   r->account, werr.msg);
+	return saved;
 }
 
 /* record_reserve - bytes of the largest record a reply can make (record.h) */
@@ -609,15 +611,34 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_store_tx *tx,
 		return needs_login_error(r, rec, err);
 	}
 	if (result != SO2_OK) {
+		so2_status saved = SO2_ERR_PARAM;
+		int kept = !so2_secret_empty(&reply.refresh_token);
+
 		so2_err_prefix(err, "account %s: cannot refresh the access token", r->account);
+		/* An unusable reply may carry a rotated refresh token: the old
+		 * one may already be dead, so the new one is kept (issue 10,
+		 * point 2), with the back-off written in the same record. */
+		if (kept)
+			so2_secret_take(&rec->refresh_token, &reply.refresh_token);
 		if (result == SO2_ERR_TEMP || result == SO2_ERR_OAUTH)
-			record_failure(c, r, rec, oerr.retry_after, now, tx, info, err);
+			saved = record_failure(c, r, rec, oerr.retry_after, now, tx, info, err);
+		else if (kept)
+			saved = save(r, tx, rec, &werr);
+		if (kept)
+			so2_err_append(err, "%s", saved == SO2_OK
+				       ? "; the new refresh token of the reply was kept in the"
+				       " record" : "; WARNING: the new refresh token of the reply"
+				       " could not be saved");
 		goto out;
 	}
 	if ((result = so2_record_apply_reply(rec, &reply, now, err)) != SO2_OK)
 		goto out;
-	if (info != NULL)
+	if (info != NULL) {
 		info->refreshed = 1;
+		if (reply.note[0] != '\0')
+			so2_format(info->warning, sizeof(info->warning), "account %s: %s",
+				   r->account, reply.note);
+	}
 	if (save(r, tx, rec, &werr) != SO2_OK && info != NULL) {
 		info->not_saved = 1;
 		so2_format(info->warning, sizeof(info->warning),

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,7 +159,8 @@ parse_num(json_t *root, const struct num_member *m, so2_record *rec, const char 
 	  so2_err *err)
 {
 	json_t *v = json_object_get(root, m->name);
-	json_int_t x;
+	long x = 0;
+	double d;
 
 	if (v == NULL || json_is_null(v)) {
 		if (m->required)
@@ -166,7 +168,12 @@ parse_num(json_t *root, const struct num_member *m, so2_record *rec, const char 
 					   origin, m->name);
 		return SO2_OK;
 	}
-	if (!json_is_integer(v) || (x = json_integer_value(v)) < 0)
+	/* Written as integers; read also as another tool may write them:
+	 * a string of digits ("1796000000") or an integral real (1.796e9). */
+	if (json_is_real(v) && (d = json_real_value(v)) >= 0 && d <= (double)LONG_MAX / 2
+	    && d == (double)(long)d)
+		x = (long)d;
+	else if (json_is_real(v) || so2_json_int_or_numeric_string(v, &x) != SO2_OK)
 		return so2_err_set(err, SO2_ERR_RECORD,
 				   "%s: member %s must be a non-negative integer%s", origin,
 				   m->name, m->is_time ? " (seconds since the epoch)" : "");

@@ -132,13 +132,6 @@ int so2_record_needs_refresh(const so2_record *rec, time_t now, long margin);
 /* so2_record_has_state - 1 when rec->state equals state */
 int so2_record_has_state(const so2_record *rec, const char *state);
 
-/* An expires_in larger than this is taken as this (one year, seconds);
- * it also keeps now + expires_in from overflowing time_t. */
-#define SO2_EXPIRES_IN_MAX	(366L * 86400L)
-/* Expiry when the reply has no expires_in, seconds (RFC 6749 5.1 lets
- * the server leave it out; Microsoft and Google always send it). */
-#define SO2_EXPIRES_IN_DEFAULT	3600L
-
 /*
  * so2_record_apply_reply - store a successful token reply into a record
  *	Replaces the access token, sets expires_at = now + expires_in

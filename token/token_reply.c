@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "token/diagnose.h"
 #include "token/token_reply.h"
@@ -206,34 +207,206 @@ so2_http_status_words(long status)
 	return "";
 }
 
-/* reply_success - fill *out from a 200 reply holding an access_token */
+/* b64token_bad - index of the first byte breaking RFC 6750 2.1 b64token
+ *	b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+ *	Returns len when s (len bytes) is one. */
+static size_t
+b64token_bad(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z')
+			   || (s[i] >= '0' && s[i] <= '9') || strchr("-._~+/", s[i]) != NULL)
+	       && s[i] != '\0')
+		i++;
+	if (i == 0)
+		return 0;
+	while (i < len && s[i] == '=')
+		i++;
+	return i;
+}
+
+/* vschar_bad - index of the first byte that is not visible ASCII (0x21-0x7e)
+ *	RFC 6749 A.17 allows a space in a refresh token; a token with one
+ *	(or CR, LF, a control) is refused here: it cannot be told apart from
+ *	a damaged one and would break every line-based tool. */
+static size_t
+vschar_bad(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return i;
+	return len;
+}
+
+/* number_text - a decimal number in a string ("3600", "3600.0", "-5")
+ *	Returns 1 with *v set (the integral part) and *frac 1 when a
+ *	non-zero fraction follows, 0 when s is not such a number. Written by
+ *	hand: strtod follows the locale of the host program. */
+static int
+number_text(const char *s, size_t len, double *v, int *frac)
+{
+	size_t i = 0, digits = 0;
+	int neg = 0;
+
+	*v = 0;
+	*frac = 0;
+	if (i < len && s[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++)
+		*v = *v * 10 + (s[i] - '0');
+	if (digits == 0)
+		return 0;
+	if (i < len && s[i] == '.') {
+		for (i++, digits = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++)
+			if (s[i] != '0')
+				*frac = 1;
+		if (digits == 0)
+			return 0;
+	}
+	if (neg)
+		*v = -*v;
+	return i == len;
+}
+
+/* expires_policy - expires_in of a reply in seconds, by the documented policy
+ *	(token_reply.h): a warning in note when a value was not taken as is. */
+static long
+expires_policy(json_t *root, char *note, size_t size)
+{
+	json_t *v = json_object_get(root, "expires_in");
+	const char *what = NULL;
+	double d = 0;
+	int frac = 0;
+
+	if (v == NULL || json_is_null(v))
+		what = "absent";
+	else if (json_is_integer(v))
+		d = (double)json_integer_value(v);
+	else if (json_is_real(v))
+		d = json_real_value(v);
+	else if (json_is_string(v) && json_string_length(v) == 0)
+		what = "empty";
+	else if (!json_is_string(v)
+		 || !number_text(json_string_value(v), json_string_length(v), &d, &frac))
+		what = "not a number";
+	if (what == NULL && d <= 0)
+		what = d == 0 ? "zero" : "negative";
+	if (what != NULL) {
+		so2_format(note, size, "the reply's expires_in is %s; the access token is taken"
+			   " to expire in %ld s", what, SO2_EXPIRES_IN_DEFAULT);
+		return SO2_EXPIRES_IN_DEFAULT;
+	}
+	if (d > (double)SO2_EXPIRES_IN_MAX) {
+		so2_format(note, size, "the reply's expires_in (%.0f s) is absurd; the access"
+			   " token is taken to expire in %ld s", d, SO2_EXPIRES_IN_MAX);
+		return SO2_EXPIRES_IN_MAX;
+	}
+	if (frac || d != (double)(long)d) {
+		so2_format(note, size, "the reply's expires_in is not a whole number of seconds;"
+			   " %ld s are used", (long)d);
+		if ((long)d < 1) {
+			so2_format(note, size, "the reply's expires_in is less than a second;"
+				   " the access token is taken to expire in %ld s",
+				   SO2_EXPIRES_IN_DEFAULT);
+			return SO2_EXPIRES_IN_DEFAULT;
+		}
+	}
+	return (long)d;
+}
+
+/* reply_refresh - a valid refresh_token of the reply into out, if any
+ *	An unusable one is left out, with a note (the stored one stays). */
+static so2_status
+reply_refresh(json_t *root, so2_token_reply *out, so2_err *err)
+{
+	json_t *v = json_object_get(root, "refresh_token");
+	size_t bad;
+
+	if (v == NULL || json_is_null(v))
+		return SO2_OK;
+	if (!json_is_string(v) || json_string_length(v) == 0) {
+		so2_format(out->note, sizeof(out->note), "the reply's refresh_token is %s and"
+			   " was ignored", json_is_string(v) ? "empty" : "not a string");
+		return SO2_OK;
+	}
+	bad = vschar_bad(json_string_value(v), json_string_length(v));
+	if (bad < json_string_length(v)) {
+		so2_format(out->note, sizeof(out->note), "the reply's refresh_token was ignored:"
+			   " byte %zu of %zu is 0x%02x, not a visible ASCII character", bad + 1,
+			   json_string_length(v), (unsigned char)json_string_value(v)[bad]);
+		return SO2_OK;
+	}
+	if (so2_secret_set(&out->refresh_token, json_string_value(v), json_string_length(v))
+	    != SO2_OK)
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	return SO2_OK;
+}
+
+/* note_add - add text (may be "") to the reply's note, "; " between */
+static void
+note_add(so2_token_reply *out, const char *text)
+{
+	size_t n = strlen(out->note);
+
+	if (text[0] != '\0')
+		so2_format(out->note + n, sizeof(out->note) - n, "%s%s", n > 0 ? "; " : "", text);
+}
+
+/* reply_success - fill *out from an HTTP 200 reply that is not an error
+ *	The refresh token first: it is kept even when the rest is unusable. */
 static so2_status
 reply_success(json_t *root, so2_token_reply *out, so2_err *err)
 {
-	json_t *v;
-	so2_status result;
+	json_t *at = json_object_get(root, "access_token");
+	json_t *tt = json_object_get(root, "token_type");
+	char why[160] = "", note[SO2_TOKEN_REPLY_NOTE_MAX] = "";
+	size_t bad;
 
-	result = so2_json_secret(root, "access_token", &out->access_token, err);
-	if (result == SO2_OK)
-		result = so2_json_secret(root, "refresh_token", &out->refresh_token, err);
-	if (result == SO2_OK)
-		result = so2_json_dup_str(root, "token_type", &out->token_type, err);
-	if (result == SO2_OK)
-		result = so2_json_dup_str(root, "scope", &out->scope, err);
-	if (result != SO2_OK) {
-		result = so2_json_reclass(result, SO2_ERR_TEMP, err);
-		so2_err_prefix(err, "HTTP 200, bad token reply");
-		return result;
+	if (reply_refresh(root, out, err) != SO2_OK)
+		return SO2_ERR_NOMEM;
+	if (at == NULL || json_is_null(at))
+		so2_format(why, sizeof(why), "it has no access_token");
+	else if (!json_is_string(at) || json_string_length(at) == 0)
+		so2_format(why, sizeof(why), "its access_token is %s",
+			   json_is_string(at) ? "empty" : "not a string");
+	else if ((bad = b64token_bad(json_string_value(at), json_string_length(at)))
+		 < json_string_length(at))
+		so2_format(why, sizeof(why), "its access_token is not an RFC 6750 b64token (byte"
+			   " %zu of %zu is 0x%02x)", bad + 1, json_string_length(at),
+			   (unsigned char)json_string_value(at)[bad]);
+	else if (tt != NULL && !json_is_null(tt)
+		 && (!json_is_string(tt) || strcasecmp(json_string_value(tt), "Bearer") != 0)) {
+		char shown[32];
+		const char *t = json_is_string(tt) ? json_string_value(tt) : "";
+
+		so2_format(why, sizeof(why), "its token_type is %s%s%s, not Bearer",
+			   json_is_string(tt) ? "\"" : "not a string",
+			   so2_printable(t, shown, sizeof(shown)), json_is_string(tt) ? "\"" : "");
 	}
-	/* RFC 6749 5.1 makes token_type required; a server that leaves it
-	 * out means what everyone sends. */
-	if (out->token_type == NULL && (out->token_type = strdup("Bearer")) == NULL)
+	if (why[0] != '\0') {
+		/* Unusable, but a rotated refresh token must not be lost. */
+		so2_err_set(err, SO2_ERR_TEMP, "HTTP 200, unusable token reply: %s%s", why,
+			    so2_secret_empty(&out->refresh_token) ? ""
+			    : "; it carries a new refresh token, which must be kept");
+		return SO2_ERR_TEMP;
+	}
+	if (so2_secret_set(&out->access_token, json_string_value(at), json_string_length(at))
+	    != SO2_OK || (out->token_type = strdup("Bearer")) == NULL)
 		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
-	/* A malformed expires_in is taken as absent rather than failing the
-	 * reply: it may carry a rotated refresh token that must be kept. */
-	v = json_object_get(root, "expires_in");
-	if (v == NULL || so2_json_int_or_numeric_string(v, &out->expires_in) != SO2_OK)
-		out->expires_in = -1;
+	if (so2_json_str(root, "scope") != NULL
+	    && (out->scope = strdup(so2_json_str(root, "scope"))) == NULL)
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	/* RFC 6749 5.1 makes token_type required; a server that leaves it
+	 * out means what everyone sends, but it is said. */
+	if (tt == NULL || json_is_null(tt))
+		note_add(out, "the reply has no token_type (RFC 6749 5.1); Bearer is assumed");
+	out->expires_in = expires_policy(root, note, sizeof(note));
+	note_add(out, note);
 	return SO2_OK;
 }
 
@@ -253,7 +426,8 @@ so2_token_reply_parse(long http_status, const char *body, size_t len,
 	oerr->http_status = http_status;
 	so2_err_clear(&jerr);
 
-	result = so2_json_load("body", body, len, SO2_TOKEN_REPLY_MAX, &root, &jerr);
+	result = so2_json_load_opts("body", body, len, SO2_TOKEN_REPLY_MAX, SO2_JSON_BIG_NUMBERS,
+				    &root, &jerr);
 	if (result == SO2_ERR_NOMEM) {
 		so2_err_set(err, result, "%s", jerr.msg);
 		goto out;
@@ -284,7 +458,7 @@ so2_token_reply_parse(long http_status, const char *body, size_t len,
 		goto out;
 	}
 	tok = json_object_get(root, "access_token");
-	if (http_status == 200 && json_is_string(tok) && json_string_length(tok) > 0) {
+	if (http_status == 200 && (tok != NULL || json_object_get(root, "refresh_token") != NULL)) {
 		result = reply_success(root, out, err);
 		goto out;
 	}
@@ -295,8 +469,17 @@ so2_token_reply_parse(long http_status, const char *body, size_t len,
 		result = so2_err_set(err, SO2_ERR_TEMP, "HTTP %ld%s, reply has no OAuth error",
 		    http_status, so2_http_status_words(http_status));
 out:
-	if (result != SO2_OK)
+	if (result != SO2_OK) {
+		/* Only a rotated refresh token survives a failure (see .h). */
+		so2_secret keep = out->refresh_token;
+
+		out->refresh_token = (so2_secret)SO2_SECRET_INIT;
 		so2_token_reply_clear(out);
+		if (result == SO2_ERR_TEMP)
+			out->refresh_token = keep;
+		else
+			so2_secret_clear(&keep);
+	}
 	so2_json_wipe_decref(root);
 	return result;
 }
@@ -314,4 +497,5 @@ so2_token_reply_clear(so2_token_reply *rep)
 	rep->token_type = NULL;
 	rep->scope = NULL;
 	rep->expires_in = -1;
+	rep->note[0] = '\0';
 }

@@ -39,15 +39,41 @@
  * is derived from it. */
 #define SO2_TOKEN_REPLY_MAX	(16L * 1024 * 1024)
 
-/* so2_token_reply - a successful token endpoint reply (RFC 6749 5.1) */
+/* An expires_in larger than this is taken as this (one year, seconds);
+ * it also keeps now + expires_in from overflowing time_t. */
+#define SO2_EXPIRES_IN_MAX	(366L * 86400L)
+/* Lifetime taken when a reply's expires_in is absent, empty, not a
+ * number, zero or negative, seconds (RFC 6749 5.1 lets the server leave
+ * it out; Microsoft and Google always send it). */
+#define SO2_EXPIRES_IN_DEFAULT	3600L
+/* Bytes of so2_token_reply.note. */
+#define SO2_TOKEN_REPLY_NOTE_MAX	256
+
+/*
+ * so2_token_reply - a successful token endpoint reply (RFC 6749 5.1)
+ *	Every member is validated (sasl-oauth2-record(5), "TOKEN REPLIES"):
+ *	access_token an RFC 6750 2.1 b64token; refresh_token 1 or more
+ *	visible ASCII characters (0x21-0x7e: no space, CR, LF or other
+ *	control); token_type "Bearer" in any case (stored as "Bearer").
+ *	expires_in in every form providers send: an integer (3600), an
+ *	integral float (3600.0), a string of digits ("3600", Microsoft v1.0
+ *	endpoints); the policy for the others, each with a warning in note:
+ *	absent, empty, not a number, zero or negative: SO2_EXPIRES_IN_DEFAULT;
+ *	fractional: rounded down; larger than SO2_EXPIRES_IN_MAX (up to
+ *	2^63 and beyond): SO2_EXPIRES_IN_MAX.
+ */
 typedef struct so2_token_reply {
 	so2_secret access_token;
-	so2_secret refresh_token;	/* empty when the reply had none */
-	char *token_type;		/* as sent, e.g. "Bearer" */
+	so2_secret refresh_token;	/* empty when the reply had none (or
+					 * an unusable one: see note) */
+	char *token_type;		/* "Bearer" */
 	char *scope;			/* NULL when absent */
-	long expires_in;		/* seconds; -1 when absent. Accepts a
-					 * number or a numeric string
-					 * (Microsoft v1.0 endpoints) */
+	long expires_in;		/* seconds, 1 to SO2_EXPIRES_IN_MAX
+					 * after a successful parse; -1 in a
+					 * reply not parsed */
+	char note[SO2_TOKEN_REPLY_NOTE_MAX];	/* the policy applied to a
+					 * member, for a warning; "" when
+					 * none */
 } so2_token_reply;
 
 /* so2_oauth_error - what the server said when it failed (RFC 6749 5.2) */
@@ -65,13 +91,20 @@ typedef struct so2_oauth_error {
 
 /*
  * so2_token_reply_parse - classify and parse a token endpoint reply
- *	http_status and len bytes of body in. On success (HTTP 200 and an
- *	access_token) fills *out (free with so2_token_reply_clear) and
- *	returns SO2_OK. Otherwise fills *oerr and returns SO2_ERR_GRANT,
- *	SO2_ERR_OAUTH, SO2_ERR_PENDING (authorization_pending),
- *	SO2_ERR_SLOW_DOWN (slow_down) or SO2_ERR_TEMP (5xx, 429,
- *	temporarily_unavailable, not JSON, JSON without access_token or
- *	error), with a message in *err; SO2_ERR_NOMEM.
+ *	http_status and len bytes of body in. On success (HTTP 200 and a
+ *	valid access_token and token_type) fills *out (free with
+ *	so2_token_reply_clear) and returns SO2_OK. Otherwise fills *oerr
+ *	and returns SO2_ERR_GRANT, SO2_ERR_OAUTH, SO2_ERR_PENDING
+ *	(authorization_pending), SO2_ERR_SLOW_DOWN (slow_down) or
+ *	SO2_ERR_TEMP (5xx, 429, temporarily_unavailable, not JSON, JSON
+ *	without access_token or error, an HTTP 200 reply that is unusable:
+ *	access_token missing or not a b64token, token_type not Bearer),
+ *	with a message in *err; SO2_ERR_NOMEM. An unusable HTTP 200 reply
+ *	that carries a valid refresh_token leaves it in out->refresh_token
+ *	(the message says so): the server may already have rotated the old
+ *	one, so the caller must keep it; call so2_token_reply_clear after
+ *	every call. An integer too large for jansson (2^63) does not fail
+ *	the reply (base/json.h SO2_JSON_BIG_NUMBERS).
  */
 so2_status so2_token_reply_parse(long http_status, const char *body,
 				 size_t len, so2_token_reply *out,

@@ -109,6 +109,10 @@ def _issue_user_tokens(state, req, grant, names, client, appidacr, new_refresh_t
         req.note("rt out=%s gen=%d" % (redact(reply["refresh_token"]), grant.generation))
     if "openid" in grant.scope.oidc:
         reply["id_token"] = state.tokens.id_token(grant, client, t, "email" in grant.scope.oidc)
+    # Members replaced or added as a broken provider would send them (a bad
+    # access_token, token_type "mac", expires_in 2^63); the refresh token
+    # still rotates for real.
+    reply.update(cfg.reply_override)
     req.note("upn=%s at=%s aud=%s" % (grant.upn, redact(token), claims["aud"]))
     return Response.json(reply)
 

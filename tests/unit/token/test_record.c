@@ -114,11 +114,18 @@ static const struct parse_case {
 	  SO2_ERR_RECORD, "member access_token: not a string" },
 	{ "refresh_token array", MIN("\"refresh_token\": [\"" RT "\"], "), SO2_ERR_RECORD,
 	  "member refresh_token: not a string" },
+	/* Numbers another tool wrote as strings or integral reals (issue 10,
+	 * point 2): read; the writer puts integers back. */
 	{ "expires_at string", REC(V_, A_, E_, C_, T_, "\"expires_at\": \"1700003600\", ", ""),
-	  SO2_ERR_RECORD, "member expires_at must be a non-negative integer" },
+	  SO2_OK, NULL },
+	{ "expires_at integral real", REC(V_, A_, E_, C_, T_, "\"expires_at\": 1700003600.0, ",
+	  ""), SO2_OK, NULL },
+	{ "expires_at string not digits", REC(V_, A_, E_, C_, T_, "\"expires_at\": \"17e8\", ",
+	  ""), SO2_ERR_RECORD, "member expires_at must be a non-negative integer" },
 	{ "expires_at real", REC(V_, A_, E_, C_, T_, "\"expires_at\": 1700003600.5, ", ""),
 	  SO2_ERR_RECORD, "member expires_at must be a non-negative integer" },
-	{ "failures string", MIN("\"failures\": \"3\", "), SO2_ERR_RECORD,
+	{ "failures string", MIN("\"failures\": \"3\", "), SO2_OK, NULL },
+	{ "failures string negative", MIN("\"failures\": \"-3\", "), SO2_ERR_RECORD,
 	  "member failures must be a non-negative integer" },
 
 	/* Negative times and counters. */

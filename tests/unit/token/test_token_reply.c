@@ -77,13 +77,13 @@ static const struct reply_case {
 	{ "expires_in bad string", 200,
 	  "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":\"36x\","
 	  "\"refresh_token\":\"" RT "\"}",
-	  SO2_OK, AT, RT, -1, "", 0, NULL, NULL },
+	  SO2_OK, AT, RT, 3600, "", 0, NULL, NULL },
 	{ "expires_in negative", 200,
 	  "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":-5}",
-	  SO2_OK, AT, NULL, -1, "", 0, NULL, NULL },
+	  SO2_OK, AT, NULL, 3600, "", 0, NULL, NULL },
 	{ "expires_in absent, no token_type", 200,
 	  "{\"access_token\":\"" AT "\"}",
-	  SO2_OK, AT, NULL, -1, "", 0, NULL, NULL },
+	  SO2_OK, AT, NULL, 3600, "", 0, NULL, NULL },
 	{ "invalid_grant AADSTS70008", 400,
 	  MS_ERR("invalid_grant", 70008, "The provided authorization code or refresh token "
 	      "has expired due to inactivity."),
@@ -149,16 +149,75 @@ static const struct reply_case {
 	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "HTTP 200, not an OAuth reply", NULL },
 	{ "200 JSON without access_token", 200,
 	  "{\"token_type\":\"Bearer\",\"refresh_token\":\"" RT "\"}",
-	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "neither a usable access_token nor an error",
-	  NULL },
+	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "unusable token reply: it has no access_token;"
+	  " it carries a new refresh token", NULL },
 	{ "200 access_token not a string", 200,
 	  "{\"access_token\":12345,\"refresh_token\":\"" RT "\"}",
-	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "neither a usable access_token", NULL },
+	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "its access_token is not a string", NULL },
 	{ "200 access_token empty", 200, "{\"access_token\":\"\"}",
-	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "neither a usable access_token", NULL },
-	{ "200 refresh_token not a string", 200,
+	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "its access_token is empty", NULL },
+	{ "200 refresh_token not a string: ignored", 200,
 	  "{\"access_token\":\"" AT "\",\"refresh_token\":[1]}",
-	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "member refresh_token: not a string", NULL },
+	  SO2_OK, AT, NULL, 3600, "", 0, NULL, NULL },
+	/* Issue 10, point 2: every member validated (RFC 6749 5.1, RFC 6750
+	 * 2.1), numbers in every form, a policy for the others. */
+	{ "access_token with CR LF", 200,
+	  "{\"access_token\":\"eyJ-SECRET\\r\\nX\",\"token_type\":\"Bearer\"}",
+	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "not an RFC 6750 b64token (byte 11 of 13 is 0x0d)",
+	  NULL },
+	{ "access_token with 0x01", 200,
+	  "{\"access_token\":\"eyJ-SECRET\\u0001\",\"token_type\":\"Bearer\"}",
+	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "is 0x01", NULL },
+	{ "access_token with a space", 200,
+	  "{\"access_token\":\"eyJ SECRET\",\"token_type\":\"Bearer\"}",
+	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "is 0x20", NULL },
+	{ "access_token = inside", 200,
+	  "{\"access_token\":\"eyJ=SECRET\",\"token_type\":\"Bearer\"}",
+	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "b64token", NULL },
+	{ "access_token b64token with padding", 200,
+	  "{\"access_token\":\"eyJ-._~+/9==\",\"token_type\":\"Bearer\",\"expires_in\":60}",
+	  SO2_OK, "eyJ-._~+/9==", NULL, 60, "", 0, NULL, NULL },
+	{ "token_type mac", 200,
+	  "{\"access_token\":\"" AT "\",\"token_type\":\"mac\",\"refresh_token\":\"" RT "\"}",
+	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "its token_type is \"mac\", not Bearer; it carries"
+	  " a new refresh token", NULL },
+	{ "token_type number", 200,
+	  "{\"access_token\":\"" AT "\",\"token_type\":1}",
+	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "not Bearer", NULL },
+	{ "token_type bearer, any case", 200,
+	  "{\"access_token\":\"" AT "\",\"token_type\":\"bEARER\",\"expires_in\":3599}",
+	  SO2_OK, AT, NULL, 3599, "", 0, NULL, NULL },
+	{ "refresh_token with a space: ignored", 200,
+	  "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"refresh_token\":\"0.A B\"}",
+	  SO2_OK, AT, NULL, 3600, "", 0, NULL, NULL },
+	{ "refresh_token with LF: ignored", 200,
+	  "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"refresh_token\":\"0.A\\n\"}",
+	  SO2_OK, AT, NULL, 3600, "", 0, NULL, NULL },
+	{ "expires_in integral float", 200,
+	  "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":3600.0}",
+	  SO2_OK, AT, NULL, 3600, "", 0, NULL, NULL },
+	{ "expires_in float string", 200,
+	  "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":\"3600.0\"}",
+	  SO2_OK, AT, NULL, 3600, "", 0, NULL, NULL },
+	{ "expires_in fractional", 200,
+	  "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":3599.5}",
+	  SO2_OK, AT, NULL, 3599, "", 0, NULL, NULL },
+	{ "expires_in empty", 200,
+	  "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":\"\"}",
+	  SO2_OK, AT, NULL, 3600, "", 0, NULL, NULL },
+	{ "expires_in zero", 200,
+	  "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":0}",
+	  SO2_OK, AT, NULL, 3600, "", 0, NULL, NULL },
+	{ "expires_in 2^63 with a rotated refresh token", 200,
+	  "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\","
+	  "\"expires_in\":9223372036854775808,\"refresh_token\":\"" RT "\"}",
+	  SO2_OK, AT, RT, 366L * 86400, "", 0, NULL, NULL },
+	{ "expires_in 1e300", 200,
+	  "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":1e300}",
+	  SO2_OK, AT, NULL, 366L * 86400, "", 0, NULL, NULL },
+	{ "expires_in true", 200,
+	  "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":true}",
+	  SO2_OK, AT, NULL, 3600, "", 0, NULL, NULL },
 	{ "400 JSON without error", 400, "{\"message\":\"nope\"}",
 	  SO2_ERR_TEMP, NULL, NULL, 0, "", 0, "HTTP 400, reply has no OAuth error", NULL },
 	{ "error not a string", 400, "{\"error\":42}",
@@ -263,6 +322,74 @@ START_TEST(test_reply_ms_fields)
 	ck_assert_msg(strcmp(oerr.timestamp, "2024-05-01 10:00:00Z") == 0,
 	    "timestamp: got \"%s\"", oerr.timestamp);
 	ck_assert_msg(oerr.retry_after == 0, "retry_after: got %ld, want 0", oerr.retry_after);
+	so2_token_reply_clear(&rep);
+}
+END_TEST
+
+/* An unusable reply that carries a rotated refresh token leaves it for
+ * the caller to keep (issue 10, point 2); a usable one with a policy
+ * applied says so in its note, never silently. */
+START_TEST(test_reply_keeps_refresh)
+{
+	static const char *const unusable[] = {
+		"{\"access_token\":\"eyJ\\r\\nX\",\"token_type\":\"Bearer\",\"refresh_token\":\"" RT
+		"\"}",
+		"{\"access_token\":\"" AT "\",\"token_type\":\"mac\",\"refresh_token\":\"" RT "\"}",
+		"{\"token_type\":\"Bearer\",\"refresh_token\":\"" RT "\"}",
+	};
+	static const struct {
+		const char *body, *note;
+	} noted[] = {
+		{ "{\"access_token\":\"" AT "\"}", "no token_type" },
+		{ "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\"}",
+		  "expires_in is absent" },
+		{ "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":\"\"}",
+		  "expires_in is empty" },
+		{ "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":0}",
+		  "expires_in is zero" },
+		{ "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":-1}",
+		  "expires_in is negative" },
+		{ "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":59.9}",
+		  "not a whole number" },
+		{ "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":"
+		  "9223372036854775808}", "is absurd" },
+		{ "{\"access_token\":\"" AT "\",\"token_type\":\"Bearer\",\"expires_in\":60,"
+		  "\"refresh_token\":\"a b\"}", "refresh_token was ignored: byte 2 of 3 is 0x20" },
+	};
+	so2_token_reply rep;
+	so2_oauth_error oerr;
+	so2_status got;
+	so2_err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(unusable) / sizeof(unusable[0]); i++) {
+		got = so2_token_reply_parse(200, unusable[i], strlen(unusable[i]), &rep, &oerr,
+					    &err);
+		ck_assert_msg(got == SO2_ERR_TEMP, "unusable %zu: got %s", i, so2_status_name(got));
+		ck_assert_msg(rep.refresh_token.data != NULL && strcmp(rep.refresh_token.data, RT)
+			      == 0, "unusable %zu: the rotated refresh token was dropped", i);
+		ck_assert_msg(strstr(err.msg, "carries a new refresh token") != NULL,
+			      "unusable %zu: message \"%s\" does not say so", i, err.msg);
+		no_secret_in("unusable", err.msg);
+		so2_token_reply_clear(&rep);
+	}
+	for (i = 0; i < sizeof(noted) / sizeof(noted[0]); i++) {
+		got = so2_token_reply_parse(200, noted[i].body, strlen(noted[i].body), &rep, &oerr,
+					    &err);
+		ck_assert_msg(got == SO2_OK, "noted %zu: got %s (%s)", i, so2_status_name(got),
+			      err.msg);
+		ck_assert_msg(strstr(rep.note, noted[i].note) != NULL,
+			      "noted %zu: note \"%s\", want \"%s\"", i, rep.note, noted[i].note);
+		so2_token_reply_clear(&rep);
+	}
+	{
+		static const char digits[] = "{\"access_token\":\"" AT "\",\"token_type\":"
+					     "\"Bearer\",\"expires_in\":\"3600\"}";
+
+		got = so2_token_reply_parse(200, digits, sizeof(digits) - 1, &rep, &oerr, &err);
+	}
+	ck_assert_msg(got == SO2_OK && rep.note[0] == '\0', "digit string: note \"%s\"",
+		      rep.note);
 	so2_token_reply_clear(&rep);
 }
 END_TEST
@@ -516,6 +643,7 @@ suite_token_reply(void)
 	    (int)(sizeof(reply_cases) / sizeof(reply_cases[0])));
 	tcase_add_test(tc, test_reply_ms_fields);
 	tcase_add_test(tc, test_reply_oversize);
+	tcase_add_test(tc, test_reply_keeps_refresh);
 	tcase_add_test(tc, test_reply_deep_array);
 	tcase_add_test(tc, test_grant_dead);
 	suite_add_tcase(s, tc);
