@@ -59,7 +59,7 @@ enum {
 	{ "verbose", no_argument, NULL, 'v' },				\
 	{ "help", no_argument, NULL, 'h' },				\
 	{ "version", no_argument, NULL, CLI_OPT_VERSION }
-#define CLI_GLOBAL_SHORTOPTS	"vh"
+#define CLI_GLOBAL_SHORTOPTS	"vhV"
 
 /* cli_ctx - the global options and what was loaded from them */
 typedef struct cli_ctx {

@@ -7,8 +7,10 @@
  *	Reads each record (every record of the store when no account is
  *	named) without a lock and without the network, and shows one row:
  *	account, state, access token expiry, last refresh, last error.
- *	--json prints the same as a JSON array instead. Tokens are never
- *	shown, not even in part.
+ *	--json prints the same as a JSON array instead, also when the store
+ *	cannot be read (an empty array, or the named accounts as missing).
+ *	--nagios and --prometheus print the formats of monitoring systems
+ *	(status_monitor.c). Tokens are never shown, not even in part.
  *
  *	States: ok; refresh_due (the next use refreshes first); stale (the
  *	server rejected the access token, the next use refreshes); failing
@@ -37,36 +39,32 @@
 #include "token/store.h"
 
 #include "cli.h"
+#include "status.h"
 
-enum { OPT_JSON = CLI_OPT_COMMAND };
+enum { OPT_JSON = CLI_OPT_COMMAND, OPT_NAGIOS, OPT_PROMETHEUS };
+enum { FMT_TABLE, FMT_JSON, FMT_NAGIOS, FMT_PROMETHEUS };
 
 #define ACCOUNT_COL_MIN	7	/* width of the account column */
 #define ACCOUNT_COL_MAX	40
 #define ERROR_COL_MAX	100	/* bytes of last error in the table */
-#define IDLE_DAYS	80	/* warn before the 90 days of Microsoft */
-
-/* status_row - what one line shows */
-struct status_row {
-	char account[SO2_ACCOUNT_MAX + 1];
-	const char *state;
-	int attention;		/* a person must act */
-	so2_record *rec;	/* NULL when unreadable or missing */
-	so2_err err;		/* why rec is NULL */
-	char warn[SO2_ERR_MSG_MAX];
-};
+#define IDLE_DAYS	STATUS_IDLE_DAYS
 
 /* status_usage - the help text */
 static void
 status_usage(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: %s status [--json] [ACCOUNT...]\n"
+		"Usage: %s status [--json | --nagios | --prometheus] [ACCOUNT...]\n"
 		"Show the token records (all of the store when no ACCOUNT is "
 		"given): state,\naccess token expiry, last refresh, last "
 		"error. Exit 1 when an account\nneeds attention (needs_login, "
 		"expired, unreadable, missing, idle, failing\nwith an expired "
 		"token), else 0.\n"
-		"  --json   print a JSON array instead of the table\n", CLI_PROG);
+		"  --json        print a JSON array instead of the table\n"
+		"  --nagios      a Nagios/Icinga plugin: one line with performance "
+		"data,\n                exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
+		"  --prometheus  Prometheus text format for node_exporter's textfile\n"
+		"                collector (exit 0 once printed)\n", CLI_PROG);
 }
 
 /* classify - the state of a row */
@@ -264,6 +262,8 @@ cmd_status(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "nagios", no_argument, NULL, OPT_NAGIOS },
+		{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
 		CLI_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -273,31 +273,55 @@ cmd_status(cli_ctx *ctx, int argc, char **argv)
 	char file[SO2_ACCOUNT_MAX + 16];
 	size_t i, n = 0;
 	time_t now;
-	so2_err err;
-	int c, json = 0, code = 0;
+	so2_err err, store_err;
+	const so2_err *st_err = NULL;	/* the store could not be read */
+	int c, fmt = FMT_TABLE, formats = 0, code = 0;
 
 	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts,
 				NULL)) != -1) {
-		if (c == OPT_JSON)
-			json = 1;
-		else if (!cli_global_option(ctx, c, optarg))
+		if (c == OPT_JSON || c == OPT_NAGIOS || c == OPT_PROMETHEUS) {
+			fmt = c == OPT_JSON ? FMT_JSON : c == OPT_NAGIOS ?
+			    FMT_NAGIOS : FMT_PROMETHEUS;
+			formats++;
+		} else if (!cli_global_option(ctx, c, optarg)) {
 			return cli_usage_error("status", NULL);
+		}
 	}
 	if (ctx->help) {
 		status_usage(stdout);
 		return 0;
 	}
+	if (formats > 1)
+		return cli_usage_error("status", "--json, --nagios and --prometheus "
+				       "exclude each other");
 
 	so2_err_clear(&err);
-	if (cli_load_config(ctx, &err) != SO2_OK ||
-	    so2_store_open(ctx->conf->store_dir, &st, &err) != SO2_OK) {
+	so2_err_clear(&store_err);
+	if (cli_load_config(ctx, &err) != SO2_OK) {
+		if (fmt == FMT_NAGIOS) {
+			printf("SASL-OAUTH2 UNKNOWN - %s\n", err.msg);
+			return STATUS_NAGIOS_UNKNOWN;
+		}
 		code = cli_fail(NULL, &err);
 		goto out;
 	}
+	if (so2_store_open(ctx->conf->store_dir, &st, &store_err) != SO2_OK) {
+		/* A table needs the store; the formats programs read say so in
+		 * their own terms (JSON: the array, exit code as for the table). */
+		code = cli_fail(NULL, &store_err);
+		if (fmt == FMT_TABLE)
+			goto out;
+		st_err = &store_err;
+	}
 	if (optind < argc) {
 		n = (size_t)(argc - optind);
-	} else {
+	} else if (st != NULL) {
 		if (so2_store_list(st, &names, &err) != SO2_OK) {
+			if (fmt == FMT_NAGIOS) {
+				printf("SASL-OAUTH2 UNKNOWN - %s\n", err.msg);
+				code = STATUS_NAGIOS_UNKNOWN;
+				goto out;
+			}
 			code = cli_fail(NULL, &err);
 			goto out;
 		}
@@ -327,7 +351,9 @@ cmd_status(cli_ctx *ctx, int argc, char **argv)
 			r = so2_store_file_name(row->account, file, sizeof(file),
 						&row->err);
 		}
-		if (r == SO2_OK)
+		if (r == SO2_OK && st == NULL)
+			so2_err_set(&row->err, SO2_ERR_NOTFOUND, "%s", store_err.msg);
+		else if (r == SO2_OK)
 			so2_store_read(st, file, &row->rec, row->warn, &row->err);
 		if (row->warn[0] != '\0')
 			cli_msg("%s: warning: %s", row->account, row->warn);
@@ -336,11 +362,15 @@ cmd_status(cli_ctx *ctx, int argc, char **argv)
 		    && so2_diag_margin(ctx->conf->refresh_margin, so2_record_lifetime(row->rec),
 				       row->warn, sizeof(row->warn)))
 			cli_msg("%s: warning: %s", row->account, row->warn);
-		if (row->attention)
+		if (row->attention && code == 0)
 			code = 1;
 	}
 
-	if (json) {
+	if (fmt == FMT_NAGIOS) {
+		code = status_nagios(rows, n, now, ctx->conf->store_dir, st_err);
+	} else if (fmt == FMT_PROMETHEUS) {
+		code = status_prometheus(rows, n, now, st_err);
+	} else if (fmt == FMT_JSON) {
 		if (print_json(rows, n, now) != 0) {
 			so2_err_set(&err, SO2_ERR_NOMEM, "out of memory");
 			code = cli_fail(NULL, &err);

@@ -4,10 +4,14 @@
  * SYNOPSIS
  *	sasl-oauth2 [--config FILE] [--store DIR] [--ca-file FILE] [-v]
  *		COMMAND [ARGS]
+ *	sasl-oauth2 help [COMMAND]
+ *	sasl-oauth2 -V | --version
  * DESCRIPTION
  *	Parses the global options up to the command name, initialises
  *	libcurl once, runs the command and checks that standard output
  *	was written. The exit codes are cli_exit_code()'s (report.c).
+ *	"help" prints the general usage, "help COMMAND" the command's
+ *	(what COMMAND --help prints), both on stdout with exit 0.
  * SEE ALSO
  *	sasl-oauth2(1), cli.h
  */
@@ -23,6 +27,8 @@
 
 #include "cli.h"
 
+static int cmd_help(cli_ctx *ctx, int argc, char **argv);
+
 static const cli_cmd commands[] = {
 	{ "login", cmd_login,
 	  "login ACCOUNT [OPTIONS]     sign in (device code, browser, client "
@@ -32,7 +38,8 @@ static const cli_cmd commands[] = {
 	{ "refresh", cmd_refresh,
 	  "refresh ACCOUNT... | --all  refresh access tokens now" },
 	{ "status", cmd_status,
-	  "status [--json] [ACCOUNT...] show the records and what they need" },
+	  "status [OPTIONS] [ACCOUNT...] the records and what they need; JSON, "
+	  "Nagios, Prometheus" },
 	{ "inspect", cmd_inspect,
 	  "inspect ACCOUNT [--json]    show the access token's claims and problems" },
 	{ "logout", cmd_logout,
@@ -44,6 +51,8 @@ static const cli_cmd commands[] = {
 	{ "postfix", cmd_postfix,
 	  "postfix migrate [-c DIR] [--dry-run | --rollback]\n"
 	  "                              move a Postfix relay from a password to OAuth2" },
+	{ "help", cmd_help,
+	  "help [COMMAND]              this text, or the usage of COMMAND" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -68,8 +77,54 @@ usage(FILE *fp)
 		"  --ca-file FILE   CA bundle for HTTPS (default: ca_file)\n"
 		"  -v, --verbose    say more on standard error\n"
 		"  -h, --help       this text; COMMAND --help for a command\n"
-		"  --version        print the version\n"
+		"  -V, --version    print the version\n"
 		"\nSee sasl-oauth2(1) and sasl-oauth2.conf(5).\n", SO2_CONF_PATH);
+}
+
+/* find_command - the command called name, NULL when there is none */
+static const cli_cmd *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* cmd_help - "help": the general usage, or "help COMMAND": COMMAND --help */
+static int
+cmd_help(cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_GLOBAL_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	static char progname[64];
+	const cli_cmd *cmd;
+	char *args[2];
+	int c;
+
+	while ((c = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, longopts,
+				NULL)) != -1)
+		if (!cli_global_option(ctx, c, optarg))
+			return cli_usage_error(NULL, NULL);
+	if (argc - optind > 1)
+		return cli_usage_error(NULL, "help takes one command at most");
+	if (optind >= argc || strcmp(argv[optind], "help") == 0) {
+		usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	cmd = find_command(argv[optind]);
+	if (cmd == NULL)
+		return cli_usage_error(NULL, "unknown command \"%s\"", argv[optind]);
+	snprintf(progname, sizeof(progname), "%s %s", CLI_PROG, cmd->name);
+	args[0] = progname;
+	args[1] = NULL;
+	ctx->help = 1;
+	optind = 0;
+	return cmd->run(ctx, 1, args);
 }
 
 /* main - parse the global options, run the command, check stdout */
@@ -83,7 +138,6 @@ main(int argc, char **argv)
 	static char progname[64];
 	const cli_cmd *cmd = NULL;
 	cli_ctx ctx;
-	size_t i;
 	int c, code;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -105,9 +159,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	for (i = 0; i < N_COMMANDS; i++)
-		if (strcmp(argv[optind], commands[i].name) == 0)
-			cmd = &commands[i];
+	cmd = find_command(argv[optind]);
 	if (cmd == NULL)
 		return cli_usage_error(NULL, "unknown command \"%s\"", argv[optind]);
 

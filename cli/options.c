@@ -44,6 +44,7 @@ cli_global_option(cli_ctx *ctx, int c, const char *arg)
 	case 'h':
 		ctx->help = 1;
 		return 1;
+	case 'V':
 	case CLI_OPT_VERSION:
 		ctx->version = 1;
 		return 1;

@@ -38,6 +38,7 @@ apt-get $apt_opts install -y -q --no-install-recommends \
 	python3 openssl curl ca-certificates valgrind binutils procps \
 	clang libclang-rt-14-dev \
 	zsh bash-completion \
-	mandoc
+	mandoc \
+	prometheus
 # Packaging (scripts/build-packages.sh, run by scripts/test.sh): debhelper, lintian, rpm.
 "$(dirname "$0")/install-package-deps.sh"

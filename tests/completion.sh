@@ -59,6 +59,9 @@ for helpers in with without; do
 	fi
 	got=$(complete_line "$c --ver")
 	t_eq "$got" "--verbose --version" "global options ($helpers)"
+	t_eq "$(complete_line "$c status --n")" "--nagios" "status --n ($helpers)"
+	t_eq "$(complete_line "$c status --pro")" "--prometheus" "status --pro ($helpers)"
+	t_eq "$(complete_line "$c help lo")" "login logout" "help COMMAND ($helpers)"
 done
 
 command -v zsh >/dev/null || t_skip "zsh not installed (bash completion checked)"
@@ -99,6 +102,8 @@ t_eq "$(zcomplete "sasl-oauth2 --store $T/store token ")" "alice@example.net rel
 t_eq "$(zcomplete "sasl-oauth2 --store $T/store status --json r")" "relay@example.com" \
 	"zsh: accounts after an option"
 t_eq "$(zcomplete "sasl-oauth2 --ver")" "--verbose --version" "zsh: global options"
+t_eq "$(zcomplete "sasl-oauth2 status --n")" "--nagios" "zsh: status --n"
+t_eq "$(zcomplete "sasl-oauth2 help lo")" "login logout" "zsh: help COMMAND"
 if [[ " $cmds " == *" postfix "* ]]; then
 	t_eq "$(zcomplete "sasl-oauth2 postfix ")" "migrate" "zsh: postfix subcommand"
 fi
