@@ -35,6 +35,16 @@ check(int ok)
 		__builtin_trap();
 }
 
+/* visible - 1 when s holds only visible ASCII (0x21-0x7e) */
+static int
+visible(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
 /* apply - so2_record_apply_reply() on a bare record, then release it */
 static void
 apply(const so2_token_reply *rep)
@@ -81,8 +91,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(st == SO2_ERR_TEMP || st == SO2_ERR_GRANT || st == SO2_ERR_OAUTH
 		    || st == SO2_ERR_PENDING || st == SO2_ERR_SLOW_DOWN || st == SO2_ERR_NOMEM);
 		check(err.status == st && err.msg[0] != '\0' && !so2_has_control(err.msg));
-		check(so2_secret_empty(&rep.access_token) && so2_secret_empty(&rep.refresh_token)
-		    && rep.token_type == NULL && rep.scope == NULL);
+		check(so2_secret_empty(&rep.access_token) && rep.token_type == NULL
+		    && rep.scope == NULL);
+		/* Only an unusable HTTP 200 reply leaves its rotated refresh
+		 * token, visible ASCII, for the caller to keep. */
+		check(so2_secret_empty(&rep.refresh_token)
+		    || (st == SO2_ERR_TEMP && status == 200
+			&& rep.refresh_token.len == strlen(rep.refresh_token.data)
+			&& visible(rep.refresh_token.data)));
 		check((st == SO2_ERR_GRANT) == (so2_oauth_error_grant_dead(oerr.error)
 		    && status < 500 && status != 429));
 	}
