@@ -337,9 +337,13 @@ check_endpoint(doctor *d, const so2_config *conf)
 				"verification failed (trusting %s): %s%s%s%s", url, ca, pr.why,
 				openssl[0] ? "; OpenSSL: " : "", openssl, clock);
 		} else {
+			char proxy[700];
+
+			so2_http_proxy_source(hc, proxy, sizeof(proxy));
 			doc_add(d, DOC_FAIL, "endpoint", "check the network, DNS and proxy "
-				"settings (proxy in sasl-oauth2.conf)", "token endpoint %s: "
-				"unreachable: %s", url, pr.why[0] ? pr.why : err.msg);
+				"settings (proxy in sasl-oauth2.conf: Postfix's smtp does not see "
+				"a shell's https_proxy)", "token endpoint %s: unreachable %s: %s",
+				url, proxy, pr.why[0] ? pr.why : err.msg);
 		}
 		return;
 	}

@@ -57,4 +57,21 @@ t_contains "$out" "sasl-oauth2 login --config $T/other.conf --store $T/store $A 
 	"refresh: the login command with the options in use"
 out=$("$SO2_CLI" doctor $A --no-postfix --user root --config "$T/other.conf" 2>&1)
 t_contains "$out" "fix: sasl-oauth2 login --config $T/other.conf $A" "doctor: the same"
+# 5. Where the proxy came from, in every connection failure, never its
+# credentials (the shell's https_proxy is not Postfix's).
+t_login $A --provider microsoft --protocol smtp
+t_idp_admin POST /_admin/fault/clear >/dev/null
+out=$(env -u no_proxy -u NO_PROXY https_proxy=http://user:s3cret@127.0.0.1:9 \
+	"$SO2_CLI" refresh $A 2>&1)
+t_contains "$out" "through proxy http://127.0.0.1:9 (https_proxy in the environment" \
+	"the environment's proxy named"
+t_not_contains "$out" "s3cret" "no proxy credentials"
+cp "$SASL_OAUTH2_CONF" "$T/proxy.conf"
+sed -i "1i proxy = http://127.0.0.1:9" "$T/proxy.conf"
+out=$("$SO2_CLI" refresh $A --config "$T/proxy.conf" 2>&1)
+t_contains "$out" "through proxy http://127.0.0.1:9 (proxy in sasl-oauth2.conf)" \
+	"the configuration's proxy named"
+out=$("$SO2_CLI" doctor $A --no-postfix --user root --config "$T/proxy.conf" 2>&1)
+t_contains "$out" "unreachable through proxy http://127.0.0.1:9 (proxy in sasl-oauth2.conf)" \
+	"doctor names it too"
 echo "PASS: one message, one thing"

@@ -196,13 +196,56 @@ ca_in_use(CURL *h, const so2_http_conf *hc, char *buf, size_t size)
 	snprintf(buf, size, "libcurl's default CA file %s", def != NULL ? def : "(none)");
 }
 
+/* no_credentials - url without "user:password@" */
+static void
+no_credentials(const char *url, char *buf, size_t size)
+{
+	const char *host = strstr(url, "://"), *at;
+
+	host = host != NULL ? host + 3 : url;
+	at = strchr(host, '@');
+	if (at != NULL && at < host + strcspn(host, "/"))
+		so2_format(buf, size, "%.*s%s", (int)(host - url), url, at + 1);
+	else
+		so2_format(buf, size, "%s", url);
+}
+
+/* so2_http_proxy_source - which proxy a request uses, and where it came from */
+void
+so2_http_proxy_source(const so2_http_conf *hc, char *buf, size_t size)
+{
+	static const char *const names[] = { "https_proxy", "HTTPS_PROXY", "all_proxy",
+					     "ALL_PROXY", NULL };
+	const char *v = NULL, *no = getenv("no_proxy");
+	char shown[512];
+	size_t i;
+
+	if (no == NULL)
+		no = getenv("NO_PROXY");
+	if (hc->proxy != NULL && hc->proxy[0] != '\0') {
+		no_credentials(hc->proxy, shown, sizeof(shown));
+		so2_format(buf, size, "through proxy %s (proxy in sasl-oauth2.conf)", shown);
+		return;
+	}
+	for (i = 0; names[i] != NULL && (v == NULL || *v == '\0'); i++)
+		v = getenv(names[i]);
+	if (v != NULL && *v != '\0') {
+		no_credentials(v, shown, sizeof(shown));
+		so2_format(buf, size, "through proxy %s (%s in the environment; Postfix's "
+			   "daemons do not inherit a shell's)%s%s", shown, names[i - 1],
+			   no != NULL && *no ? ", no_proxy=" : "", no != NULL ? no : "");
+		return;
+	}
+	so2_format(buf, size, "without a proxy (none in sasl-oauth2.conf or the environment)");
+}
+
 /* curl_failure - the message for a failed transfer */
 static so2_status
 curl_failure(CURL *h, const so2_http_conf *hc, const char *url, CURLcode rc,
 	     const char *errbuf, const so2_buf *body, so2_err *err)
 {
 	const char *why = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-	char ca[512], clock[256];
+	char ca[512], clock[256], proxy[700];
 
 	if (body->bad == SO2_ERR_PARAM || rc == CURLE_FILESIZE_EXCEEDED)
 		return so2_err_set(err, SO2_ERR_TEMP, "%s: reply larger than %zu bytes",
@@ -222,11 +265,13 @@ curl_failure(CURL *h, const so2_http_conf *hc, const char *url, CURLcode rc,
 		    "%s: TLS certificate verification failed (trusting %s): %s%s", url, ca, why,
 		    clock);
 	}
+	so2_http_proxy_source(hc, proxy, sizeof(proxy));
 	if (rc == CURLE_SSL_CONNECT_ERROR)
-		return so2_err_set(err, SO2_ERR_TEMP, "%s: TLS handshake failed: %s", url, why);
+		return so2_err_set(err, SO2_ERR_TEMP, "%s: TLS handshake failed: %s (%s)", url,
+		    why, proxy);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
-		return so2_err_set(err, SO2_ERR_TEMP, "%s: timed out: %s", url, why);
-	return so2_err_set(err, SO2_ERR_TEMP, "%s: %s", url, why);
+		return so2_err_set(err, SO2_ERR_TEMP, "%s: timed out: %s (%s)", url, why, proxy);
+	return so2_err_set(err, SO2_ERR_TEMP, "%s: %s (%s)", url, why, proxy);
 }
 
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(h, opt, val); } while (0)

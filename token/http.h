@@ -106,6 +106,14 @@ typedef struct so2_http_probe_result {
 } so2_http_probe_result;
 
 /*
+ * so2_http_proxy_source - the proxy a request of hc uses and where it comes
+ *	from (proxy in sasl-oauth2.conf, https_proxy/HTTPS_PROXY/all_proxy in
+ *	the environment, which libcurl reads, or none), without credentials,
+ *	as a clause for messages into buf (size bytes).
+ */
+void so2_http_proxy_source(const so2_http_conf *hc, char *buf, size_t size);
+
+/*
  * so2_http_probe - GET url and throw the body away: is the server
  *	reachable over verified TLS, and what does its clock say?
  *	Returns SO2_OK when an HTTP reply came (any status); SO2_ERR_TEMP
