@@ -11,22 +11,31 @@
 #   t_guide_follow GUIDE AS EDIT
 #                         do GUIDE's blocks in page order as AS (GUSER or
 #                         root): "file PATH" writes the block to PATH ("~"
-#                         is AS's home; mode 0600, owned by AS), "run" runs
+#                         is AS's home; mode 0600, owned by AS), "postconf
+#                         PATH" sets each "name = value" line of the block
+#                         in the Postfix main.cf PATH (postconf -c DIR -e),
+#                         "run" runs
 #                         it with bash -e in AS's home with a clean
 #                         environment (GPATH, GENV). Each block passes
 #                         through the function EDIT first ("EDIT KIND ARG"
 #                         reads the block, prints what is used): the place
 #                         for the local stack's host names, ports and CA.
+#                         "EDIT path PATH" prints where PATH is on this
+#                         machine (nothing: PATH itself), for the admin
+#                         guides' /etc and /var paths.
 #                         A browser sign-in the block starts ("login --grant
 #                         code") is completed by fetching the URL it prints,
 #                         as the browser would. Output of block N in
 #                         $T/guide/N.out; the test fails at the first block
 #                         that fails, with its output.
+#   GSTDIN                what the "run" blocks read (default /dev/null:
+#                         a secret typed at a prompt)
 #   GENV                  more VAR=VALUE words for the reader's environment
 #                         (an array; the SASL module's place, as an installed
 #                         libsasl2 would have it)
 
 GENV=()
+GSTDIN=/dev/null
 t_guide_users=0
 
 # t_guide_user - a normal user with a fresh home under $T, removed at exit
@@ -64,11 +73,11 @@ t_guide_sh() {
 	[ "$as" = root ] || chown "$as" "$out"
 	if [ "$as" = root ]; then
 		(cd "$home" && env -i HOME="$home" USER=root LOGNAME=root PATH="$GPATH" \
-			"${GENV[@]}" bash -e -c "$script" </dev/null >"$out" 2>&1) &
+			"${GENV[@]}" bash -e -c "$script" <"$GSTDIN" >"$out" 2>&1) &
 	else
 		(cd "$home" && runuser -u "$as" -- env -i HOME="$home" USER="$as" \
 			LOGNAME="$as" PATH="$GPATH" "${GENV[@]}" \
-			bash -e -c "$script" </dev/null >"$out" 2>&1) &
+			bash -e -c "$script" <"$GSTDIN" >"$out" 2>&1) &
 	fi
 	pid=$!
 	for i in $(seq 1 1200); do
@@ -99,9 +108,16 @@ t_guide_follow() {
 	home=$(t_guide_home "$as")
 	while read -r n kind arg; do
 		text=$("$edit" "$kind" "$arg" < "$dir/$n") || t_fail "$guide: block $n: $edit failed"
+		path=$("$edit" path "$arg" </dev/null)
+		[ -n "$path" ] || path=${arg/#\~/$home}
 		case $kind in
+		postconf)
+			printf '%s\n' "$text" | grep -v -E '^[[:space:]]*(#|$)' | while read -r line; do
+				postconf -c "$(dirname "$path")" -e "$line" \
+					|| t_fail "$guide: block $n: postconf -e '$line'"
+			done || exit 1
+			;;
 		file)
-			path=${arg/#\~/$home}
 			if [ "$as" = root ]; then
 				mkdir -p "$(dirname "$path")"
 				printf '%s\n' "$text" > "$path"
