@@ -652,6 +652,40 @@ check_reply(doctor *d, const char *reply)
 	doc_apply_verdict(d, "reply", "reply", shown, &v);
 }
 
+/* shadow_first - a refused login and another module serving XOAUTH2: say so first
+ *	Which module libsasl2 gives XOAUTH2 to depends on load order; while
+ *	another one is there, ours may never be called, and every other
+ *	explanation of the refusal is beside the point. */
+static void
+shadow_first(doctor *d)
+{
+	const doc_check *shadow = NULL;
+	char fix[DOC_TEXT_MAX], text[DOC_TEXT_MAX];
+	int refused = 0;
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		if (strcmp(d->checks[i].id, "postfix.module-shadow") == 0 && shadow == NULL)
+			shadow = &d->checks[i];
+		if (d->checks[i].level == DOC_FAIL && (strncmp(d->checks[i].id, "probe.", 6) == 0
+						       || strcmp(d->checks[i].id, "reply") == 0))
+			refused = 1;
+	}
+	if (shadow == NULL || !refused)
+		return;
+	/* copies: doc_add may move the checks */
+	so2_format(fix, sizeof(fix), "%s", shadow->fix);
+	so2_format(text, sizeof(text), "%s", shadow->text);
+	doc_add(d, DOC_FAIL, "login.shadow", fix, "the login was refused while another module "
+		"also registers XOAUTH2: %s; check this first", text);
+	if (d->n > 1 && strcmp(d->checks[d->n - 1].id, "login.shadow") == 0) {
+		doc_check tmp = d->checks[d->n - 1];
+
+		memmove(d->checks + 1, d->checks, (d->n - 1) * sizeof(*d->checks));
+		d->checks[0] = tmp;
+	}
+}
+
 /* default_host - the provider's server for a protocol */
 static const char *
 default_host(const doctor *d, const char *proto)
@@ -782,6 +816,7 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 			free(tmp);
 		}
 	}
+	shadow_first(&d);
 	for (i = 0; i < d.n; i++) {
 		nfail += d.checks[i].level == DOC_FAIL;
 		nwarn += d.checks[i].level == DOC_WARN;

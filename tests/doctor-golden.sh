@@ -278,6 +278,11 @@ EOM
 	sed -i '/^smtp_tls_security_level = encrypt/d' "$P/main.cf"
 	printf 'fake module\0XOAUTH2\0' > "$T/sasl2/libsasl-xoauth2.so"
 	golden postfix-shadow 1 $U --postfix-config "$P" --user root
+	# ... and a refused login: the other module is named first.
+	out=$("$SO2_CLI" doctor $U --postfix-config "$P" --user root --reply \
+		"535 5.7.3 Authentication unsuccessful" 2>&1)
+	t_contains "$(sed -n 2p <<<"$out")" "[fail] the login was refused while another module also registers XOAUTH2" \
+		"the other module comes first for a refused login"
 	rm -f "$T/sasl2/libsasl-xoauth2.so"
 	# 22. the module only in this shell's SASL_PATH, not in smtp's environment:
 	# Postfix would log "No worthy mechs found", doctor must not pass it.
