@@ -6,7 +6,9 @@
 #   - a store directory writable by every user: nothing is written there
 #     and no refresh is sent (its result could not be stored; the message
 #     says why and what to run);
-#   - a record that is a symbolic link is not followed.
+#   - a record that is a symbolic link is not followed;
+#   - a store directory that is a symbolic link, a record owned by another
+#     user: a warning naming it and the fix (issue 10, point 9).
 . "${top_srcdir:-.}/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/idp.sh"
 . "$top_srcdir/tests/lib/store.sh"
@@ -50,4 +52,28 @@ ln -s "$T/real.json" "$R"
 t_run_client -m XOAUTH2 -u $A -p ""
 t_eq "$rc" 1 "symlinked record: exit"
 t_contains "$all" "is a symbolic link, which is never followed" "symlinked record: not followed"
-echo "PASS: modes, warnings, world-writable store and symlinks"
+rm -f "$R"; mv "$T/real.json" "$R"
+
+# Store trust (issue 10, point 9): a store directory that is a symbolic
+# link, and a record owned by another user, are named with the fix.
+mv "$T/store" "$T/store.real"
+ln -s "$T/store.real" "$T/store"
+t_run_client -m XOAUTH2 -u $A -p ""
+t_eq "$rc" 0 "symlinked store: exit"
+t_contains "$all" "token store $T/store is a symbolic link (to $T/store.real)" \
+	"symlinked store: warning"
+t_contains "$all" "set store_dir to $T/store.real" "symlinked store: the fix"
+out=$("$SO2_CLI" status 2>&1)
+t_contains "$out" "token store $T/store is a symbolic link" "symlinked store: status warns"
+rm "$T/store"; mv "$T/store.real" "$T/store"
+
+chown nobody "$R"
+t_run_client -m XOAUTH2 -u $A -p ""
+t_eq "$rc" 0 "record of another user: exit"
+t_contains "$all" "token record $R belongs to uid $(id -u nobody), not to uid 0 that uses it" \
+	"record of another user: warning"
+t_contains "$all" "run chown 0 $R" "record of another user: the fix"
+chown root "$R"
+t_run_client -m XOAUTH2 -u $A -p ""
+t_not_contains "$all" "belongs to uid" "own record: no warning"
+echo "PASS: modes, warnings, world-writable and symlinked stores, foreign records, symlinks"

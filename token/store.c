@@ -50,6 +50,8 @@
 struct so2_store {
 	int dirfd;
 	char *dir;
+	char *link_target;	/* the directory dir points to when dir is a
+				 * symbolic link, else NULL */
 };
 
 /* so2_store_dirfd - the directory descriptor */
@@ -57,6 +59,24 @@ int
 so2_store_dirfd(const so2_store *st)
 {
 	return st->dirfd;
+}
+
+/* store_is_link - is the directory named by dir a symbolic link?
+ *	Its last component, trailing slashes aside (lstat of "d/" follows). */
+static int
+store_is_link(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+	struct stat sb;
+
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	if (len >= sizeof(path))
+		return 0;
+	memcpy(path, dir, len);
+	path[len] = '\0';
+	return lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode);
 }
 
 /* so2_store_open - open the store directory */
@@ -72,6 +92,14 @@ so2_store_open(const char *dir, so2_store **out, so2_err *err)
 		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
 	}
 	st->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Named at every read (issue 10, point 9); resolved now, before a
+	 * chroot. */
+	if (st->dirfd >= 0 && store_is_link(dir)
+	    && (st->link_target = realpath(dir, NULL)) == NULL
+	    && (st->link_target = strdup("?")) == NULL) {
+		so2_store_close(st);
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	}
 	if (st->dirfd < 0) {
 		int e = errno;
 
@@ -120,6 +148,7 @@ so2_store_close(so2_store *st)
 	if (st->dirfd >= 0)
 		close(st->dirfd);
 	free(st->dir);
+	free(st->link_target);
 	free(st);
 }
 
@@ -192,22 +221,40 @@ so2_store_exists(so2_store *st, const char *name)
 	return fstatat(st->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-/* perm_warning - a record others can read, or a store anyone can write */
+/* perm_warning - a record others can read or another user owns, a store
+ *	anyone can write or that is a symbolic link (the first that applies)
+ *	A record may belong to the user running, or, when root runs, to the
+ *	store directory's owner (root refreshing the mail system's store). */
 static void
-perm_warning(so2_store *st, const char *path, unsigned mode, char *warn)
+perm_warning(so2_store *st, const char *name, const char *path, unsigned mode, char *warn)
 {
-	struct stat dsb;
+	struct stat dsb, sb;
+	int have_dir = fstat(st->dirfd, &dsb) == 0;
 
 	if ((mode & 077) != 0)
 		so2_format(warn, SO2_ERR_MSG_MAX,
 			 "token record %s is readable by group or others (mode %04o): it holds"
 			 " bearer tokens; run chmod 600 %s",
 			 path, mode & 07777, path);
-	else if (fstat(st->dirfd, &dsb) == 0 && (dsb.st_mode & S_IWOTH) != 0)
+	else if (have_dir && (dsb.st_mode & S_IWOTH) != 0)
 		so2_format(warn, SO2_ERR_MSG_MAX,
 			 "token store %s is writable by every user (mode %04o): renewed tokens"
 			 " cannot be saved there; run chmod 700 %s", st->dir,
 			 (unsigned)(dsb.st_mode & 07777), st->dir);
+	else if (st->link_target != NULL)
+		so2_format(warn, SO2_ERR_MSG_MAX,
+			 "token store %s is a symbolic link (to %s): whoever can change the"
+			 " link decides where tokens are read and written; set store_dir to"
+			 " %s in the configuration file", st->dir, st->link_target,
+			 st->link_target);
+	else if (fstatat(st->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0
+		 && sb.st_uid != geteuid()
+		 && !(geteuid() == 0 && have_dir && sb.st_uid == dsb.st_uid))
+		so2_format(warn, SO2_ERR_MSG_MAX,
+			 "token record %s belongs to uid %ld, not to uid %ld that uses it:"
+			 " that user controls the tokens in it; run chown %ld %s (or use the"
+			 " record as its owner)", path, (long)sb.st_uid, (long)geteuid(),
+			 (long)geteuid(), path);
 }
 
 /* so2_store_read - read and parse a record file */
@@ -231,7 +278,7 @@ so2_store_read(so2_store *st, const char *name, so2_record **out, char *warn, so
 	read_whole = result == SO2_OK || why.fail == SO2_READ_IO || why.fail == SO2_READ_CHANGED
 		     || (why.fail == SO2_READ_NOMEM && why.mode != 0);
 	if (read_whole && warn != NULL)
-		perm_warning(st, path, why.mode, warn);
+		perm_warning(st, name, path, why.mode, warn);
 	switch (result == SO2_OK ? SO2_READ_OK : why.fail) {
 	case SO2_READ_OK:
 		break;

@@ -92,8 +92,13 @@ int so2_store_exists(so2_store *st, const char *name);
  *	Errors: SO2_ERR_NOTFOUND (no such file), SO2_ERR_IO (open/read
  *	failed: path and strerror), SO2_ERR_RECORD (bad content, with
  *	line and column), SO2_ERR_NOMEM.
- *	*warn (may be NULL) receives a warning text when the file is
- *	readable by group or others, else "" (size SO2_ERR_MSG_MAX).
+ *	*warn (may be NULL) receives a warning text (size SO2_ERR_MSG_MAX),
+ *	naming the file and the fix, for the first that applies: the
+ *	record is readable by group or others; the store is writable by
+ *	every user (writes are then refused); the store directory is a
+ *	symbolic link; the record belongs to another user than the
+ *	effective one (root may use records of the store directory's
+ *	owner). Else "".
  */
 so2_status so2_store_read(so2_store *st, const char *name, so2_record **out,
 			  char *warn, so2_err *err);
