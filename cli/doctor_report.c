@@ -60,6 +60,28 @@ doc_add(doctor *d, doc_level level, const char *id, const char *fix, const char 
 	cli_fill_globals(c->text, sizeof(c->text));
 }
 
+/* line_lengths - for a "line too long" verdict: how long this account's AUTH
+ *	line is (RFC 4954 section 4: a client must not send an initial
+ *	response that makes the AUTH command exceed the 512-octet line of
+ *	RFC 5321 4.5.3.1.4, but send it after an empty 334); "" otherwise */
+static const char *
+line_lengths(const doctor *d, const so2_diag_verdict *v, char *buf, size_t size)
+{
+	size_t raw, b64;
+
+	buf[0] = '\0';
+	if (strncmp(v->id, "smtp-line-too-long", 18) != 0 || so2_secret_empty(&d->token))
+		return buf;
+	/* XOAUTH2: "user=" U ^A "auth=Bearer " T ^A ^A, base64 */
+	raw = 5 + strlen(d->sasl_user) + 1 + 12 + d->token.len + 2;
+	b64 = (raw + 2) / 3 * 4;
+	so2_format(buf, size, "; with this account's token the response is %zu base64 bytes, "
+		   "so \"AUTH XOAUTH2 <response>\" is %zu bytes: %s", b64, b64 + 15,
+		   b64 + 15 > 512 ? "too long for one line; it must follow an empty 334"
+		   : "within 512, so the server's own limit is lower");
+	return buf;
+}
+
 /* doc_apply_verdict - one checklist line for a classified reply; act on the record */
 void
 doc_apply_verdict(doctor *d, const char *id, const char *what, const char *reply,
@@ -67,7 +89,7 @@ doc_apply_verdict(doctor *d, const char *id, const char *what, const char *reply
 {
 	doc_level level = v->action == SO2_DIAG_SUCCESS ? DOC_PASS
 	    : v->action == SO2_DIAG_RETRY ? DOC_WARN : DOC_FAIL;
-	char fix[DOC_TEXT_MAX];
+	char fix[DOC_TEXT_MAX], lengths[300];
 	const char *effect = "";
 	so2_err err;
 
@@ -90,7 +112,8 @@ doc_apply_verdict(doctor *d, const char *id, const char *what, const char *reply
 	if (level == DOC_PASS)
 		doc_add(d, level, id, NULL, "%s: %s", what, reply);
 	else
-		doc_add(d, level, id, fix, "%s: %s => %s (%s: %s)%s", what, reply, v->cause, v->id,
+		doc_add(d, level, id, fix, "%s: %s => %s%s (%s: %s)%s", what, reply, v->cause,
+			line_lengths(d, v, lengths, sizeof(lengths)), v->id,
 			so2_diag_action_name(v->action), effect);
 }
 

@@ -119,6 +119,11 @@ while IFS=$'\t' read -r id via rec input want action source; do
 	printf '%-4s %-6s %-9s %-28s %-7s %-4s %s\n' "$id" "$via" "$rec" "$want" "$action" \
 		"$mark" "$source" >> "$table"
 done < "$FIX"
+# A line-too-long reply is explained with this account's AUTH line length.
+record ms
+out=$("$SO2_CLI" doctor $U --no-postfix --user root --reply "500 5.5.2 Line too long" 2>&1)
+t_contains "$out" "with this account's token the response is" "line too long: the length"
+t_contains "$out" "after the empty 334" "line too long: how the client must send it"
 cat "$table"
 [ "$rows" -gt 0 ] || t_fail "no fixture rows read"
 [ $fails -eq 0 ] || t_fail "$fails of $rows field fixtures got another verdict"
