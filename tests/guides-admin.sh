@@ -11,12 +11,15 @@
 # /etc/sasl-oauth2.conf of the page is $SASL_OAUTH2_CONF (with the
 # emulator as authority, the test CA and the store below added),
 # /var/lib/sasl-oauth2 is $T/store; Microsoft's hosts are the stack's,
-# and the test message goes to the stack's mailbox. Before the Postfix
+# the test message goes to the stack's mailbox, and the app-only login gets
+# the emulator's confidential client (--client-id) with its secret typed at
+# the prompt. Before the Postfix
 # page the relay is stripped of everything the page sets (mechanism
 # filter, security options, TLS level, sasl_passwd, import_environment),
 # so the page alone must make it relay.
 . "${top_srcdir:-.}/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/guide.sh"
+. "$top_srcdir/tests/lib/idp.sh"
 
 [ "$(id -u)" -eq 0 ] || t_skip "needs root (the private mail stack, files owned by postfix)"
 for cmd in postfix postconf postmap dovecot python3 openssl curl; do
@@ -99,5 +102,40 @@ grep -q "from=<$ACCOUNT>" "$RELAY_LOG" && grep -q "status=sent" "$RELAY_LOG" \
 grep -q "sasl_method=XOAUTH2, sasl_username=$ACCOUNT" "$MX_LOG" \
 	|| { tail -n 20 "$MX_LOG" >&2; t_fail "postfix(7): the relay did not log in as $ACCOUNT with XOAUTH2"; }
 ran="$ran postfix(7)"
+
+# --- doc/microsoft365-setup.md: delegated logins, a certificate, app-only -------------
+# (its store is a fresh one: the page's first login creates it for postfix)
+edit_m365() {
+	case $1 in
+	run) edit_admin run "" | sed -e "s/--grant client-credentials/& --client-id $CC_ID/" ;;
+	*) edit_admin "$@" ;;
+	esac
+}
+rm -rf "$T/store"
+printf '%s\n' "$CC_SECRET" > "$T/secret.in"
+GSTDIN=$T/secret.in
+t_guide_follow "$top_srcdir/doc/microsoft365-setup.md" root edit_m365
+GSTDIN=/dev/null
+t_eq "$(stat -c '%U %a' "$T/store" "$T/store/$ACCOUNT.json" "$T/store/$ACCOUNT.secret" \
+	"$T/store/relay.key" | tr '\n' ' ')" "postfix 700 postfix 600 postfix 600 postfix 600 " \
+	"microsoft365-setup.md: the store, the record, the secret, the key"
+field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2],""))' "$@"; }
+t_eq "$(field "$T/store/$ACCOUNT.json" grant_type)" client_credentials \
+	"microsoft365-setup.md: the app-only record replaced the delegated one"
+t_eq "$(field "$T/store/alice@contoso.com.json" grant_type)" authorization_code \
+	"microsoft365-setup.md: the browser login"
+inspect=$(cat "$T/guide/4.out")
+t_contains "$inspect" "https://outlook.office365.com" "microsoft365-setup.md: inspect shows the audience"
+# The exit codes the page states: the application's error at login 78, at a renewal 69.
+t_idp_admin POST /_admin/fault '{"endpoint": "token", "kind": "expired_secret", "count": 2}' >/dev/null \
+	|| t_fail "emulator fault"
+rc=0; printf '%s\n' "$CC_SECRET" | "$SO2_CLI" login other@contoso.com --grant client-credentials \
+	--client-id "$CC_ID" --tenant contoso.com --client-secret-stdin > "$T/cc.out" 2>&1 || rc=$?
+t_eq "$rc" 78 "microsoft365-setup.md: AADSTS7000222 at login: exit"
+python3 -c 'import json,sys; p=sys.argv[1]; r=json.load(open(p)); r["expires_at"]=1; json.dump(r, open(p,"w"))' \
+	"$T/store/$ACCOUNT.json"
+rc=0; "$SO2_CLI" token "$ACCOUNT" > /dev/null 2> "$T/token.err" || rc=$?
+t_eq "$rc" 69 "microsoft365-setup.md: AADSTS7000222 at a renewal: exit ($(cat "$T/token.err"))"
+ran="$ran microsoft365-setup.md"
 
 echo "PASS:$ran"
