@@ -33,6 +33,7 @@
 #include <openssl/err.h>
 
 #include "base/secret.h"
+#include "base/text.h"
 #include "conn.h"
 
 /* so2_mail_proto_name - the protocol's name for messages */
@@ -303,7 +304,9 @@ mail_read_line(so2_mail_conn *c, char *line, size_t size, so2_err *err)
 	return SO2_OK;
 }
 
-/* mail_caps_add - append one capability line */
+/* mail_caps_add - append one capability line, printable: capabilities
+ *	are shown (doctor, the connect hand-over), a control character
+ *	becomes '?' as in every other server text */
 void
 mail_caps_add(so2_mail_conn *c, const char *cap)
 {
@@ -311,7 +314,7 @@ mail_caps_add(so2_mail_conn *c, const char *cap)
 
 	if (used + n + 2 > sizeof(c->caps))
 		return;		/* capped: the rest is dropped */
-	memcpy(c->caps + used, cap, n);
+	so2_printable(cap, c->caps + used, n + 1);
 	c->caps[used + n] = '\n';
 	c->caps[used + n + 1] = '\0';
 }

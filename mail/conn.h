@@ -153,7 +153,8 @@ so2_status mail_send_line(so2_mail_conn *c, const char *s, so2_err *err);
 so2_status mail_read_line(so2_mail_conn *c, char *line, size_t size,
 			  so2_err *err);
 
-/* mail_caps_add - append one capability line to c->caps (dropped when full) */
+/* mail_caps_add - append one capability line to c->caps, printable (control
+ *	characters become '?'); dropped when full */
 void mail_caps_add(so2_mail_conn *c, const char *cap);
 
 /* mail_cap_words - 1 when cap is "KEY word word ..." (or "KEY=...") and

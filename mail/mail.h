@@ -172,7 +172,8 @@ int so2_mail_offers(const so2_mail_conn *c, const char *mech);
 
 /*
  * so2_mail_caps - the capabilities the server announced after TLS
- *	One per line ("\n"), as sent (IMAP: one atom per line). After a
+ *	One per line ("\n"), as sent but for control characters, which
+ *	become '?' (IMAP: one atom per line). After a
  *	successful IMAP authentication: the post-login capabilities when
  *	the server sent them with its OK. Never NULL.
  */

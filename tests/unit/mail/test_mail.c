@@ -337,6 +337,16 @@ START_TEST(test_pop3_capa)
 	ck_assert_int_eq(so2_mail_offers(d.c, "USER"), 0);
 	finish(&d);
 
+	/* Capabilities are shown (doctor, the connect hand-over): a control
+	 * character becomes '?' (found by tests/fuzz/fuzz_mail.c) */
+	start(&d, SO2_MAIL_POP3, "+OK ready\r\n+OK\r\nSTLS\005\r\n"
+	      "SASL XOAUTH2 \033[2J\r\n.\r\n");
+	ck_assert_int_eq(d.c->ops->greeting(d.c, &err), SO2_OK);
+	ck_assert_int_eq(d.c->ops->caps(d.c, &d.o, &err), SO2_OK);
+	ck_assert_str_eq(so2_mail_caps(d.c), "STLS?\nSASL XOAUTH2 ?[2J\n");
+	ck_assert_int_eq(so2_mail_offers(d.c, "XOAUTH2"), 1);
+	finish(&d);
+
 	/* RFC 2449: a server without CAPA has no capabilities, not an error */
 	start(&d, SO2_MAIL_POP3, "+OK ready\r\n-ERR unknown command\r\n");
 	ck_assert_int_eq(d.c->ops->greeting(d.c, &err), SO2_OK);
