@@ -26,9 +26,9 @@
  *	  SO2_ERR_NOMEM; a failure whose message is empty, does not name
  *	  the server first ("imap fuzz:143: ") or holds a control character
  *	  (server text must not forge log lines);
- *	- server text kept for messages that is not printable: the
- *	  greeting, the last reply, the info's detail and reply, the
- *	  result's reply and text (text: lines joined by "\n" only);
+ *	- server text kept for messages or shown that is not printable:
+ *	  the greeting, the capabilities, the last reply, the info's
+ *	  detail, the result's reply and text (lines joined by "\n" only);
  *	- a result code outside 0..999, or challenge fields not
  *	  NUL-terminated.
  *	See tests/fuzz/README for building and running.
@@ -62,7 +62,7 @@ check(int ok)
 static int
 lines_ok(const char *s)
 {
-	char buf[SO2_MAIL_REPLY_MAX];
+	char buf[SO2_MAIL_CAPS_MAX];	/* the longest: caps; last, text shorter */
 	size_t i;
 
 	so2_format(buf, sizeof(buf), "%s", s);
@@ -99,7 +99,7 @@ conn_ok(const so2_mail_conn *c)
 {
 	check(terminated(c->greeting, sizeof(c->greeting)) && !so2_has_control(c->greeting));
 	check(terminated(c->last, sizeof(c->last)) && lines_ok(c->last));
-	check(terminated(c->caps, sizeof(c->caps)));
+	check(terminated(c->caps, sizeof(c->caps)) && lines_ok(c->caps));
 	check(c->rlen < sizeof(c->rbuf));
 }
 
@@ -174,9 +174,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const so2_mail_proto protos[] = {
 		SO2_MAIL_IMAP, SO2_MAIL_POP3, SO2_MAIL_SMTP, SO2_MAIL_SMTP
 	};
-	static const mail_ops *const ops[] = {
-		&mail_imap_ops, &mail_pop3_ops, &mail_smtp_ops, &mail_smtp_ops
-	};
 	so2_mail_opts o;
 	so2_mail_info info;
 	so2_mail_result res;
@@ -205,11 +202,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (feed(data, clear, sv) != 0)
 		return 0;
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		close(sv[0]);
-		close(sv[1]);
-		return 0;
-	}
 	memset(&o, 0, sizeof(o));
 	o.proto = protos[mode & 3];
 	o.host = "fuzz";
@@ -218,14 +210,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.timeout = 1;
 	o.check_starttls = (mode & 8) != 0;
 	mech = (mode & 4) ? "OAUTHBEARER" : "XOAUTH2";
-	c->fd = sv[0];
-	c->proto = o.proto;
-	c->ops = ops[mode & 3];
-	c->timeout = 1;
-	so2_format(c->where, sizeof(c->where), "%s fuzz:143", so2_mail_proto_name(o.proto));
 	memset(&info, 0, sizeof(info));
 	info.starttls_offered = -1;
-	c->info = &info;
+	if ((c = mail_conn_new(&o, o.port, &info)) == NULL) {
+		close(sv[0]);
+		close(sv[1]);
+		return 0;
+	}
+	c->fd = sv[0];
 	so2_err_clear(&err);
 
 	st = session(c, &o, (mode & 16) != 0, tls, tls_len, &sv[1], &err);
