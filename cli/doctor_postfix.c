@@ -93,6 +93,10 @@ run_command(const char *const argv[], char *out, size_t size)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* The record path of the map's password ("" for none): check_map finds it,
+ * the chroot check reads it. One doctor run per process. */
+static char map_record[1024];
+
 /* postconf - the value of a parameter (expanded), "" when unset */
 static int
 postconf(const doctor *d, const char *param, char *out, size_t size)
@@ -339,7 +343,39 @@ check_map(doctor *d, const char *relayhost, const char *maps)
 				"%s selects the record %s, not %s", val, val, d->account);
 		}
 		so2_format(d->sasl_user, sizeof(d->sasl_user), "%s", val);
+		so2_format(map_record, sizeof(map_record), "%s", pass[0] == '/' ? pass : "");
 	}
+}
+
+/* check_chroot_path - a record path from the map, as a chrooted smtp sees it
+ *	The module opens a record named by path at the first authentication,
+ *	after Postfix's chroot: /etc/x.json in the map is then
+ *	<queue_directory>/etc/x.json on the host. */
+static void
+check_chroot_path(doctor *d)
+{
+	char queue[VALUE_MAX], inside[VALUE_MAX * 2], fix[DOC_TEXT_MAX];
+	struct stat st;
+	int host, jail;
+
+	if (map_record[0] == '\0' || postconf(d, "queue_directory", queue, sizeof(queue)) != 0
+	    || queue[0] != '/')
+		return;
+	so2_format(inside, sizeof(inside), "%s%s", queue, map_record);
+	host = stat(map_record, &st) == 0;
+	jail = stat(inside, &st) == 0;
+	if (jail) {
+		doc_add(d, DOC_PASS, "postfix.chroot-record", NULL, "postfix: the chrooted smtp "
+			"opens the record %s, which is %s on the host", map_record, inside);
+		return;
+	}
+	so2_format(fix, sizeof(fix), "give the map a record name instead of a path (an empty "
+		   "password: the record of the SASL user, opened through the store before the "
+		   "chroot), or put the record at %s", inside);
+	doc_add(d, DOC_FAIL, "postfix.chroot-record", fix, "postfix: smtp runs chrooted in %s, "
+		"so the record path %s of the map is %s on the host, which does not exist%s",
+		queue, map_record, inside, host ? " (the path exists outside the chroot only)"
+		: "");
 }
 
 /* check_security - which SASL security options apply, and do they allow XOAUTH2 */
@@ -514,11 +550,14 @@ doc_postfix(doctor *d)
 		char f[8][64];
 		int k = sscanf(v, "%63s %63s %63s %63s %63s", f[0], f[1], f[2], f[3], f[4]);
 
-		if (k == 5 && strcmp(f[4], "n") != 0)
+		/* "-": the default, n since Postfix 3.0 */
+		if (k == 5 && strcmp(f[4], "n") != 0 && strcmp(f[4], "-") != 0) {
 			doc_add(d, DOC_INFO, "postfix.chroot", NULL, "postfix: smtp runs chrooted "
 				"(master.cf chroot = %s): the module opens the store and reads "
 				"the CA bundle before the chroot, so nothing needs copying into it",
 				f[4]);
+			check_chroot_path(d);
+		}
 		else if (k == 5)
 			doc_add(d, DOC_INFO, "postfix.chroot", NULL, "postfix: smtp is not "
 				"chrooted");

@@ -301,6 +301,18 @@ EOM
 		"master.cf override read"
 	t_contains "$out" "postfix stop; postfix start" "import_environment needs a restart"
 	printf 'smtp      unix  -       -       y       -       -       smtp\n' > "$P/master.cf"
+	# 24. a record path in the map: as the chrooted smtp sees it.
+	pf_main "queue_directory = $T/queue"
+	pf_map "[smtp.office365.com]:587 $U:$T/store/$U.json"
+	out=$("$SO2_CLI" doctor $U --postfix-config "$P" --user root 2>&1)
+	t_contains "$out" "[fail] postfix: smtp runs chrooted in $T/queue, so the record path $T/store/$U.json of the map is $T/queue$T/store/$U.json on the host, which does not exist (the path exists outside the chroot only)" \
+		"a record path wrong inside the chroot"
+	mkdir -p "$T/queue$T/store"
+	cp "$T/store/$U.json" "$T/queue$T/store/"
+	out=$("$SO2_CLI" doctor $U --postfix-config "$P" --user root 2>&1)
+	t_contains "$out" "[pass] postfix: the chrooted smtp opens the record $T/store/$U.json" \
+		"a record path right inside the chroot"
+	pf_map "[smtp.office365.com]:587 $U:"
 	# JSON carries the same checks.
 	pf_main ""
 	json=$("$SO2_CLI" doctor $U --postfix-config "$P" --user root --json)
