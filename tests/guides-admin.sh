@@ -138,4 +138,42 @@ rc=0; "$SO2_CLI" token "$ACCOUNT" > /dev/null 2> "$T/token.err" || rc=$?
 t_eq "$rc" 69 "microsoft365-setup.md: AADSTS7000222 at a renewal: exit ($(cat "$T/token.err"))"
 ran="$ran microsoft365-setup.md"
 
+# --- README.md, Postfix in short: the migration of a password relay ------------------
+# A second stack whose relay sends a password (RELAY_MECH=plain), as the
+# relays README's steps start from; the migration learns that the stack's
+# submission server plays Microsoft's (--server) and restarts Postfix for
+# the private module's import_environment (--restart). Between the
+# migration and the page's rollback the relay must deliver with XOAUTH2.
+"$top_srcdir/tests/stack/stop.sh" "$S" >/dev/null 2>&1
+S=$T/stack2
+mkdir -p "$S"
+t_on_exit '"$top_srcdir/tests/stack/stop.sh" "$T/stack2" >/dev/null 2>&1'
+RELAY_MECH=plain "$top_srcdir/tests/stack/start.sh" "$S" > "$T/start2.log" 2>&1 \
+	|| { cat "$T/start2.log" >&2; t_fail "the second test mail stack did not start"; }
+. "$S/env"
+RC=$RELAY_CONFIG_DIR
+rm -rf "$T/store"
+cp -p "$RC/main.cf" "$RC/sasl_passwd" "$T/"
+esc() { printf %s "$1" | sed 's|[/&]|\\&|g'; }
+edit_readme() {
+	case $1 in
+	run)
+		edit_admin run "" | sed -e "s/^sasl-oauth2 postfix migrate\b/& -c $(esc "$RC") --server \
+[127.0.0.1]:$SUB_PORT=microsoft --restart/" \
+			-e "/ migrate -c [^ ]* --server [^ ]* --restart\$/a \
+printf 'Subject: readme\\n\\nhi\\n' | sendmail -C $(esc "$RC") -f relay@example.com alice@example.net; \
+for i in \$(seq 1 60); do grep -q -x 'Subject: readme' $(esc "$MAILDIR_ALICE")/new/* 2>/dev/null \
+\&\& break; sleep 0.5; done; grep -q -x 'Subject: readme' $(esc "$MAILDIR_ALICE")/new/*" ;;
+	*) edit_admin "$@" ;;
+	esac
+}
+# the module installed where this build puts it: the reader's SASL_PATH
+GENV+=(SASL_PATH="$SASL_PATH")
+t_guide_follow "$top_srcdir/README.md" root edit_readme
+grep -q "sasl_method=XOAUTH2, sasl_username=relay@example.com" "$MX_LOG" \
+	|| { tail -n 20 "$MX_LOG" >&2; t_fail "README: the migrated relay did not log in with XOAUTH2"; }
+cmp -s "$T/main.cf" "$RC/main.cf" && cmp -s "$T/sasl_passwd" "$RC/sasl_passwd" \
+	|| t_fail "README: --rollback did not put main.cf and sasl_passwd back"
+ran="$ran README.md"
+
 echo "PASS:$ran"
