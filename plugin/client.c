@@ -539,7 +539,7 @@ step_after(struct glob *g, struct conn *c, sasl_client_params_t *params, const c
 	const sasl_utils_t *utils = params->utils;
 	const char *mech = mech_names[c->mech];
 	const char *at = c->attempt;
-	char msg[2 * SO2_ERR_MSG_MAX];
+	char msg[2 * SO2_ERR_MSG_MAX], args[SO2_ACCOUNT_MAX + 1100];
 	so2_diag_verdict v;
 	so2_challenge ch;
 	so2_err err;
@@ -575,7 +575,9 @@ step_after(struct glob *g, struct conn *c, sasl_client_params_t *params, const c
 	/* The one table (diagnose.h) says why, the claims refine it. */
 	so2_diag_explain(so2_diag_challenge(ch.status), c->have_claims ? &c->claims : NULL,
 			 c->user, params->service, time(NULL), &v);
-	so2_diag_fill(v.fix, sizeof(v.fix), "ACCOUNT", c->ref[0] ? c->ref : c->user);
+	/* A record given by its path is named as the command takes it. */
+	so2_ref_args(c->ref[0] ? c->ref : c->user, args, sizeof(args));
+	so2_diag_fill(v.fix, sizeof(v.fix), "ACCOUNT", args);
 	refresh = v.action == SO2_DIAG_REFRESH;
 	so2_format(msg, sizeof(msg),
 		 "the server rejected the access token for %s (token user %s, audience %s):"

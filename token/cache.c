@@ -284,20 +284,64 @@ so2_cache_store(so2_cache *c)
 	return c->store;
 }
 
+/* shell_word - name, single-quoted when it holds more than [A-Za-z0-9@._+-/,:=%] */
+static void
+shell_word(const char *name, size_t len, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (strchr("@._+-/,:=%", name[i]) == NULL && !((name[i] | 0x20) >= 'a'
+		    && (name[i] | 0x20) <= 'z') && !(name[i] >= '0' && name[i] <= '9'))
+			break;
+	if (i == len || memchr(name, '\'', len) != NULL)
+		so2_format(buf, size, "%.*s", (int)len, name);
+	else
+		so2_format(buf, size, "'%.*s'", (int)len, name);
+}
+
+/* so2_ref_args - "ACCOUNT", or "NAME --store DIR" for a record path */
+void
+so2_ref_args(const char *ref, char *buf, size_t size)
+{
+	const char *slash = ref[0] == '/' ? strrchr(ref, '/') : NULL;
+	size_t len, sl = strlen(".json");
+	char name[SO2_ACCOUNT_MAX + 64], dir[1024];
+
+	if (slash == NULL || slash[1] == '\0') {
+		shell_word(ref, strlen(ref), buf, size);
+		return;
+	}
+	len = strlen(slash + 1);
+	if (len > sl && strcmp(slash + 1 + len - sl, ".json") == 0)
+		len -= sl;
+	shell_word(slash + 1, len, name, sizeof(name));
+	shell_word(ref, slash == ref ? 1 : (size_t)(slash - ref), dir, sizeof(dir));
+	so2_format(buf, size, "%s --store %s", name, dir);
+}
+
 /* so2_login_command - the command that gets a new grant */
 void
-so2_login_command(const so2_record *rec, const char *account, char *buf, size_t size)
+so2_login_command(const so2_record *rec, const char *ref, char *buf, size_t size)
 {
+	char account[SO2_ACCOUNT_MAX + 1100], then[1200] = "";
+	size_t len = strlen(ref);
 	const char *g = rec != NULL ? rec->grant_type : NULL;
 	const char *grant = g == NULL ? "" :
 	    strcmp(g, SO2_RECORD_GRANT_CLIENT_CREDENTIALS) == 0 ? " --grant client-credentials" :
 	    strcmp(g, SO2_RECORD_GRANT_CODE) == 0 ? " --grant code" : "";
 
+	so2_ref_args(ref, account, sizeof(account));
+	/* login writes DIR/NAME.json: a record path named otherwise is then
+	 * moved where it is expected. */
+	if (ref[0] == '/' && (len <= 5 || strcmp(ref + len - 5, ".json") != 0)
+	    && strrchr(ref, '/')[1] != '\0')
+		so2_format(then, sizeof(then), "; then: mv %s.json %s", ref, ref);
 	if (rec != NULL && rec->provider != NULL)
-		so2_format(buf, size, "sasl-oauth2 login %s --provider %s%s", account,
-			   rec->provider, grant);
+		so2_format(buf, size, "sasl-oauth2 login %s --provider %s%s%s", account,
+			   rec->provider, grant, then);
 	else
-		so2_format(buf, size, "sasl-oauth2 login %s%s", account, grant);
+		so2_format(buf, size, "sasl-oauth2 login %s%s%s", account, grant, then);
 }
 
 /* A resolved reference: the store to use and the record's file name. */
@@ -340,6 +384,12 @@ resolve(so2_cache *c, const char *ref, struct ref *r, so2_token_info *info, so2_
 		char *name = NULL;
 
 		result = so2_store_open_file(ref, &r->st, &name, err);
+		if (result == SO2_ERR_IO && strstr(err->msg, "does not exist") != NULL) {
+			char cmd[1400];
+
+			so2_login_command(NULL, ref, cmd, sizeof(cmd));
+			so2_err_append(err, "; then log in: %s", cmd);
+		}
 		if (result != SO2_OK)
 			return result;
 		r->owned = 1;
@@ -378,10 +428,13 @@ read_record(struct ref *r, so2_record **rec, char *warn, so2_err *err)
 {
 	so2_status result = so2_store_read(r->st, r->name, rec, warn, err);
 
-	if (result == SO2_ERR_NOTFOUND)
+	if (result == SO2_ERR_NOTFOUND) {
+		char cmd[1400];
+
+		so2_login_command(NULL, r->account, cmd, sizeof(cmd));
 		so2_err_set(err, result, "account %s: no token record %s/%s; create it with:"
-			    " sasl-oauth2 login %s", r->account, so2_store_dir(r->st), r->name,
-			    r->account);
+			    " %s", r->account, so2_store_dir(r->st), r->name, cmd);
+	}
 	else if (result != SO2_OK)
 		so2_err_prefix(err, "account %s", r->account);
 	return result;
@@ -391,14 +444,15 @@ read_record(struct ref *r, so2_record **rec, char *warn, so2_err *err)
 static so2_status
 needs_login_error(const struct ref *r, const so2_record *rec, so2_err *err)
 {
-	char cmd[512];
+	char cmd[1400];
 
-	char plain[SO2_ACCOUNT_MAX + 32];
+	char plain[SO2_ACCOUNT_MAX + 1100], args[SO2_ACCOUNT_MAX + 1100];
 
 	so2_login_command(rec, r->account, cmd, sizeof(cmd));
 	/* One message, one command: when the table's fix already names the
 	 * login (diagnose.h), that one becomes the full command. */
-	so2_format(plain, sizeof(plain), "sasl-oauth2 login %s", r->account);
+	so2_ref_args(r->account, args, sizeof(args));
+	so2_format(plain, sizeof(plain), "sasl-oauth2 login %s", args);
 	if (rec->last_error != NULL && strstr(rec->last_error, plain) != NULL) {
 		so2_err_set(err, SO2_ERR_GRANT, "account %s needs a new login: %s", r->account,
 			    rec->last_error);
@@ -537,6 +591,25 @@ record_failure(so2_cache *c, struct ref *r, so2_record *rec, long retry_after, t
 	return saved;
 }
 
+/* path_hints - commands a message names for account, made to work for ref
+ *	The token endpoint's messages name the record's account
+ *	(diagnose.h); a record given by its path needs "NAME --store DIR". */
+static void
+path_hints(const char *ref, const char *account, char *msg, size_t size)
+{
+	static const char *const cmds[] = { "login", "doctor", "refresh", "token" };
+	char args[SO2_ACCOUNT_MAX + 1100], word[SO2_ACCOUNT_MAX + 32];
+	char value[SO2_ACCOUNT_MAX + 1200];
+	size_t i;
+
+	so2_ref_args(ref, args, sizeof(args));
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		so2_format(word, sizeof(word), "sasl-oauth2 %s %s", cmds[i], account);
+		so2_format(value, sizeof(value), "sasl-oauth2 %s %s", cmds[i], args);
+		so2_diag_fill(msg, size, word, value);
+	}
+}
+
 /* record_reserve - bytes of the largest record a reply can make (record.h) */
 static size_t
 record_reserve(const so2_cache *c)
@@ -571,7 +644,7 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_store_tx *tx,
 	if (so2_secret_empty(&rec->refresh_token)
 	    && (rec->grant_type == NULL
 		|| strcmp(rec->grant_type, SO2_RECORD_GRANT_CLIENT_CREDENTIALS) != 0)) {
-		char cmd[512];
+		char cmd[1400];
 
 		so2_login_command(rec, r->account, cmd, sizeof(cmd));
 		return so2_err_set(err, SO2_ERR_GRANT,
@@ -593,6 +666,8 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_store_tx *tx,
 	hc.cred_dir_set = 1;
 	hc.cred_dirfd = so2_store_dirfd(r->st);
 	result = so2_grant_refresh(&hc, rec, &reply, &oerr, err);
+	if (result != SO2_OK && r->owned && rec->account != NULL)
+		path_hints(r->account, rec->account, err->msg, sizeof(err->msg));
 	so2_wipe_free(ca, ca_len + 1);
 	now = time(NULL);
 	if (result == SO2_ERR_GRANT) {

@@ -207,8 +207,24 @@ so2_status so2_cache_mark_stale(so2_cache *c, const char *ref,
  */
 int so2_cache_ref_exists(so2_cache *c, const char *ref);
 
-/* so2_login_command - the command a user must run to log ref in again */
-void so2_login_command(const so2_record *rec, const char *account,
+/*
+ * so2_ref_args - what names record ref on the command's line
+ *	An account name as is; a record given by its path /DIR/NAME.json
+ *	(the SASL password form) as "NAME --store DIR": the command takes
+ *	account names, not paths, and --store names the directory (issue
+ *	10, point 12). A name with characters other than letters, digits
+ *	and @._+-/,:=% is quoted for the shell. Into buf (size bytes, cut).
+ */
+void so2_ref_args(const char *ref, char *buf, size_t size);
+
+/*
+ * so2_login_command - the command a user must run to log ref in again
+ *	ref: an account or a record path (so2_ref_args); rec (NULL ok)
+ *	adds the provider and grant. For a path whose file name does not
+ *	end in .json, the command is followed by "; then: mv" of the new
+ *	record to that path.
+ */
+void so2_login_command(const so2_record *rec, const char *ref,
 		       char *buf, size_t size);
 
 #endif

@@ -128,6 +128,10 @@ so2_store_open_file(const char *path, so2_store **out, char **name, so2_err *err
 	if (dir == NULL)
 		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
 	result = so2_store_open(dir, out, err);
+	if (result == SO2_ERR_IO && access(dir, F_OK) != 0 && errno == ENOENT)
+		/* store_dir does not apply to a record given by its path. */
+		so2_err_set(err, SO2_ERR_IO, "token record %s: its directory %s does not exist;"
+			    " create it: mkdir -m 700 %s", path, dir, dir);
 	free(dir);
 	if (result != SO2_OK)
 		return result;
