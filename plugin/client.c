@@ -69,8 +69,12 @@
 
 enum mech_id { MECH_XOAUTH2, MECH_OAUTHBEARER };
 
+/* The program that loaded the module, for hints that name its settings. */
+enum host { HOST_OTHER, HOST_POSTFIX, HOST_SENDMAIL };
+
 /* Shared by both mechanisms and all connections; immutable after init. */
 struct glob {
+	enum host host;		/* host_program() at init */
 	so2_config *conf;	/* never NULL (defaults on error) */
 	so2_err conf_err;	/* configuration error, or SO2_OK */
 	so2_cache *cache;
@@ -361,12 +365,71 @@ bearer_token_syntax(const char *s, size_t len)
 	return i == len;
 }
 
+/*
+ * host_program - which program loaded the module: Postfix (smtp, lmtp, or
+ *	a path under a postfix directory), sendmail, or another.
+ *	/proc/self/exe names the executable even after the program rewrote
+ *	its argv for ps (sendmail's setproctitle does); libsasl2 passes no
+ *	application name to client plugins. Read at init, before Postfix
+ *	chroots; HOST_OTHER when /proc is not mounted.
+ */
+static enum host
+host_program(void)
+{
+	char path[1024];
+	const char *base;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0)
+		return HOST_OTHER;
+	path[n] = '\0';
+	base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	if (strcmp(base, "smtp") == 0 || strcmp(base, "lmtp") == 0 ||
+	    strstr(path, "/postfix/") != NULL)
+		return HOST_POSTFIX;
+	if (strncmp(base, "sendmail", 8) == 0)	/* also RHEL's sendmail.sendmail */
+		return HOST_SENDMAIL;
+	return HOST_OTHER;
+}
+
+/*
+ * password_hint - what to do when the SASL password is an old password,
+ *	in the terms of the program at hand: Postfix's sasl_passwd takes an
+ *	empty password; sendmail skips AUTH when P: is empty (its client
+ *	needs a password), so there the account's name selects the record.
+ */
+static void
+password_hint(enum host host, const char *user, char *buf, size_t size)
+{
+	switch (host) {
+	case HOST_POSTFIX:
+		so2_format(buf, size, "make the password empty (Postfix sasl_passwd:"
+			   " \"[host]:port %s:\") to use the token record of %s",
+			   user, user);
+		break;
+	case HOST_SENDMAIL:
+		so2_format(buf, size, "set the password to the account's name (sendmail"
+			   " AuthInfo: \"U:%s\" \"P:%s\" \"M:XOAUTH2\"; sendmail skips"
+			   " AUTH when P: is empty) to use the token record of %s",
+			   user, user, user);
+		break;
+	default:
+		so2_format(buf, size, "make the password empty, or the account's name"
+			   " (%s) where the program needs one, to use the token record"
+			   " of %s", user, user);
+		break;
+	}
+}
+
 /* choose_token - the token the password selects (see DESCRIPTION) */
 static so2_status
 choose_token(struct glob *g, struct conn *c, const char *user, const so2_secret *pass,
 	     so2_secret *token, so2_token_info *info, so2_err *err)
 {
 	const char *ref;
+	char hint[SO2_ERR_MSG_MAX / 2];
 
 	memset(info, 0, sizeof(*info));
 	if (g->conf_err.status != SO2_OK)
@@ -379,15 +442,14 @@ choose_token(struct glob *g, struct conn *c, const char *user, const so2_secret 
 		ref = pass->data;
 	else if (pass->len < SO2_LITERAL_TOKEN_MIN
 		 || !bearer_token_syntax(pass->data, pass->len)) {
+		password_hint(g->host, user, hint, sizeof(hint));
 		return so2_err_set(err, SO2_ERR_PARAM,
 				   "account %s: the SASL password (%zu bytes) is not empty, not a"
 				   " record path, not an account in the store %s and does not"
 				   " look like an access token (RFC 6750: at least %d bytes of"
 				   " letters, digits and -._~+/); if it is the old password,"
-				   " make the password empty (Postfix sasl_passwd:"
-				   " \"[host]:port %s:\") to use the token record of %s",
-				   user, pass->len, g->conf->store_dir,
-				   SO2_LITERAL_TOKEN_MIN, user, user);
+				   " %s", user, pass->len, g->conf->store_dir,
+				   SO2_LITERAL_TOKEN_MIN, hint);
 	} else {
 		/* A literal bearer token handed over by the application. */
 		c->ref[0] = '\0';
@@ -701,6 +763,7 @@ so2_core_client_plug_init(const sasl_utils_t *utils, int max_version, int *out_v
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return SASL_NOMEM;
 	so2_err_clear(&g->conf_err);
+	g->host = host_program();
 	if (so2_config_load(NULL, conf_must_exist(), &g->conf, &g->conf_err) != SO2_OK)
 		g->conf = NULL;
 	if (g->conf == NULL && (g->conf = so2_config_defaults()) == NULL) {
