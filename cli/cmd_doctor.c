@@ -796,8 +796,10 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 		want_protocol(&d, "imap");
 	if (d.protocols[0] == NULL)
 		want_protocol(&d, "smtp");
-	if (conf != NULL)
+	if (conf != NULL) {
 		check_token(&d);
+		doc_token_length(&d);
+	}
 	if (want_smtp && conf != NULL)
 		doc_probe(&d, "smtp", smtp != NULL ? smtp : default_host(&d, "smtp"));
 	if (want_imap && conf != NULL)

@@ -89,6 +89,9 @@ const char *doc_provider(const doctor *d);
 /* doctor_probe.c */
 void doc_probe(doctor *d, const char *protocol, const char *hostport);
 
+/* doctor_length.c: the token.length line, after the token was obtained */
+void doc_token_length(doctor *d);
+
 /* doctor_postfix.c */
 int doc_postfix_detect(const doctor *d);
 void doc_postfix(doctor *d);
