@@ -46,7 +46,7 @@ t_guide_user() {
 	GHOME=$T/home-$GUSER
 	useradd -m -d "$GHOME" -s /bin/bash -K UMASK=077 "$GUSER" \
 		|| t_fail "useradd $GUSER failed"
-	t_on_exit "pkill -u $GUSER 2>/dev/null; userdel $GUSER 2>/dev/null"
+	t_on_exit "userdel -f $GUSER 2>/dev/null"
 	export GUSER GHOME
 }
 
