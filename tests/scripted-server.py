@@ -70,8 +70,7 @@ SMTP = {
               '{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"}'),
     "gmail-throttle": (["454 4.7.0 Too many login attempts, please try again later."], None),
     # RFC 4954's code as Dovecot and Postfix-backed servers send it (no Gmail link).
-    "5.7.8": (["535 5.7.8 Error: authentication failed: Authentication credentials invalid"],
-              None),
+    "5.7.8": (["535 5.7.8  Authentication credentials invalid"], None),
     # High Volume Email (https://github.com/tarickb/sasl-xoauth2/issues/110).
     "hve": (["501 5.5.124 Invalid XOAUTH2 auth data"], None),
 }
