@@ -86,6 +86,17 @@ one_line(const char *in, char *buf, size_t size)
 	return buf;
 }
 
+/* greeting_why - why no greeting came: the mail client's own message (a
+ *	line over 16 KB, binary data, not an SMTP reply, the deadline), then
+ *	the server's reply; never a guess when the client said what happened */
+static const char *
+greeting_why(const so2_mail_info *in, char *buf, size_t size)
+{
+	if (in->detail[0] != '\0' || in->reply[0] != '\0')
+		return one_line(in->detail[0] ? in->detail : in->reply, buf, size);
+	return "connection closed or timed out";
+}
+
 /* broken - the dialogue stopped: say why (the mail client's message, or the reply) */
 static void
 broken(struct probe *p, const char *why)
@@ -153,12 +164,11 @@ report_open(struct probe *p, so2_status st, const so2_mail_info *in)
 		if (p->smtp)
 			doc_add(p->d, DOC_FAIL, "probe.greeting", "check HOST:PORT (Microsoft "
 				"365: smtp.office365.com:587)", "%s: no SMTP greeting (%s)",
-				p->what, in->reply[0] ? one_line(in->reply, shown, sizeof(shown))
-				: "connection closed or timed out");
+				p->what, greeting_why(in, shown, sizeof(shown)));
 		else
 			doc_add(p->d, DOC_FAIL, "probe.greeting", "check HOST:PORT (Microsoft "
-				"365: outlook.office365.com:993)", "%s: no IMAP greeting",
-				p->what);
+				"365: outlook.office365.com:993)", "%s: no IMAP greeting (%s)",
+				p->what, greeting_why(in, shown, sizeof(shown)));
 		break;
 	case SO2_MAIL_STAGE_STARTTLS:
 		if (in->starttls_offered == 0) {

@@ -75,12 +75,13 @@ so2_mail_authenticate(so2_mail_conn *c, const char *mech, const char *resp,
 	char *enc = NULL, *cmd = NULL;
 	const char *text;
 	size_t cmdsize;
-	int sent = 0, replied = 0, is_bearer;
+	int sent = 0, replied = 0, is_bearer, skipped = 0;
 	so2_status st;
 	mail_kind k;
 	long n;
 
 	memset(res, 0, sizeof(*res));
+	mail_op_start(c);
 	is_bearer = strcasecmp(mech, "OAUTHBEARER") == 0;
 	if ((enc = b64(resp, resp_len)) == NULL)
 		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
@@ -96,6 +97,12 @@ so2_mail_authenticate(so2_mail_conn *c, const char *mech, const char *resp,
 		if ((st = c->ops->auth_line(c, line, sizeof(line), err)) != SO2_OK)
 			break;
 		k = c->ops->auth_kind(c, line, tag, &text);
+		if (k == MAIL_K_SKIP && ++skipped >= SO2_MAIL_REPLY_LINES_MAX) {
+			so2_format(msg, sizeof(msg), "more than %d untagged lines in answer to"
+				   " AUTHENTICATE (endless data)", SO2_MAIL_REPLY_LINES_MAX);
+			st = mail_fail(c, err, SO2_ERR_PROTO, msg);
+			break;
+		}
 		if (k == MAIL_K_SKIP)
 			continue;
 		if (k == MAIL_K_OTHER) {

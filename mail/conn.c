@@ -3,10 +3,13 @@
  * NAME
  *	conn.c - the mail client's transport: socket, timed I/O, line reader
  * DESCRIPTION
- *	The socket is non-blocking; every wait goes through poll() with the
- *	connection's timeout, so a silent server fails with a message
- *	instead of hanging the caller. Reads and writes go through the TLS
- *	session once there is one (tls.c). Lines are read into a capped
+ *	The socket is non-blocking; every wait goes through poll() until the
+ *	current operation's deadline (mail_op_start: now + the timeout), so
+ *	a silent server fails with a message instead of hanging the caller,
+ *	and so does one that sends a byte now and then (the wait does not
+ *	start again with each byte). An operation reads at most
+ *	SO2_MAIL_OP_BYTES_MAX bytes: endless data is refused too. Reads and
+ *	writes go through the TLS session once there is one (tls.c). Lines are read into a capped
  *	buffer (SO2_MAIL_LINE_MAX); what follows a line stays there for the
  *	next read (and for the STARTTLS injection check, the relay).
  *
@@ -28,6 +31,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -74,6 +78,7 @@ mail_conn_new(const so2_mail_opts *o, unsigned port, so2_mail_info *info)
 	c->ops = ops;
 	c->info = info;
 	c->timeout = o->timeout > 0 ? o->timeout : SO2_MAIL_TIMEOUT;
+	mail_op_start(c);
 	so2_format(c->where, sizeof(c->where), "%s %s:%u", so2_mail_proto_name(o->proto),
 		   o->host, port);
 	return c;
@@ -120,25 +125,58 @@ mail_note_reply(so2_mail_conn *c, const char *line, int first)
 	so2_printable(line, c->last + used, sizeof(c->last) - used);
 }
 
-/* mail_wait - poll the socket for events; SO2_OK or SO2_ERR_TEMP */
+/* now_ms - CLOCK_MONOTONIC in milliseconds */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* mail_op_start - the deadline and byte count of a new operation */
+void
+mail_op_start(so2_mail_conn *c)
+{
+	c->deadline_ms = c->timeout > 0 ? now_ms() + (long long)c->timeout * 1000 : 0;
+	c->op_bytes = 0;
+}
+
+/* late - the message when the operation's deadline has passed */
+static so2_status
+late(so2_mail_conn *c, so2_err *err)
+{
+	char msg[256];
+
+	if (c->op_bytes == 0 && c->rlen == 0)
+		so2_format(msg, sizeof(msg), "no answer within %ld seconds (timeout)",
+			   c->timeout);
+	else
+		so2_format(msg, sizeof(msg), "the server did not finish its answer within %ld"
+			   " seconds (timeout for the whole answer, %zu bytes received; a"
+			   " server sending a byte now and then is cut off too)", c->timeout,
+			   c->op_bytes);
+	return mail_fail(c, err, SO2_ERR_TEMP, msg);
+}
+
+/* mail_wait - poll the socket for events until the deadline */
 so2_status
 mail_wait(so2_mail_conn *c, short events, so2_err *err)
 {
 	struct pollfd p;
+	long long left = 0;
 	int r;
 
 	p.fd = c->fd;
 	p.events = events;
-	do
-		r = poll(&p, 1, c->timeout > 0 ? (int)(c->timeout * 1000) : -1);
-	while (r < 0 && errno == EINTR);
-	if (r == 0) {
-		char msg[128];
-
-		so2_format(msg, sizeof(msg), "no answer within %ld seconds "
-			   "(timeout)", c->timeout);
-		return mail_fail(c, err, SO2_ERR_TEMP, msg);
-	}
+	do {
+		if (c->deadline_ms > 0 && (left = c->deadline_ms - now_ms()) <= 0)
+			return late(c, err);
+		r = poll(&p, 1, c->deadline_ms > 0 ? (int)left : -1);
+	} while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return late(c, err);
 	if (r < 0)
 		return mail_fail(c, err, SO2_ERR_TEMP, strerror(errno));
 	return SO2_OK;
@@ -158,6 +196,51 @@ mail_tls_error(char *buf, size_t size, const char *fallback)
 	return buf;
 }
 
+/* counted - add n bytes to the operation's count, refused past the cap */
+static so2_status
+counted(so2_mail_conn *c, size_t n, so2_err *err)
+{
+	char msg[160];
+
+	c->op_bytes += n;
+	if (c->op_bytes <= SO2_MAIL_OP_BYTES_MAX)
+		return SO2_OK;
+	so2_format(msg, sizeof(msg), "the server sent more than %d bytes in answer to one"
+		   " command (endless data)", SO2_MAIL_OP_BYTES_MAX);
+	return mail_fail(c, err, SO2_ERR_PROTO, msg);
+}
+
+/* binary - the message for bytes that are not text, or NULL for text
+ *	Binary: a NUL; a TLS record (handshake 0x16 or alert 0x15, version
+ *	3.x: the port wants TLS at once); or at least 8 control bytes that
+ *	make more than an eighth of the bytes. A stray control character
+ *	in text is not binary: it is shown as "?" (so2_printable). */
+static const char *
+binary(const char *s, size_t len, char *msg, size_t size)
+{
+	size_t i, ctl = 0, first = 0;
+
+	if (len >= 2 && (s[0] == 0x16 || s[0] == 0x15) && s[1] == 0x03)
+		return so2_format(msg, size, "the server answered with TLS where text was"
+				  " expected (the port wants implicit TLS)"), msg;
+	if (memchr(s, '\0', len) != NULL)
+		return so2_format(msg, size, "the server sent a NUL byte (binary data, not"
+				  " protocol text)"), msg;
+	for (i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)s[i];
+
+		if ((b < 0x20 && b != '\t' && b != '\r' && b != 0x1b) || b == 0x7f) {
+			if (ctl++ == 0)
+				first = i;
+		}
+	}
+	if (ctl >= 8 && ctl * 8 > len)
+		return so2_format(msg, size, "the server sent binary data (%zu control bytes"
+				  " in %zu, the first 0x%02x at offset %zu), not protocol text",
+				  ctl, len, (unsigned char)s[first], first), msg;
+	return NULL;
+}
+
 /* io_read - read up to size bytes; *n = 0 at end of stream */
 static so2_status
 io_read(so2_mail_conn *c, char *buf, size_t size, size_t *n, so2_err *err)
@@ -165,6 +248,8 @@ io_read(so2_mail_conn *c, char *buf, size_t size, size_t *n, so2_err *err)
 	so2_status st;
 	ssize_t r;
 
+	if (c->deadline_ms > 0 && now_ms() >= c->deadline_ms)
+		return late(c, err);
 	for (;;) {
 		if (c->ssl != NULL) {
 			int sr, e;
@@ -172,7 +257,7 @@ io_read(so2_mail_conn *c, char *buf, size_t size, size_t *n, so2_err *err)
 			ERR_clear_error();
 			sr = SSL_read_ex(c->ssl, buf, size, n) ? 1 : 0;
 			if (sr)
-				return SO2_OK;
+				return counted(c, *n, err);
 			e = SSL_get_error(c->ssl, 0);
 			if (e == SSL_ERROR_ZERO_RETURN) {
 				*n = 0;
@@ -200,7 +285,7 @@ io_read(so2_mail_conn *c, char *buf, size_t size, size_t *n, so2_err *err)
 		r = recv(c->fd, buf, size, 0);
 		if (r >= 0) {
 			*n = (size_t)r;
-			return SO2_OK;
+			return counted(c, *n, err);
 		}
 		if (errno == EINTR)
 			continue;
@@ -269,7 +354,7 @@ mail_send_line(so2_mail_conn *c, const char *s, so2_err *err)
 so2_status
 mail_read_line(so2_mail_conn *c, char *line, size_t size, so2_err *err)
 {
-	char *nl;
+	char *nl, msg[160];
 	size_t n, len;
 	so2_status st;
 
@@ -277,6 +362,8 @@ mail_read_line(so2_mail_conn *c, char *line, size_t size, so2_err *err)
 		nl = memchr(c->rbuf, '\n', c->rlen);
 		if (nl != NULL)
 			break;
+		if (binary(c->rbuf, c->rlen, msg, sizeof(msg)) != NULL)
+			return mail_fail(c, err, SO2_ERR_PROTO, msg);
 		if (c->rlen >= sizeof(c->rbuf) - 1)
 			return mail_fail(c, err, SO2_ERR_PROTO, "the server sent a line "
 					 "longer than 16 KB");
@@ -293,12 +380,12 @@ mail_read_line(so2_mail_conn *c, char *line, size_t size, so2_err *err)
 	if (len >= size)
 		return mail_fail(c, err, SO2_ERR_PROTO, "the server sent an over-long "
 				 "line");
+	if (binary(c->rbuf, len, msg, sizeof(msg)) != NULL)
+		return mail_fail(c, err, SO2_ERR_PROTO, msg);
 	memcpy(line, c->rbuf, len);
 	line[len] = '\0';
 	if (len > 0 && line[len - 1] == '\r')
 		line[len - 1] = '\0';
-	if (strlen(line) + 1 < len)
-		return mail_fail(c, err, SO2_ERR_PROTO, "the server sent a NUL byte");
 	c->rlen -= len + 1;
 	memmove(c->rbuf, nl + 1, c->rlen);
 	return SO2_OK;

@@ -41,7 +41,10 @@ struct so2_mail_conn {
 	int fd;
 	SSL_CTX *ctx;
 	SSL *ssl;			/* NULL until TLS is on */
-	long timeout;			/* seconds */
+	long timeout;			/* seconds: the whole operation */
+	long long deadline_ms;		/* CLOCK_MONOTONIC ms when the current
+					 * operation must be over; 0: none */
+	size_t op_bytes;		/* bytes read in this operation */
 	char where[300];		/* "imap host:port", for messages */
 	char rbuf[SO2_MAIL_LINE_MAX];	/* bytes read, not yet consumed */
 	size_t rlen;
@@ -130,8 +133,17 @@ void mail_set_stage(so2_mail_conn *c, so2_mail_stage stage);
  *	starts a new reply, else it is joined with "\n" */
 void mail_note_reply(so2_mail_conn *c, const char *line, int first);
 
-/* mail_wait - poll the socket for events within the timeout; SO2_OK or
- *	SO2_ERR_TEMP (timeout, poll error) */
+/*
+ * mail_op_start - an operation begins: its deadline (now + c->timeout)
+ *	and its byte count start. Every public entry point of mail/ that
+ *	talks to the server calls it (open, authenticate, a command, quit),
+ *	so a server that sends one byte per second, or endless data, cannot
+ *	keep an operation alive past c->timeout or SO2_MAIL_OP_BYTES_MAX.
+ */
+void mail_op_start(so2_mail_conn *c);
+
+/* mail_wait - poll the socket for events until the operation's deadline;
+ *	SO2_OK or SO2_ERR_TEMP (no answer, deadline passed, poll error) */
 so2_status mail_wait(so2_mail_conn *c, short events, so2_err *err);
 
 /* mail_tls_error - OpenSSL's first queued error into buf, or fallback;
@@ -147,8 +159,13 @@ so2_status mail_send_line(so2_mail_conn *c, const char *s, so2_err *err);
 
 /*
  * mail_read_line - the next line without its CRLF (or LF), into line
- *	Errors: SO2_ERR_PROTO for a line over SO2_MAIL_LINE_MAX (or size)
- *	or with a NUL; SO2_ERR_TEMP when the server closed the connection.
+ *	A pure function of the bytes the server sent (through c->fd): fuzz
+ *	targets attach a socket pair (tests/fuzz/fuzz_mail.c).
+ *	Errors: SO2_ERR_PROTO for a line over SO2_MAIL_LINE_MAX (or size),
+ *	binary data (a NUL or a control character other than tab; a TLS
+ *	record where text was expected is named as such), more than
+ *	SO2_MAIL_OP_BYTES_MAX bytes in one operation; SO2_ERR_TEMP when the
+ *	server closed the connection or the operation's deadline passed.
  */
 so2_status mail_read_line(so2_mail_conn *c, char *line, size_t size,
 			  so2_err *err);

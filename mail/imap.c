@@ -74,13 +74,21 @@ command(so2_mail_conn *c, const char *cmd, int *ok, char *last, size_t lsize,
 	char line[SO2_MAIL_LINE_MAX], tag[16], buf[SO2_MAIL_LINE_MAX];
 	so2_status st;
 	size_t tl;
+	int n;
 
 	so2_format(tag, sizeof(tag), "S%u", ++c->tag);
 	so2_format(buf, sizeof(buf), "%s %s", tag, cmd);
 	if ((st = mail_send_line(c, buf, err)) != SO2_OK)
 		return st;
 	tl = strlen(tag);
-	for (;;) {
+	for (n = 0;; n++) {
+		if (n >= SO2_MAIL_REPLY_LINES_MAX) {
+			char msg[160];
+
+			so2_format(msg, sizeof(msg), "more than %d untagged lines in answer to"
+				   " %.32s (endless data)", SO2_MAIL_REPLY_LINES_MAX, cmd);
+			return mail_fail(c, err, SO2_ERR_PROTO, msg);
+		}
 		if ((st = mail_read_line(c, line, sizeof(line), err)) != SO2_OK)
 			return st;
 		if (strncasecmp(line, "* CAPABILITY ", 13) == 0)
@@ -234,6 +242,7 @@ so2_status
 so2_mail_imap_command(so2_mail_conn *c, const char *cmd, int *ok, char *reply, size_t size,
 		      so2_err *err)
 {
+	mail_op_start(c);
 	*ok = 0;
 	if (size > 0)
 		reply[0] = '\0';

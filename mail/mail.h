@@ -64,7 +64,11 @@
 #define SO2_MAIL_CAPS_MAX	4096	/* bytes of capabilities kept */
 #define SO2_MAIL_SHOW_MAX	512	/* bytes of server text kept for messages */
 #define SO2_MAIL_REPLY_MAX	2048	/* bytes of a whole (multi-line) reply kept */
-#define SO2_MAIL_TIMEOUT	30	/* default seconds per connect/reply */
+#define SO2_MAIL_TIMEOUT	30	/* default seconds per operation */
+#define SO2_MAIL_OP_BYTES_MAX	(1024 * 1024)	/* bytes a server may send in
+					 * answer to one operation */
+#define SO2_MAIL_REPLY_LINES_MAX 1000	/* lines of one reply (IMAP untagged
+					 * data, SMTP multi-line, POP3 CAPA) */
 
 /* so2_mail_proto - the protocol spoken */
 typedef enum so2_mail_proto {

@@ -84,6 +84,7 @@ so2_mail_relay(so2_mail_conn *c, int in_fd, int out_fd, so2_err *err)
 	int in_open = 1, k;
 
 	c->timeout = 0;		/* no timeout: a session may idle (IMAP IDLE) */
+	c->deadline_ms = 0;
 	if (c->rlen > 0 && so2_write_all(out_fd, c->rbuf, c->rlen) != 0)
 		return so2_err_set(err, SO2_ERR_TEMP, "cannot write to the client: %s",
 				   strerror(errno));

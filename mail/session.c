@@ -148,5 +148,6 @@ so2_mail_quit(so2_mail_conn *c)
 	if (c == NULL || c->fd < 0)
 		return;
 	c->timeout = 5;
+	mail_op_start(c);
 	c->ops->quit(c);
 }

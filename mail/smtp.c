@@ -41,9 +41,14 @@ reply(so2_mail_conn *c, int *code, int keep_caps, char *last, size_t lsize,
 			return st;
 		if (strlen(line) < 3 || line[0] < '2' || line[0] > '5' ||
 		    line[1] < '0' || line[1] > '9' || line[2] < '0' || line[2] > '9' ||
-		    (line[3] != '\0' && line[3] != ' ' && line[3] != '-'))
-			return mail_fail(c, err, SO2_ERR_PROTO, "the server's reply is not "
-					 "an SMTP reply");
+		    (line[3] != '\0' && line[3] != ' ' && line[3] != '-')) {
+			char msg[SO2_MAIL_SHOW_MAX + 128], show[80];
+
+			so2_format(msg, sizeof(msg), "the server's reply is not an SMTP reply"
+				   " (\"%s\"; RFC 5321 4.2: a code 2xx to 5xx, then a space"
+				   " or a hyphen)", so2_printable(line, show, sizeof(show)));
+			return mail_fail(c, err, SO2_ERR_PROTO, msg);
+		}
 		if (first < 0)
 			first = (line[0] - '0') * 100 + (line[1] - '0') * 10 + line[2] - '0';
 		mail_note_reply(c, line, n == 0);
@@ -51,8 +56,9 @@ reply(so2_mail_conn *c, int *code, int keep_caps, char *last, size_t lsize,
 			mail_caps_add(c, line + 4);
 		if (line[3] != '-')
 			break;
-		if (n > 1000)
-			return mail_fail(c, err, SO2_ERR_PROTO, "endless multi-line reply");
+		if (n >= SO2_MAIL_REPLY_LINES_MAX)
+			return mail_fail(c, err, SO2_ERR_PROTO, "more than 1000 lines in one"
+					 " reply (endless multi-line reply)");
 	}
 	*code = first;
 	so2_printable(line, last, lsize);

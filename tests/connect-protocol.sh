@@ -13,7 +13,10 @@
 #   second-challenge, garbage, not-json: cancelled with "*", reported;
 #   exchange-no: a plain NO is reported with the server's text;
 #   starttls-inject: plaintext after the STARTTLS reply is refused;
-#   long-line, silent: over-long line and timeout fail cleanly.
+#   long-line, silent: over-long line and timeout fail cleanly;
+#   drip, untagged-flood, huge-line, binary: a byte every 0.2 s, endless
+#     untagged lines, 10 MB without a line end, binary data end within the
+#     timeout with a message that names them (issue 10, point 7).
 . "${top_srcdir:-.}/tests/lib/common.sh"
 
 command -v python3 >/dev/null || t_skip "python3 not installed"
@@ -116,6 +119,18 @@ t_contains "$ERR" "longer than 16 KB" "long-line: reported"
 run silent '' --protocol imap --tls implicit
 t_contains "$ERR" "no answer within 3 seconds" "silent: timeout"
 t_contains "$OUT" "* BYE [UNAVAILABLE]" "silent: a temporary refusal"
+
+# Hostile servers (issue 10, point 7): bounded in time and bytes, each named.
+SECONDS=0
+run drip '' --protocol imap --tls implicit
+t_contains "$ERR" "the server did not finish its answer within 3 seconds" "drip: reported"
+[ "$SECONDS" -lt 20 ] || t_fail "drip: connect took $SECONDS s with --timeout 3"
+run untagged-flood '' --protocol imap --tls implicit
+t_contains "$ERR" "more than 1000 untagged lines in answer to AUTHENTICATE" "untagged-flood"
+run huge-line '' --protocol imap --tls implicit
+t_contains "$ERR" "longer than 16 KB" "huge-line: reported"
+run binary '' --protocol imap --tls implicit
+t_contains "$ERR" "the server sent binary data" "binary: reported"
 
 echo "PASS: connect: both orders, SASL-IR, STARTTLS, POP3, error challenges, cancel on" \
 	"second/garbage challenges, injection, long line, timeout"

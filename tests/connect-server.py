@@ -109,6 +109,22 @@ if scenario == "long-line":
 if scenario == "silent":
     line()
     sys.exit(0)
+if scenario in ("drip", "huge-line", "binary"):
+    # Issue 10, point 7: one byte every 0.2 s (the client must give up at
+    # its timeout, not wait on forever), 10 MB without a line end, binary.
+    try:
+        if scenario == "drip":
+            conn.sendall(b"* OK ")
+            for _ in range(150):
+                conn.sendall(b"x")
+                __import__("time").sleep(0.2)
+        elif scenario == "huge-line":
+            conn.sendall(b"* OK " + b"x" * (10 * 1024 * 1024))
+        else:
+            conn.sendall(bytes(range(1, 32)) * 8 + b"\r\n")
+    except (OSError, ssl.SSLError):
+        pass  # the client hung up: what the scenario wants
+    sys.exit(0)
 caps = "IMAP4rev1 AUTH=XOAUTH2 AUTH=OAUTHBEARER"
 if scenario != "server-first":
     caps += " SASL-IR"
@@ -142,6 +158,14 @@ if scenario == "server-first":
     send("+ ")
     c = line()
 expect_response(c)
+if scenario == "untagged-flood":
+    # endless untagged data in answer to AUTHENTICATE
+    try:
+        for _ in range(100000):
+            send("* OK still thinking")
+    except (OSError, ssl.SSLError):
+        pass
+    sys.exit(0)
 if scenario in ("ok", "server-first", "starttls-ok"):
     send("* CAPABILITY IMAP4rev1 IDLE")
     send(tag + " OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] Logged in")

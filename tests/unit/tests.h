@@ -43,6 +43,7 @@ Suite *suite_provider(void);
 
 /* mail/ */
 Suite *suite_mail(void);
+Suite *suite_mail_hostile(void);
 
 /* unit_suites - the suites of this program, NULL-terminated (LAYER/suites.c) */
 typedef Suite *(*unit_suite_fn)(void);

@@ -11,5 +11,6 @@
 
 const unit_suite_fn unit_suites[] = {
 	suite_mail,
+	suite_mail_hostile,
 	NULL
 };
