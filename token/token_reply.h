@@ -15,7 +15,11 @@
  *	caller leaves the record untouched); invalid_grant,
  *	interaction_required, consent_required and unauthorized_client are
  *	SO2_ERR_GRANT (a new login is needed); other OAuth errors are
- *	SO2_ERR_OAUTH. Microsoft's reply members error_codes (AADSTS),
+ *	SO2_ERR_OAUTH. A Microsoft AADSTS code the table knows (diagnose.h)
+ *	decides between SO2_ERR_GRANT, SO2_ERR_OAUTH and SO2_ERR_TEMP for an
+ *	OAuth error, whatever its error code (so2_diag_grant_dead; a disabled
+ *	application comes as unauthorized_client, yet no login helps).
+ *	Microsoft's reply members error_codes (AADSTS),
  *	trace_id, correlation_id and timestamp are kept for diagnostics
  *	(Microsoft identity platform error reference) and the message gets
  *	the cause and fix of the one table (diagnose.h).

@@ -11,8 +11,11 @@
  *	of token_reply.h breaks: a failure without a message or with a status
  *	outside the documented set, a success without an access token, an
  *	error message or OAuth error field holding a control character
- *	(server text must not forge log lines), or a failed parse that left
- *	members in *out. See tests/fuzz/README for building and running.
+ *	(server text must not forge log lines), a failed parse that left
+ *	members in *out, or SO2_ERR_GRANT (a new login) where neither the
+ *	error code nor the AADSTS row of the table (which decides when it
+ *	knows the code) says the grant is dead.
+ *	See tests/fuzz/README for building and running.
  */
 #include "config.h"
 
@@ -22,6 +25,7 @@
 #include <string.h>
 
 #include "base/text.h"
+#include "token/diagnose.h"
 #include "token/record.h"
 #include "token/token_reply.h"
 
@@ -70,6 +74,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	so2_token_reply rep;
 	so2_oauth_error oerr;
 	so2_err err;
+	const so2_diag_row *row;
 	so2_status st;
 	long status;
 
@@ -99,8 +104,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    || (st == SO2_ERR_TEMP && status == 200
 			&& rep.refresh_token.len == strlen(rep.refresh_token.data)
 			&& visible(rep.refresh_token.data)));
-		check((st == SO2_ERR_GRANT) == (so2_oauth_error_grant_dead(oerr.error)
-		    && status < 500 && status != 429));
+		/* A dead grant: the error code says so, or the AADSTS row of
+		 * the table does (it decides when it knows the code); never
+		 * for a 5xx or 429. */
+		row = so2_diag_aadsts(oerr.code);
+		if (st == SO2_ERR_GRANT)
+			check(status < 500 && status != 429
+			    && (row != NULL ? so2_diag_grant_dead(row)
+				: so2_oauth_error_grant_dead(oerr.error)));
+		else if (row == NULL && status < 500 && status != 429)
+			check(!so2_oauth_error_grant_dead(oerr.error));
 	}
 	so2_token_reply_clear(&rep);
 	return 0;
