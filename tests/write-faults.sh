@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # write-faults.sh - a refresh whose new record cannot be stored is never sent
 # (issue 10, point 3; before: issue 3, point 3), through real libsasl2 and
 # the module, and through `sasl-oauth2 refresh`:
