@@ -55,19 +55,26 @@
  *	SO2_ERR_PARAM with "ORIGIN:LINE:COL: text" (or "ORIGIN: text" when
  *	no position applies). buf need not be NUL-terminated and may be
  *	NULL when len is 0 (then: error, empty input).
+ *	A number longer than 14 characters reaches the tree as a string of
+ *	the same characters (jansson 2.14 can abort on such a number when
+ *	memory runs out; the readers of numbers take digit strings); a bare
+ *	word that long is refused ("invalid token").
  *	On SO2_OK *out is a new reference: release it with json_decref()
  *	or so2_json_wipe_decref(). On failure *out is NULL.
- *	Errors: SO2_ERR_PARAM, SO2_ERR_NOMEM.
+ *	Errors: SO2_ERR_PARAM, SO2_ERR_NOMEM (also when jansson, short of
+ *	memory, reported a syntax error a second parse does not repeat, or
+ *	built a tree whose strings, keys or integers differ from the input).
  */
 so2_status so2_json_load(const char *origin, const char *buf, size_t len,
 			 size_t max, json_t **out, so2_err *err);
 
 /* so2_json_load_opts flags */
 #define SO2_JSON_BIG_NUMBERS	1	/* an integer too large for json_int_t
-					 * (2^63) does not fail the document:
-					 * it is then read again with every
-					 * integer as a real (jansson
-					 * JSON_DECODE_INT_AS_REAL) */
+					 * (2^63) does not fail the document
+					 * (every number longer than 14
+					 * characters reaches the tree as a
+					 * string of its characters, with or
+					 * without this flag) */
 
 /*
  * so2_json_load_opts - so2_json_load with flags (SO2_JSON_*)

@@ -161,6 +161,92 @@ START_TEST(test_members)
 }
 END_TEST
 
+/*
+ * Issue 10 item 6: jansson 2.14 aborts (load.c lex_unget_unsave,
+ * assert(c == d)) when the allocation growing its lexer buffer fails at
+ * the character ending a 15-character number, drops characters when other
+ * growths fail, and calls a failed allocation a syntax error. Fail every
+ * allocation jansson makes for so2_json_load in turn (json_set_alloc_funcs:
+ * the test process may; the module never does): each load must give the
+ * input unchanged or SO2_ERR_NOMEM.
+ */
+static unsigned long jfail_at, jcount;
+static int jfail_on;		/* every allocation from jfail_at on fails */
+
+static void *
+jfail_malloc(size_t n)
+{
+	++jcount;
+	return jcount == jfail_at || (jfail_on && jcount > jfail_at) ? NULL : malloc(n);
+}
+
+static const char *const jfail_inputs[] = {
+	"{\"n\":123456789012345,\"t\":\"eyJ0eXAiOiJKV1QifQ.payload.signature-_~+/==\"}",
+	"{\"a\":-12345678901234,\"b\":1.2345678901234,\"refresh_token\":"
+	"\"0.AAAAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\","
+	"\"u\":\"\\u00e9\\ud83d\\ude00\\n\",\"e\":[true,false,null,-0,17]}",
+};
+
+START_TEST(test_load_alloc_failures)
+{
+	const char *in = jfail_inputs[_i / 2];
+	json_t *ref, *root;
+	so2_status st;
+	so2_err err;
+	unsigned long nomem = 0;
+
+	st = so2_json_load("t", in, strlen(in), 65536, &ref, &err);
+	ck_assert_msg(st == SO2_OK, "reference load: %s", err.msg);
+	jfail_on = _i % 2;	/* one failure, or all from jfail_at on */
+	for (jfail_at = 1;; jfail_at++) {
+		jcount = 0;
+		json_set_alloc_funcs(jfail_malloc, free);
+		st = so2_json_load("t", in, strlen(in), 65536, &root, &err);
+		json_set_alloc_funcs(malloc, free);
+		if (st == SO2_OK) {
+			ck_assert_msg(json_equal(root, ref), "allocation %lu failed: the tree"
+				      " differs from the input", jfail_at);
+			json_decref(root);
+		} else {
+			ck_assert_msg(st == SO2_ERR_NOMEM, "allocation %lu failed: status %d,"
+				      " \"%s\" instead of out of memory", jfail_at, st, err.msg);
+			nomem++;
+		}
+		if (jcount < jfail_at)
+			break;
+	}
+	ck_assert_msg(jfail_at > 10, "only %lu allocations", jfail_at);
+	/* one failure: the second parse recovers; all failing: out of memory */
+	ck_assert_msg(jfail_on ? nomem + 1 >= jfail_at : nomem == 0,
+		      "%lu of %lu loads out of memory", nomem, jfail_at);
+	json_decref(ref);
+}
+END_TEST
+
+/* Long numbers reach the tree as strings of the same characters; long
+ * words are refused before jansson; escapes are counted as jansson
+ * decodes them (no false "out of memory"). */
+START_TEST(test_load_long_tokens)
+{
+	json_t *root;
+	so2_err err;
+	const char *in = "{\"n\":123456789012345678901,\"r\":-1.25e-300000000000,"
+			 "\"s\":\"\\u00e9\\ud83d\\ude00\\/\",\"z\":-0,\"i\":1700000000}";
+
+	ck_assert_int_eq(so2_json_load("t", in, strlen(in), 65536, &root, &err), SO2_OK);
+	ck_assert_str_eq(so2_json_str(root, "n"), "123456789012345678901");
+	ck_assert_str_eq(so2_json_str(root, "r"), "-1.25e-300000000000");
+	ck_assert_int_eq(json_integer_value(json_object_get(root, "i")), 1700000000);
+	json_decref(root);
+	in = "{\"a\":falsefalsefalsefalse}";
+	ck_assert_int_eq(so2_json_load("t", in, strlen(in), 65536, &root, &err), SO2_ERR_PARAM);
+	ck_assert_str_eq(err.msg, "t:1:6: invalid token");
+	in = "{\"a\":truex}";
+	ck_assert_int_eq(so2_json_load("t", in, strlen(in), 65536, &root, &err), SO2_ERR_PARAM);
+	ck_assert_msg(strstr(err.msg, "t:1:") == err.msg, "syntax error: %s", err.msg);
+}
+END_TEST
+
 /* suite_json - the json_util tests */
 Suite *
 suite_json(void)
@@ -174,6 +260,9 @@ suite_json(void)
 	tcase_add_loop_test(tc, test_load, 0,
 	    (int)(sizeof(load_cases) / sizeof(load_cases[0])));
 	tcase_add_test(tc, test_members);
+	tcase_add_loop_test(tc, test_load_alloc_failures, 0,
+	    2 * (int)(sizeof(jfail_inputs) / sizeof(jfail_inputs[0])));
+	tcase_add_test(tc, test_load_long_tokens);
 	suite_add_tcase(s, tc);
 	return s;
 }
