@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
 
@@ -72,14 +73,26 @@ enum mech_id { MECH_XOAUTH2, MECH_OAUTHBEARER };
 /* The program that loaded the module, for hints that name its settings. */
 enum host { HOST_OTHER, HOST_POSTFIX, HOST_SENDMAIL };
 
-/* Shared by both mechanisms and all connections; immutable after init. */
+/*
+ * Shared by both mechanisms and all connections; set up at init and
+ * immutable once ready. An allocation failure while reading the
+ * configuration or opening the cache leaves it not ready, and the next
+ * attempt (mech_new) sets it up again: a passing lack of memory must not
+ * turn into a configuration error for the life of the process. One per
+ * process (libsasl2 calls the init once per sasl_client_init).
+ */
 struct glob {
+	pthread_mutex_t lock;	/* setup and references */
+	int ready;		/* conf and cache are set (conf_err may say
+				 * the configuration is wrong) */
 	enum host host;		/* host_program() at init */
-	so2_config *conf;	/* never NULL (defaults on error) */
+	so2_config *conf;	/* never NULL when ready (defaults on error) */
 	so2_err conf_err;	/* configuration error, or SO2_OK */
 	so2_cache *cache;
 	int refs;		/* mech_free is called once per mechanism */
 };
+
+static struct glob the_glob = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Per connection. */
 struct conn {
@@ -155,15 +168,71 @@ so2_status_to_sasl(so2_status status)
 	return SASL_FAIL;
 }
 
+static int conf_must_exist(void);
+static so2_status net_init(so2_err *err);
+
+/* glob_setup - read the configuration and open the cache, unless done
+ *	Called with g->lock held. A configuration error makes it ready
+ *	(defaults, the error reported at every attempt); an allocation
+ *	failure leaves it not ready, to be tried again. */
+static void
+glob_setup(struct glob *g)
+{
+	so2_config *conf = NULL;
+	so2_cache *cache = NULL;
+	so2_err err;
+
+	if (g->ready)
+		return;
+	so2_err_clear(&g->conf_err);
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	/* OpenSSL 3.0 sets up its default context once per process: when an
+	 * allocation fails there, the context stays half made and the next
+	 * digest crashes (a NULL lock). Ask for it here, where NULL can be
+	 * checked; it then stays NULL, and OpenSSL is never called. */
+	if (OSSL_LIB_CTX_get0_global_default() == NULL) {
+		so2_err_set(&g->conf_err, SO2_ERR_NOMEM, "out of memory while OpenSSL set"
+			    " itself up; OpenSSL does not retry that: restart the program");
+		return;
+	}
+#endif
+	if (so2_config_load(NULL, conf_must_exist(), &conf, &g->conf_err) != SO2_OK)
+		conf = NULL;
+	if (g->conf_err.status == SO2_ERR_NOMEM)
+		goto nomem;
+	if (conf == NULL && (conf = so2_config_defaults()) == NULL)
+		goto nomem;
+	so2_err_clear(&err);
+	if (so2_cache_open(conf, &cache, &err) != SO2_OK)
+		goto nomem;	/* the only error it returns */
+	so2_cache_set_net_init(cache, net_init);
+	g->conf = conf;
+	g->cache = cache;
+	g->ready = 1;
+	return;
+nomem:
+	so2_config_free(conf);
+	so2_err_set(&g->conf_err, SO2_ERR_NOMEM, "out of memory while reading the"
+		    " configuration; it is read again at the next attempt");
+}
+
 /* glob_release - drop one reference, free at zero */
 static void
 glob_release(struct glob *g)
 {
-	if (g == NULL || --g->refs > 0)
+	if (g == NULL)
 		return;
-	so2_cache_close(g->cache);
-	so2_config_free(g->conf);
-	free(g);
+	pthread_mutex_lock(&g->lock);
+	if (--g->refs <= 0) {
+		so2_cache_close(g->cache);
+		so2_config_free(g->conf);
+		g->cache = NULL;
+		g->conf = NULL;
+		g->ready = 0;
+		g->refs = 0;
+		so2_err_clear(&g->conf_err);
+	}
+	pthread_mutex_unlock(&g->lock);
 }
 
 /* mech_free - libsasl2 calls this once per mechanism at sasl_done */
@@ -180,15 +249,20 @@ mech_new(enum mech_id mech, void *glob, sasl_client_params_t *params, void **con
 {
 	struct glob *g = glob;
 	struct conn *c;
+	so2_err conf_err;
 
+	pthread_mutex_lock(&g->lock);
+	glob_setup(g);
+	conf_err = g->conf_err;
+	pthread_mutex_unlock(&g->lock);
 	/* A configuration error fails here, in sasl_client_start, before
 	 * the program sends AUTHENTICATE: a client that starts without an
 	 * initial response (isync without SASL-IR) and does not answer the
 	 * server's continuation after a failed step would otherwise wait
 	 * for the server forever (sasl-oauth2-isync(7)). */
-	if (g->conf_err.status != SO2_OK) {
-		report(params->utils, SASL_LOG_ERR, mech_names[mech], "", g->conf_err.msg);
-		return so2_status_to_sasl(g->conf_err.status);
+	if (conf_err.status != SO2_OK) {
+		report(params->utils, SASL_LOG_ERR, mech_names[mech], "", conf_err.msg);
+		return so2_status_to_sasl(conf_err.status);
 	}
 	c = params->utils->malloc(sizeof(*c));
 	if (c == NULL) {
@@ -754,35 +828,21 @@ SO2_EXPORT int
 so2_core_client_plug_init(const sasl_utils_t *utils, int max_version, int *out_version,
 			  sasl_client_plug_t **pluglist, int *plugcount)
 {
-	struct glob *g;
-	so2_err err;
+	struct glob *g = &the_glob;
 	char line[SO2_ERR_MSG_MAX + 64];
 
 	if (max_version < SASL_CLIENT_PLUG_VERSION)
 		return SASL_BADVERS;
-	if ((g = calloc(1, sizeof(*g))) == NULL)
-		return SASL_NOMEM;
-	so2_err_clear(&g->conf_err);
+	pthread_mutex_lock(&g->lock);
 	g->host = host_program();
-	if (so2_config_load(NULL, conf_must_exist(), &g->conf, &g->conf_err) != SO2_OK)
-		g->conf = NULL;
-	if (g->conf == NULL && (g->conf = so2_config_defaults()) == NULL) {
-		free(g);
-		return SASL_NOMEM;
-	}
-	so2_err_clear(&err);
-	if (so2_cache_open(g->conf, &g->cache, &err) != SO2_OK) {
-		so2_config_free(g->conf);
-		free(g);
-		return SASL_NOMEM;
-	}
-	so2_cache_set_net_init(g->cache, net_init);
+	glob_setup(g);
 	if (g->conf_err.status != SO2_OK) {
 		/* conn is NULL at init: this goes to syslog (SASL common.c). */
 		so2_format(line, sizeof(line), "sasl-oauth2: %s", g->conf_err.msg);
 		utils->log(NULL, SASL_LOG_ERR, "%s", line);
 	}
-	g->refs = 2;
+	g->refs += 2;
+	pthread_mutex_unlock(&g->lock);
 	plugins[0].glob_context = g;
 	plugins[1].glob_context = g;
 	*out_version = SASL_CLIENT_PLUG_VERSION;

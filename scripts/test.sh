@@ -2,7 +2,9 @@
 # test.sh - the whole test suite, as CI runs it:
 #   1. build in build/ with warnings as errors; make check (unit tests,
 #      style check, the module in real libsasl2, the emulator, the CLI,
-#      Postfix end to end); make distcheck is run by CI only (slow).
+#      Postfix end to end); make check-long (the allocation sweep over an
+#      exchange with a refresh, 1,000 SIGKILLs); make distcheck is run by
+#      CI only (slow).
 #   2. build in build-asan/ with AddressSanitizer + UBSan; make check
 #      (the end-to-end test skips there: Postfix is not instrumented).
 #   3. valgrind over the unit tests and 1,000 client exchanges in one process.
@@ -26,6 +28,14 @@ echo "===== build (build/)"
 scripts/build.sh build
 echo "===== make check (build/)"
 check build
+
+echo "===== make check-long (build/): every allocation of an exchange with a refresh, 1,000 SIGKILLs"
+if ! make -C build check-long; then
+	for f in build/tests/alloc-fail.sh.log build/tests/crash.sh.log; do
+		echo "===== $f"; cat "$f"
+	done
+	rc=1
+fi
 
 echo "===== build with AddressSanitizer and UBSan (build-asan/)"
 scripts/build.sh build-asan --enable-sanitizers

@@ -143,11 +143,17 @@ so2_cache_open(const so2_config *conf, so2_cache **out, so2_err *err)
 	}
 	for (i = 0; i < SO2_CACHE_SLOTS; i++)
 		c->slots[i].fd = -1;
+	c->ca_fd = -1;
 	c->conf = conf;
 	so2_err_clear(&c->store_err);
 	so2_err_clear(&c->ca_err);
 	if (so2_store_open(conf->store_dir, &c->store, &c->store_err) != SO2_OK)
 		c->store = NULL;
+	if (c->store_err.status == SO2_ERR_NOMEM) {
+		/* not a property of the store: the caller tries again later */
+		so2_cache_close(c);
+		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
+	}
 	/* Opened now (before a chroot), read at each refresh: no copy of
 	 * the bundle (200 KB on Debian) stays in every mail process. */
 	ca = conf->ca_file ? conf->ca_file : default_ca_file();

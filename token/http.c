@@ -294,6 +294,10 @@ common_options(CURL *h, const so2_http_conf *hc, const char *url, char *errbuf)
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	/* No TLS session cache: a handle serves one request, so it never
+	 * resumes, and libcurl 7.88's cache frees twice when storing a
+	 * session ticket fails for lack of memory (tests/alloc-fail.sh). */
+	SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	SET(CURLOPT_USERAGENT, SO2_USER_AGENT);
 	if (hc->ca_blob != NULL) {
 		struct curl_blob blob;
