@@ -367,8 +367,9 @@ main(int argc, char **argv)
 	*(void **)&fm_arm = dlsym(RTLD_DEFAULT, "so2_failmalloc_arm");
 	*(void **)&fm_count = dlsym(RTLD_DEFAULT, "so2_failmalloc_count");
 	*(void **)&fm_failed = dlsym(RTLD_DEFAULT, "so2_failmalloc_failed");
-	if (fm_scope == NULL || fm_enter == NULL || fm_leave == NULL || fm_arm == NULL || fm_count == NULL || fm_failed == NULL || kinds == NULL
-	    || opt_user == NULL || tmpl == NULL || rec == NULL) {
+	if (fm_scope == NULL || fm_enter == NULL || fm_leave == NULL || fm_arm == NULL
+	    || fm_count == NULL || fm_failed == NULL || kinds == NULL || opt_user == NULL
+	    || tmpl == NULL || rec == NULL) {
 		fprintf(stderr, "alloc-sweep: needs LD_PRELOAD=libfailmalloc.so, -u, -t, -r\n");
 		return 2;
 	}

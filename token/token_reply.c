@@ -249,7 +249,8 @@ static int
 number_text(const char *s, size_t len, double *v, int *frac)
 {
 	size_t i = 0, digits = 0;
-	int neg = 0;
+	unsigned long long u = 0;
+	int neg = 0, exact = 1;
 
 	*v = 0;
 	*frac = 0;
@@ -257,8 +258,19 @@ number_text(const char *s, size_t len, double *v, int *frac)
 		neg = 1;
 		i++;
 	}
-	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++)
-		*v = *v * 10 + (s[i] - '0');
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+		/* exact while it fits (2^63 as digits, from so2_json_load) */
+		if (exact && u <= (ULLONG_MAX - 9) / 10)
+			u = u * 10 + (unsigned long long)(s[i] - '0');
+		else if (exact) {
+			exact = 0;
+			*v = (double)u;
+		}
+		if (!exact)
+			*v = *v * 10 + (s[i] - '0');
+	}
+	if (exact)
+		*v = (double)u;
 	if (digits == 0)
 		return 0;
 	if (i < len && s[i] == '.') {
