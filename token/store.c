@@ -377,6 +377,23 @@ give_to_store_owner(so2_store *st, int fd)
 	}
 }
 
+/* fallback_bytes - name bytes when OpenSSL has no random bytes (short of
+ *	memory): the name need only be unused, which O_EXCL checks, so the
+ *	pid, the time and the attempt do. */
+static void
+fallback_bytes(unsigned char *b, size_t n, int attempt)
+{
+	struct timespec ts;
+	unsigned long long v;
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	v = ((unsigned long long)getpid() << 32) ^ (unsigned long long)ts.tv_nsec
+	    ^ ((unsigned long long)ts.tv_sec << 20) ^ (unsigned long long)attempt * 0x9e3779b9ULL;
+	for (i = 0; i < n; i++, v >>= 8)
+		b[i] = (unsigned char)v;
+}
+
 /* so2_store_prepare - check the store and create the temporary file */
 so2_status
 so2_store_prepare(so2_store *st, const char *name, size_t reserve, so2_store_tx *tx,
@@ -398,8 +415,7 @@ so2_store_prepare(so2_store *st, const char *name, size_t reserve, so2_store_tx 
 				   (unsigned)(dsb.st_mode & 07777), st->dir);
 	for (i = 0; i < SO2_TEMP_TRIES; i++) {
 		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-			return so2_err_set(err, SO2_ERR_IO,
-					   "no random bytes for a temp file name");
+			fallback_bytes(rnd, sizeof(rnd), i);
 		if (temp_name(name, rnd, tx->tmp, sizeof(tx->tmp)) != 0)
 			return so2_err_set(err, SO2_ERR_PARAM,
 					   "cannot write token record %s/%s: its name is longer"
