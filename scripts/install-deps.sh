@@ -7,7 +7,8 @@
 # programs the end-to-end tests start on 127.0.0.1 (Postfix, Dovecot,
 # cyrus-clients, sasl2-bin, isync, fetchmail, dovecot-pop3d; msmtp, neomutt,
 # mutt for the token command programs), python3 for the identity-provider emulator,
-# openssl and curl for the test CA and probes, valgrind; zsh and
+# openssl and curl for the test CA and probes, valgrind, strace (syscall
+# fault injection); zsh and
 # bash-completion for the completion test; mandoc for the man page lint. make fuzz: clang
 # with libFuzzer and the sanitizer runtimes (libclang-rt-14-dev).
 set -eu
@@ -35,7 +36,7 @@ apt-get $apt_opts install -y -q --no-install-recommends \
 	neomutt \
 	mutt \
 	iproute2 \
-	python3 openssl curl ca-certificates valgrind binutils procps \
+	python3 openssl curl ca-certificates valgrind binutils procps strace \
 	clang libclang-rt-14-dev \
 	zsh bash-completion \
 	mandoc \

@@ -725,7 +725,7 @@ refresh_locked(so2_cache *c, struct ref *r, so2_record *rec, so2_store_tx *tx,
 		so2_format(info->warning, sizeof(info->warning),
 			 "account %s: the access token was refreshed and is used for this"
 			 " authentication, but the record was not saved: %s%s", r->account,
-			 werr.msg, so2_secret_empty(&reply.refresh_token)
+			 werr.msg, so2_secret_empty(&reply.refresh_token) || tx->kept
 			 ? "; the next authentication refreshes again"
 			 : "; WARNING: the server rotated the refresh token and the new one is"
 			 " lost when this process ends: fix the store now and run"

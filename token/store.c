@@ -404,6 +404,7 @@ so2_store_prepare(so2_store *st, const char *name, size_t reserve, so2_store_tx 
 	int i, fd = -1;
 
 	tx->fd = -1;
+	tx->kept = 0;
 	tx->tmp[0] = '\0';
 	so2_format(tx->name, sizeof(tx->name), "%s", name);
 	if (strlen(name) >= sizeof(tx->name))
@@ -470,7 +471,9 @@ so2_store_commit(so2_store *st, so2_store_tx *tx, const so2_record *rec, so2_err
 {
 	char *json = NULL;
 	size_t jsonlen = 0;
+	const char *op = "write";
 	so2_status result;
+	int attempt;
 
 	if (tx->fd < 0)
 		return so2_err_set(err, SO2_ERR_PARAM, "no prepared write for %s/%s", st->dir,
@@ -487,23 +490,37 @@ so2_store_commit(so2_store *st, so2_store_tx *tx, const so2_record *rec, so2_err
 				     (long)SO2_RECORD_MAX);
 		goto unlink;
 	}
-	if (so2_write_all(tx->fd, json, jsonlen) != 0) {
-		result = write_failed(st, "write", tx->tmp, errno, err);
+	/* The record may hold a rotated refresh token that exists nowhere
+	 * else: a write or fsync that fails (a passing EIO, an interrupted
+	 * call) is done once more, from the start of the file. */
+	for (attempt = 0; attempt < 2; attempt++) {
+		op = "write";
+		if (lseek(tx->fd, 0, SEEK_SET) != 0 || so2_write_all(tx->fd, json, jsonlen) != 0)
+			continue;
+		op = "fsync";
+		if (fsync(tx->fd) == 0)
+			break;
+	}
+	if (attempt == 2) {
+		result = write_failed(st, op, tx->tmp, errno, err);
 		goto unlink;
 	}
-	if (fsync(tx->fd) != 0) {
-		result = write_failed(st, "fsync", tx->tmp, errno, err);
-		goto unlink;
-	}
-	if (close(tx->fd) != 0) {
-		tx->fd = -1;
-		result = write_failed(st, "close", tx->tmp, errno, err);
-		goto unlink;
-	}
+	/* After a good fsync the data is on disk; Linux releases the
+	 * descriptor whatever close() says. */
+	(void)close(tx->fd);
 	tx->fd = -1;
-	if (renameat(st->dirfd, tx->tmp, st->dirfd, tx->name) != 0) {
+	if (renameat(st->dirfd, tx->tmp, st->dirfd, tx->name) != 0
+	    && renameat(st->dirfd, tx->tmp, st->dirfd, tx->name) != 0) {
+		/* Keep the complete, synced temporary file: the next writer
+		 * takes it under the lock (so2_store_recover), so a rotated
+		 * refresh token in it is not lost. */
 		result = write_failed(st, "rename to", tx->name, errno, err);
-		goto unlink;
+		so2_format(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
+			   "; the new record is kept in %s/%s and taken at the next refresh",
+			   st->dir, tx->tmp);
+		tx->kept = 1;
+		tx->tmp[0] = '\0';
+		goto out;
 	}
 	tx->tmp[0] = '\0';
 	if (fsync(st->dirfd) != 0 && errno != EINVAL) {

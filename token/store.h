@@ -117,6 +117,9 @@ typedef struct so2_store_tx {
 	int fd;			/* the open temporary file; -1: none */
 	char tmp[NAME_MAX + 1];	/* its name ".NAME.HEX.tmp"; "": none */
 	char name[NAME_MAX + 1];	/* the record it will replace */
+	int kept;		/* commit: the rename failed and the complete
+				 * new record stays in its temporary file,
+				 * taken by the next writer */
 } so2_store_tx;
 
 /*
@@ -140,13 +143,17 @@ so2_status so2_store_prepare(so2_store *st, const char *name,
 
 /*
  * so2_store_commit - write rec into the prepared file and rename it
- *	Write, fsync, rename over the record, fsync(dir). The tx is used
+ *	Write, fsync, rename over the record, fsync(dir). A failed write or
+ *	fsync is done once more from the start, a failed rename tried
+ *	again; close() after a good fsync cannot lose data. The tx is used
  *	up whatever the result. Errors: SO2_ERR_RECORD (the record would
  *	be larger than SO2_RECORD_MAX: never written, as no reader would
- *	accept it), SO2_ERR_IO naming the step (write, fsync, close,
- *	rename, fsync of the directory), the path, strerror(errno) and the
- *	effective uid/gid; except after the rename, the old record is left
- *	intact and the temporary file removed. SO2_ERR_NOMEM.
+ *	accept it), SO2_ERR_IO naming the step (write, fsync, rename, fsync
+ *	of the directory), the path, strerror(errno) and the effective
+ *	uid/gid; the old record is left intact, and the temporary file is
+ *	removed except when the rename failed: then the complete new record
+ *	stays in it (tx->kept = 1, the message names it) and the next
+ *	writer takes it (so2_store_recover). SO2_ERR_NOMEM.
  */
 so2_status so2_store_commit(so2_store *st, so2_store_tx *tx,
 			    const so2_record *rec, so2_err *err);

@@ -349,17 +349,38 @@ START_TEST(test_store_write_fail_readonly)
 }
 END_TEST
 
-/* A directory where the record goes: rename over it fails. */
+/* A directory where the record goes: rename over it fails (twice). The
+ * complete new record stays in its temporary file, named in the message,
+ * for the next writer to take (issue 10 item 16: it may hold the only copy
+ * of a rotated refresh token). */
 START_TEST(test_store_write_fail_rename)
 {
 	so2_store *st = open_store();
 	struct stat sb;
+	char names[4096];
+	so2_record *kept = NULL;
+	so2_status got;
+	so2_err err;
+	const char *tmp;
 
 	ck_assert(mkdir(path_of("bob.json"), 0700) == 0);
 	ck_assert(mkdir(path_of("bob.json/keep"), 0700) == 0);
-	assert_write_fails("directory in the way", st, "bob.json", "rename to", EISDIR);
+	got = try_write(st, "bob.json", &err);
+	ck_assert_msg(got == SO2_ERR_IO && strstr(err.msg, "rename to") != NULL
+		      && strstr(err.msg, strerror(EISDIR)) != NULL
+		      && strstr(err.msg, "is kept in") != NULL, "rename failure: %s", err.msg);
 	ck_assert_msg(stat(path_of("bob.json/keep"), &sb) == 0 && S_ISDIR(sb.st_mode),
 		      "the directory in the way was changed");
+	dir_entries(tmpdir, names, sizeof(names));
+	tmp = strstr(names, ".bob.json.");
+	ck_assert_msg(tmp != NULL, "no kept temp file: %s", names);
+	if (strchr(tmp, ' ') != NULL)
+		*strchr(tmp, ' ') = '\0';
+	ck_assert_msg(strstr(err.msg, tmp) != NULL, "the kept temp file %s is not named: %s",
+		      tmp, err.msg);
+	ck_assert_int_eq(so2_store_read(st, tmp, &kept, NULL, &err), SO2_OK);
+	ck_assert_str_eq(kept->access_token.data, "new-token-SECRET");
+	so2_record_free(kept);
 	so2_store_close(st);
 }
 END_TEST
