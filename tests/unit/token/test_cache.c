@@ -341,6 +341,47 @@ START_TEST(test_cache_valid)
 }
 END_TEST
 
+/* A rejection marks the record stale only while it holds the rejected
+ * token (issue 10, point 5): the digest of an older token leaves a
+ * refreshed record alone, however many times it comes. */
+START_TEST(test_cache_mark_stale_digest)
+{
+	static const char old[] = "eyJ0eXAi.old-SECRET-token";
+	unsigned char d_old[SO2_TOKEN_DIGEST_LEN], d_cur[SO2_TOKEN_DIGEST_LEN];
+	so2_secret s_old = SO2_SECRET_INIT, s_cur = SO2_SECRET_INIT;
+	so2_config *conf;
+	so2_cache *c = open_cache(&conf);
+	so2_record *rec;
+	so2_err err;
+	int i, marked = -1;
+
+	put_record(c, time(NULL) + 3600, RT, SO2_STATE_OK, 0, 0);
+	ck_assert(so2_secret_set(&s_old, old, sizeof(old) - 1) == SO2_OK);
+	ck_assert(so2_secret_set(&s_cur, AT, strlen(AT)) == SO2_OK);
+	ck_assert(so2_token_digest(&s_old, d_old) == SO2_OK);
+	ck_assert(so2_token_digest(&s_cur, d_cur) == SO2_OK);
+	for (i = 0; i < 10; i++) {
+		ck_assert_msg(so2_cache_mark_stale(c, ACCOUNT, d_old, "535 5.7.3", &marked, &err)
+			      == SO2_OK, "mark_stale (old token): %s", err.msg);
+		ck_assert_msg(marked == 0, "rejection %d of an older token marked the record", i);
+	}
+	rec = get_record(c);
+	ck_assert_msg(so2_record_has_state(rec, SO2_STATE_OK), "state after 10 rejections of an"
+		      " older token: got %s, want ok", rec->state);
+	so2_record_free(rec);
+	ck_assert(so2_cache_mark_stale(c, ACCOUNT, d_cur, "535 5.7.3", &marked, &err) == SO2_OK);
+	ck_assert_msg(marked == 1, "a rejection of the record's token did not mark it");
+	rec = get_record(c);
+	ck_assert_msg(so2_record_has_state(rec, SO2_STATE_STALE), "state: got %s, want stale",
+		      rec->state);
+	so2_record_free(rec);
+	so2_secret_clear(&s_old);
+	so2_secret_clear(&s_cur);
+	so2_cache_close(c);
+	so2_config_free(conf);
+}
+END_TEST
+
 /* A dead grant, or no refresh token: at once, naming the login command. */
 START_TEST(test_cache_needs_login)
 {
@@ -489,6 +530,7 @@ suite_cache(void)
 	tcase_add_test(tc, test_cache_backoff);
 	tcase_add_test(tc, test_cache_refresh_fails);
 	tcase_add_test(tc, test_cache_refs);
+	tcase_add_test(tc, test_cache_mark_stale_digest);
 	tcase_add_test(tc, test_login_command);
 	suite_add_tcase(s, tc);
 	return s;
