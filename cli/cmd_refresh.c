@@ -75,9 +75,12 @@ refresh_one(cli_ctx *ctx, so2_cache *cache, const char *account, const so2_get_o
 	so2_secret_clear(&token);
 	if (info.warning[0] != '\0')
 		cli_msg("%s: warning: %s", account, info.warning);
-	/* Exit 0 only when the record holds the result (issue 10, point 3). */
+	/* Exit 0 only when the record holds the result (issue 10, point 3):
+	 * not when the refresh was due and could not be sent either. */
 	if (info.not_saved)
 		return EX_IOERR;
+	if (info.not_updated != SO2_OK)
+		return cli_exit_code(info.not_updated);
 	if (info.backing_off)
 		return EX_TEMPFAIL;
 	printf("%s: %s; access token expires at %s (%s)\n", account,

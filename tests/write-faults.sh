@@ -87,6 +87,17 @@ chmod 777 "$T/store"
 t_run_client -m XOAUTH2 -u $A -p ""
 check "world-writable store" "refusing to write into token store $T/store" "writable by every user"
 refresh_cmd "world-writable store"
+# A timer's refresh that is due, with the token still valid: it said
+# "not due" and exited 0 although the record was not updated.
+t_rec_set "expires_at=$(( $(date +%s) + 600 ))"
+sum=$(sha256sum < "$R")
+o=$("$SO2_CLI" refresh --if-expiring-within 3600 "$A" 2>&1); c=$?
+[ "$c" != 0 ] || t_fail "world-writable store, timer: exit 0 ($o)"
+t_not_contains "$o" "not due" "world-writable store, timer"
+t_contains "$o" "no request was sent to the token endpoint" "world-writable store, timer: why"
+t_eq "$(t_idp_token_requests)" "$req" "world-writable store, timer: requests"
+t_rec_expire
+sum=$(sha256sum < "$R")
 chmod 700 "$T/store"
 
 # A lock file that is a symbolic link (never followed).

@@ -1008,10 +1008,12 @@ not_sent:
 	so2_err_prefix(err, "account %s: %s, no request was sent to the token endpoint",
 		       r.account, opts->force ? "not refreshed" : "cannot refresh");
 	if (!opts->force && token_usable(rec, time(NULL))) {
-		if (info != NULL)
+		if (info != NULL) {
+			info->not_updated = result;
 			so2_format(info->warning, sizeof(info->warning),
 				   "%s; the current access token is still valid and is used",
 				   err->msg);
+		}
 		goto use;
 	}
 out:

@@ -80,6 +80,10 @@ typedef struct so2_token_info {
 				 * refreshing (the token is still valid) */
 	int not_saved;		/* 1 when this call refreshed but the new
 				 * record could not be written */
+	so2_status not_updated;	/* a refresh was due but nothing was sent
+				 * (lock, store: see the warning) and the
+				 * still-valid token is returned: why;
+				 * SO2_OK otherwise */
 	char warning[SO2_ERR_MSG_MAX];	/* non-fatal problem, or "" */
 } so2_token_info;
 
