@@ -24,19 +24,23 @@
  *	   needed, or with --restart stops and starts Postfix.
  *	--rollback puts every file of the backup back byte for byte, then
  *	checks and reloads; a second rollback finds nothing to change.
+ *	One run at a time per configuration directory (lock_config).
  *	Exit: 0 done (or nothing to do), 78 refused (the reason on standard
  *	error), 64 usage, 66 no backup to roll back, 74 a step failed
- *	(everything was restored), 1 restoring failed too.
+ *	(everything was restored), 75 another migration or rollback of the
+ *	same configuration is running, 1 restoring failed too.
  * SEE ALSO
  *	sasl-oauth2(1), sasl-oauth2-postfix(7), migrate.h
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -181,6 +185,34 @@ restart_advice(const pfm *p)
 		"command with --restart", p->config_dir ? " -c " : "",
 		p->config_dir ? p->config_dir : "", p->config_dir ? " -c " : "",
 		p->config_dir ? p->config_dir : "");
+}
+
+/* lock_config - one migration or rollback per Postfix configuration at a time
+ *	flock(2) on the configuration directory (-c DIR, else postconf's),
+ *	held until the command exits; the kernel releases it when the command
+ *	is killed, so nothing is left to clean. Two runs at once would back up
+ *	each other's half-changed files: the second backup, without the
+ *	passwords, would replace the first, and --rollback could no longer
+ *	bring them back. Returns 0 (locked, or no directory to lock: the
+ *	scan says why), -1 when another run holds it (said). */
+static int
+lock_config(pfm *p)
+{
+	char dir[PFM_PATH_MAX];
+	int fd;
+
+	if (p->config_dir != NULL)
+		so2_format(dir, sizeof(dir), "%s", p->config_dir);
+	else if (pfm_postconf(p, "config_directory", 0, dir, sizeof(dir)) != 0 || !dir[0])
+		return 0;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;	/* fd stays open: the lock lasts until exit */
+	close(fd);
+	cli_msg("another \"%s postfix migrate\" (or --rollback) is running on %s: let it "
+		"finish, then try again", CLI_PROG, dir);
+	return -1;
 }
 
 /* rollback - every file of the backup back, then check and reload */
@@ -638,7 +670,10 @@ cmd_postfix(cli_ctx *ctx, int argc, char **argv)
 		free(p);
 		return cli_usage_error("postfix", "-c DIR must be an absolute path");
 	}
-	code = o.rollback ? rollback(p, o.restart) : migrate(ctx, p, &o);
+	if (!o.dry_run && lock_config(p) != 0)
+		code = EX_TEMPFAIL;
+	else
+		code = o.rollback ? rollback(p, o.restart) : migrate(ctx, p, &o);
 	pfm_free(p);
 	free(p);
 	return code;

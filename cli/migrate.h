@@ -154,14 +154,21 @@ so2_status pfm_read(const char *path, char **buf, size_t *len, so2_err *err);
 /*
  * pfm_replace - write len bytes as path's new contents: a temp file in
  *	the same directory with path's owner and mode (new files: 0600),
- *	fsync, rename(2), fsync of the directory. SO2_ERR_IO.
+ *	fsync, rename(2), fsync of the directory. A symbolic link is kept:
+ *	the file it leads to is replaced. SO2_ERR_IO.
  */
 so2_status pfm_replace(const char *path, const char *data, size_t len, so2_err *err);
 
 /*
  * pfm_backup - copy each path (n, NULL entries skipped) into p->backup_dir,
  *	mode 0600, and write its manifest (original path, mode, owner, the
- *	copy) last, atomically; a previous backup is replaced. SO2_ERR_IO.
+ *	copy) last, atomically; a previous backup is replaced. A path that is
+ *	a symbolic link is backed up as the file it leads to (the manifest
+ *	names that file; the link is never replaced). SO2_ERR_IO;
+ *	SO2_ERR_CONFIG when p->backup_dir exists and is not a backup of this
+ *	command (a link, another user's, or holding other files: it is never
+ *	deleted) or when its parent is writable by every user without the
+ *	sticky bit.
  */
 so2_status pfm_backup(const pfm *p, const char *const paths[], size_t n,
 		      so2_err *err);
@@ -171,7 +178,9 @@ so2_status pfm_backup(const pfm *p, const char *const paths[], size_t n,
  *	with its owner and mode; a file whose contents, owner and mode are
  *	already those of the backup is not touched. *changed: how many were
  *	written. SO2_ERR_NOTFOUND (no backup), SO2_ERR_IO, SO2_ERR_RECORD (a
- *	damaged manifest).
+ *	damaged manifest), SO2_ERR_CONFIG (a backup another user could have
+ *	written: a link, not the effective user's, writable by others; the
+ *	manifest names files, owners and modes, so it is never trusted then).
  */
 so2_status pfm_restore(const char *dir, size_t *changed, so2_err *err);
 

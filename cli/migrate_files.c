@@ -227,38 +227,138 @@ fail:
 	return SO2_ERR_IO;
 }
 
+/* real_path - the file a path names: itself, or where its symbolic link leads
+ *	A map or main.cf kept elsewhere and linked into place (configuration
+ *	management) is changed and backed up where it is, and the link stays.
+ *	-1 (errno) when a link leads nowhere. */
+static int
+real_path(const char *path, char *out, size_t size)
+{
+	struct stat st;
+	char *real;
+
+	if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode)) {
+		so2_format(out, size, "%s", path);
+		return 0;
+	}
+	if ((real = realpath(path, NULL)) == NULL)
+		return -1;
+	so2_format(out, size, "%s", real);
+	free(real);
+	return 0;
+}
+
 /* pfm_replace - new contents for path, its owner and mode kept */
 so2_status
 pfm_replace(const char *path, const char *data, size_t len, so2_err *err)
 {
+	char real[PFM_PATH_MAX];
 	struct stat st;
 
-	if (stat(path, &st) != 0) {
+	if (real_path(path, real, sizeof(real)) != 0)
+		return so2_err_set(err, SO2_ERR_IO, "%s: a symbolic link that leads nowhere (%s)",
+				   path, strerror(errno));
+	if (stat(real, &st) != 0) {
 		st.st_mode = 0600;
 		st.st_uid = geteuid();
 		st.st_gid = getegid();
 	}
-	return write_as(path, data, len, st.st_mode, st.st_uid, st.st_gid, NULL, err);
+	return write_as(real, data, len, st.st_mode, st.st_uid, st.st_gid, NULL, err);
 }
 
-/* remove_dir - a backup directory and the files in it */
+/* remove_dir - a directory of ours (a backup, built or replaced) and its files
+ *	Never followed: a symbolic link or a file found under one of our names
+ *	(another user may have put it there, as a trap for root) is removed
+ *	itself, and the files are unlinked relative to the directory opened with
+ *	O_NOFOLLOW, so nothing outside it is ever removed. */
 static void
 remove_dir(const char *dir)
 {
-	char path[PFM_PATH_MAX + 300];
+	struct stat st;
 	struct dirent *e;
 	DIR *dp;
+	int fd;
 
-	if ((dp = opendir(dir)) == NULL)
+	if (lstat(dir, &st) != 0)
 		return;
+	if (!S_ISDIR(st.st_mode)) {
+		(void)unlink(dir);
+		return;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return;
+	if ((dp = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
 	while ((e = readdir(dp)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		so2_format(path, sizeof(path), "%s/%s", dir, e->d_name);
-		(void)unlink(path);
+		(void)unlinkat(dirfd(dp), e->d_name, 0);
 	}
 	closedir(dp);
 	(void)rmdir(dir);
+}
+
+/* backup_name - is name a file this command puts in a backup? */
+static int
+backup_name(const char *name)
+{
+	return strcmp(name, "manifest") == 0
+	       || (name[0] != '\0' && strspn(name, "0123456789") == strlen(name));
+}
+
+/* trusted_backup - may dir be read (restore) or replaced (backup) as ours?
+ *	A real directory (not a link), owned by the effective user, writable
+ *	by no one else, holding only a manifest and numbered copies, each a
+ *	regular file of the effective user writable by no one else. Else an
+ *	SO2_ERR_CONFIG naming what is wrong: root must not restore a manifest
+ *	another user could write (it names the files to write, their owner and
+ *	mode), nor delete a directory that is not a backup (--backup-dir naming
+ *	an existing directory). ENOENT: SO2_ERR_NOTFOUND. */
+static so2_status
+trusted_backup(const char *dir, so2_err *err)
+{
+	struct stat st;
+	struct dirent *e;
+	so2_status result = SO2_OK;
+	DIR *dp;
+	int fd;
+
+	if (lstat(dir, &st) != 0)
+		return so2_err_set(err, errno == ENOENT ? SO2_ERR_NOTFOUND : SO2_ERR_IO,
+				   "%s: %s", dir, strerror(errno));
+	if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode))
+		return so2_err_set(err, SO2_ERR_CONFIG, "%s is %s, not a backup made by this "
+				   "command: name another --backup-dir", dir, S_ISLNK(st.st_mode)
+				   ? "a symbolic link" : "not a directory");
+	if (st.st_uid != geteuid() || (st.st_mode & 022) != 0)
+		return so2_err_set(err, SO2_ERR_CONFIG, "%s belongs to uid %ld (mode %04o): a "
+				   "backup must be this user's (uid %ld) and writable by no one "
+				   "else; not used", dir, (long)st.st_uid,
+				   (unsigned)(st.st_mode & 07777), (long)geteuid());
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return so2_err_set(err, SO2_ERR_IO, "cannot open %s: %s", dir, strerror(errno));
+	if ((dp = fdopendir(fd)) == NULL) {
+		close(fd);
+		return so2_err_set(err, SO2_ERR_IO, "cannot open %s: %s", dir, strerror(errno));
+	}
+	while (result == SO2_OK && (e = readdir(dp)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (!backup_name(e->d_name))
+			result = so2_err_set(err, SO2_ERR_CONFIG, "%s holds %s, which is not "
+					     "part of a backup made by this command: name another "
+					     "--backup-dir", dir, e->d_name);
+		else if (fstatat(dirfd(dp), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0
+			 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()
+			 || (st.st_mode & 022) != 0)
+			result = so2_err_set(err, SO2_ERR_CONFIG, "%s/%s is not a regular file "
+					     "of uid %ld writable by no one else: the backup is "
+					     "not used", dir, e->d_name, (long)geteuid());
+	}
+	closedir(dp);
+	return result;
 }
 
 /* pfm_backup - copies and manifest, swapped in whole */
@@ -268,9 +368,23 @@ pfm_backup(const pfm *p, const char *const paths[], size_t n, so2_err *err)
 	char tmp[PFM_PATH_MAX + 32], old[PFM_PATH_MAX + 32], copy[PFM_PATH_MAX + 64];
 	char line[PFM_PATH_MAX + 128], *man = NULL, *data;
 	size_t manlen = 0, len, i, k = 0;
+	char real[PFM_PATH_MAX], parent[PFM_PATH_MAX];
+	const char *slash = strrchr(p->backup_dir, '/');
 	struct stat st;
 	so2_status result;
 
+	/* An existing backup is replaced only when it is one of ours. */
+	if ((result = trusted_backup(p->backup_dir, err)) != SO2_OK
+	    && result != SO2_ERR_NOTFOUND)
+		return result;
+	/* Beside it, in a directory others may write without the sticky bit,
+	 * they could swap the new backup for a link and receive the copies. */
+	so2_format(parent, sizeof(parent), "%.*s", slash == NULL ? 1 : slash == p->backup_dir
+		   ? 1 : (int)(slash - p->backup_dir), slash == NULL ? "." : p->backup_dir);
+	if (stat(parent, &st) == 0 && (st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0)
+		return so2_err_set(err, SO2_ERR_CONFIG, "the backup would go into %s, which "
+				   "every user may write (mode %04o, no sticky bit): name "
+				   "another --backup-dir", parent, (unsigned)(st.st_mode & 07777));
 	so2_format(tmp, sizeof(tmp), "%s.new.%ld", p->backup_dir, (long)getpid());
 	so2_format(old, sizeof(old), "%s.old.%ld", p->backup_dir, (long)getpid());
 	remove_dir(tmp);
@@ -280,21 +394,27 @@ pfm_backup(const pfm *p, const char *const paths[], size_t n, so2_err *err)
 	for (i = 0; i < n; i++) {
 		if (paths[i] == NULL)
 			continue;
-		if (strchr(paths[i], '\n') != NULL) {
+		/* The file itself is backed up (and restored), not its link. */
+		if (real_path(paths[i], real, sizeof(real)) != 0) {
+			result = so2_err_set(err, SO2_ERR_IO, "%s: a symbolic link that leads "
+					     "nowhere (%s)", paths[i], strerror(errno));
+			goto fail;
+		}
+		if (strchr(real, '\n') != NULL) {
 			result = so2_err_set(err, SO2_ERR_PARAM, "a file name holds a new line");
 			goto fail;
 		}
-		if (stat(paths[i], &st) != 0) {
+		if (stat(real, &st) != 0) {
 			if (errno != ENOENT) {
 				result = so2_err_set(err, SO2_ERR_IO, "cannot back up %s: %s",
-						     paths[i], strerror(errno));
+						     real, strerror(errno));
 				goto fail;
 			}
-			so2_format(line, sizeof(line), "- 0 0 0.0 - %s\n", paths[i]);
+			so2_format(line, sizeof(line), "- 0 0 0.0 - %s\n", real);
 		} else {
 			k++;
 			so2_format(copy, sizeof(copy), "%s/%zu", tmp, k);
-			if ((result = pfm_read(paths[i], &data, &len, err)) != SO2_OK)
+			if ((result = pfm_read(real, &data, &len, err)) != SO2_OK)
 				goto fail;
 			result = write_as(copy, data, len, 0600, geteuid(), getegid(), NULL,
 					  err);
@@ -304,7 +424,7 @@ pfm_backup(const pfm *p, const char *const paths[], size_t n, so2_err *err)
 			so2_format(line, sizeof(line), "%04o %ld %ld %lld.%09ld %zu %s\n",
 				   (unsigned)(st.st_mode & 07777), (long)st.st_uid,
 				   (long)st.st_gid, (long long)st.st_mtim.tv_sec,
-				   (long)st.st_mtim.tv_nsec, k, paths[i]);
+				   (long)st.st_mtim.tv_nsec, k, real);
 		}
 		{
 			char *grown = realloc(man, manlen + strlen(line) + 1);
@@ -390,6 +510,8 @@ parse_line(const char *line, struct manifest_line *m)
 		   m->copy, &off) != 6 || off == 0 || line[off] != '/')
 		return -1;
 	m->absent = strcmp(mode_s, "-") == 0;
+	if (!m->absent && strspn(m->copy, "0123456789") != strlen(m->copy))
+		return -1;	/* a copy is a number in the backup directory */
 	m->mode = (unsigned)strtoul(mode_s, NULL, 8);
 	m->mtime.tv_sec = (time_t)sec;
 	m->mtime.tv_nsec = nsec;
@@ -442,9 +564,12 @@ pfm_restore(const char *dir, size_t *changed, so2_err *err)
 
 	*changed = 0;
 	so2_format(path, sizeof(path), "%s/manifest", dir);
-	if (access(path, F_OK) != 0)
+	if ((result = trusted_backup(dir, err)) == SO2_ERR_NOTFOUND || (result == SO2_OK
+	    && access(path, F_OK) != 0))
 		return so2_err_set(err, SO2_ERR_NOTFOUND, "no backup in %s: nothing to roll "
 				   "back", dir);
+	if (result != SO2_OK)
+		return result;
 	if ((result = pfm_read(path, &man, &manlen, err)) != SO2_OK)
 		return result;
 	if (manlen > 0 && man[manlen - 1] != '\n') {

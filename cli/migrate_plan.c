@@ -275,6 +275,11 @@ pfm_new_map(const pfm *p, size_t m, char **out, size_t *outlen, void *show, so2_
 	*outlen = 0;
 	if ((result = pfm_read(map->src, &buf, &len, err)) != SO2_OK)
 		return result;
+	if (memchr(buf, '\0', len) != NULL) {	/* the scan refused one */
+		so2_wipe_free(buf, len + 1);
+		return so2_err_set(err, SO2_ERR_CONFIG, "%s changed while this command ran (it "
+				   "holds a NUL byte now): run it again", map->src);
+	}
 	if ((res = malloc(len + 1)) == NULL) {
 		so2_wipe_free(buf, len + 1);
 		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");

@@ -201,10 +201,35 @@ map_source(const char *map, char *type, size_t tsize)
 	return NULL;
 }
 
+/* White space as Postfix's tables see it (ISSPACE) */
+#define BLANKS " \t\r\v\f"
+
 /* line_cb - one logical line: key and value (NUL-terminated, cut), its
  *	number; cont: 1 when the entry continues on the next line */
 typedef so2_status line_cb(pfm *p, void *arg, size_t lineno, char *key, char *value,
 			   int cont, so2_err *err);
+
+/* continued - does a logical line go on after the physical line ending at next?
+ *	Postfix's readlline(3) skips blank and comment lines *inside* a logical
+ *	line: "key value", "# note", "", "  more" is one entry, "key value  more".
+ *	So the next line that is neither blank nor a comment decides: it
+ *	continues when it starts with white space. */
+static int
+continued(const char *next)
+{
+	const char *peek;
+
+	for (;;) {
+		peek = next + strspn(next, BLANKS);
+		if (*peek == '\0')
+			return 0;
+		if (*peek != '\n' && *peek != '#')
+			return peek != next;
+		next = peek + strcspn(peek, "\n");
+		if (*next == '\n')
+			next++;
+	}
+}
 
 /* each_line - call cb for every entry of a table source in buf */
 static so2_status
@@ -215,21 +240,18 @@ each_line(pfm *p, char *buf, line_cb *cb, void *arg, so2_err *err)
 	so2_status result;
 
 	for (; *line != '\0'; line = next) {
-		char *peek;
 		int cont;
 
 		lineno++;
 		next = line + strcspn(line, "\n");
 		if (*next == '\n')
 			*next++ = '\0';
-		key = line + strspn(line, " \t\r");
+		key = line + strspn(line, BLANKS);
 		if (*key == '\0' || *key == '#' || key != line)
 			continue;	/* blank, comment, or a continuation */
-		peek = next + strspn(next, " \t\r");
-		cont = (*next == ' ' || *next == '\t') && *peek != '\0' && *peek != '\n'
-		    && *peek != '#';
-		e = key + strcspn(key, " \t\r");
-		value = e + strspn(e, " \t\r");
+		cont = continued(next);
+		e = key + strcspn(key, BLANKS);
+		value = e + strspn(e, BLANKS);
 		*e = '\0';
 		for (e = value + strlen(value); e > value && isspace((unsigned char)e[-1]); )
 			*--e = '\0';
@@ -533,6 +555,13 @@ scan_passwords(pfm *p, so2_err *err)
 		if ((result = pfm_read(src, &buf, &len, err)) != SO2_OK)
 			return so2_err_set(err, SO2_ERR_CONFIG, "smtp_sasl_password_maps: "
 					   "cannot read the source of %s (%s)", map, err->msg);
+		if (memchr(buf, '\0', len) != NULL) {
+			/* The rewrite would end the file there: what follows is lost */
+			so2_wipe_free(buf, len + 1);
+			return so2_err_set(err, SO2_ERR_CONFIG, "smtp_sasl_password_maps: %s "
+					   "holds a NUL byte: it is not a text table this "
+					   "command can rewrite; remove it and try again", src);
+		}
 		pa.map = (int)p->nmaps++;
 		result = each_line(p, buf, pass_line, &pa, err);
 		so2_wipe_free(buf, len + 1);
