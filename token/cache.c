@@ -53,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -773,6 +774,44 @@ slot_find(so2_cache *c, const so2_store *st, const char *name)
 	return NULL;
 }
 
+/* fd_to_spare - may the cache keep descriptor fd open?
+ *	Only in the lower half of the soft RLIMIT_NOFILE: the upper half is the
+ *	host program's (Postfix, a mail client with many accounts, a program
+ *	that lowered its limit), so records kept open never make its own
+ *	open(2) or accept(2) fail with EMFILE; and never 0, 1 or 2. A record
+ *	whose file is not kept open is read again at each use, as before the
+ *	cache. */
+static int
+fd_to_spare(int fd)
+{
+	struct rlimit rl;
+
+	if (fd <= 2)
+		return 0;	/* a host that closed them expects them back */
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 1;
+	return (rlim_t)fd < rl.rlim_cur / 2;
+}
+
+/* slot_to_fill - the slot of record name, else a free one, else the least
+ *	recently used; emptied (its descriptor closed before a new one is
+ *	opened: one descriptor fewer at the peak) */
+static struct slot *
+slot_to_fill(so2_cache *c, const so2_store *st, const char *name)
+{
+	struct slot *s = slot_find(c, st, name);
+	int i;
+
+	if (s == NULL) {
+		s = &c->slots[0];
+		for (i = 0; i < SO2_CACHE_SLOTS && s->dir != NULL; i++)
+			if (c->slots[i].dir == NULL || c->slots[i].used < s->used)
+				s = &c->slots[i];
+	}
+	slot_clear(s);
+	return s;
+}
+
 /* slot_load - read record r afresh and keep it in a slot
  *	Called with c->mu held. The file is opened and fstat'ed first and
  *	held open; the record is then read by name, and kept only when the
@@ -784,17 +823,15 @@ static so2_status
 slot_load(so2_cache *c, struct ref *r, struct slot **kept, so2_record **rec, char *warn,
 	  so2_err *err)
 {
-	struct slot *s = slot_find(c, r->st, r->name);
-	int dirfd = so2_store_dirfd(r->st), fd, i;
+	struct slot *s = slot_to_fill(c, r->st, r->name);
+	int dirfd = so2_store_dirfd(r->st), fd;
 	struct stat sb, after;
 	so2_status result;
 
 	*kept = NULL;
 	*rec = NULL;
-	if (s != NULL)
-		slot_clear(s);	/* stale */
 	fd = openat(dirfd, r->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd >= 0 && fstat(fd, &sb) != 0) {
+	if (fd >= 0 && (fstat(fd, &sb) != 0 || !fd_to_spare(fd))) {
 		close(fd);
 		fd = -1;
 	}
@@ -808,13 +845,6 @@ slot_load(so2_cache *c, struct ref *r, struct slot **kept, so2_record **rec, cha
 		if (fd >= 0)
 			close(fd);
 		return SO2_OK;	/* changed meanwhile: use once, keep nothing */
-	}
-	if (s == NULL) {	/* a free slot, else the least recently used */
-		s = &c->slots[0];
-		for (i = 0; i < SO2_CACHE_SLOTS && s->dir != NULL; i++)
-			if (c->slots[i].dir == NULL || c->slots[i].used < s->used)
-				s = &c->slots[i];
-		slot_clear(s);
 	}
 	s->dir = strdup(so2_store_dir(r->st));
 	s->name = strdup(r->name);

@@ -45,8 +45,11 @@
  *	cache (tokens included, wiped at so2_cache_close) with its file
  *	held open, and reused while fstatat(2) of its name gives the same
  *	device, inode, size, mode and nanosecond mtime and ctime; at most
- *	SO2_CACHE_SLOTS records (8) and as many descriptors are kept. The
- *	read under the lock before a refresh always reads the file.
+ *	SO2_CACHE_SLOTS records (8) and as many descriptors are kept, each
+ *	above 2 and below half the soft RLIMIT_NOFILE (the rest is the host
+ *	program's: a record that would need a descriptor there is read at
+ *	each use instead). The read under the lock before a refresh always
+ *	reads the file.
  *
  *	Thread safety: an so2_cache may be used by several threads at once
  *	(a mutex guards the kept records); the per-record lock serialises

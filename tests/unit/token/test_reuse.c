@@ -13,16 +13,21 @@
  *	- a record rewritten in place with the same size and mtime put
  *	  back: another ctime;
  *	- a record removed: not found, never served from memory;
- *	- a record marked needs_login: the error, from memory too.
+ *	- a record marked needs_login: the error, from memory too;
+ *	- more accounts than slots, some replaced: each its own token, never
+ *	  more than SO2_CACHE_SLOTS descriptors held, none after close;
+ *	- a low RLIMIT_NOFILE: the host can still open what its limit allows.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -222,6 +227,127 @@ START_TEST(test_needs_login)
 }
 END_TEST
 
+/* open_fds - descriptors open in this process */
+static int
+open_fds(void)
+{
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	ck_assert(d != NULL);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1;	/* the one opendir holds */
+}
+
+/* write_account - the record of account NAME holding token */
+static void
+write_account(const char *name, const char *token)
+{
+	char text[1024], path[4096 + 128], dest[4096 + 128];
+
+	snprintf(text, sizeof(text),
+		 "{\"version\":1,\"account\":\"%s\",\"provider\":\"microsoft\","
+		 "\"token_endpoint\":\"https://127.0.0.1:9/token\",\"client_id\":\"c\","
+		 "\"client_auth\":\"none\",\"access_token\":\"%s\",\"expires_at\":%lld,"
+		 "\"refresh_token\":\"RT\",\"state\":\"ok\"}\n",
+		 name, token, (long long)time(NULL) + 3600);
+	snprintf(path, sizeof(path), "%s/.new", tmpdir);
+	write_file(path, text);
+	snprintf(dest, sizeof(dest), "%s/%.64s.json", tmpdir, name);
+	ck_assert(rename(path, dest) == 0);
+}
+
+/* want_account - so2_cache_get of name gives want */
+static void
+want_account(const char *name, const char *want)
+{
+	so2_secret tok = SO2_SECRET_INIT;
+	so2_token_info info;
+	so2_err err;
+	so2_status st = so2_cache_get(cache, name, 0, &tok, &info, &err);
+
+	ck_assert_msg(st == SO2_OK, "%s: status %d: %s", name, st, err.msg);
+	ck_assert_msg(strcmp(tok.data, want) == 0, "%s: got %s, want %s", name, tok.data, want);
+	so2_secret_clear(&tok);
+}
+
+#define MANY 13		/* accounts: more than SO2_CACHE_SLOTS */
+
+/* more accounts than slots: each its own token, through evictions and
+ * replacements, never more than SO2_CACHE_SLOTS descriptors, none after close */
+START_TEST(test_many_accounts)
+{
+	char name[64], token[64];
+	int base = open_fds(), round, i;
+
+	for (i = 0; i < MANY; i++) {
+		snprintf(name, sizeof(name), "acct%02d@example.com", i);
+		snprintf(token, sizeof(token), "tok-%02d-0", i);
+		write_account(name, token);
+	}
+	for (round = 0; round < 4; round++)
+		for (i = 0; i < MANY; i++) {
+			snprintf(name, sizeof(name), "acct%02d@example.com", i);
+			if (round == 2 && i % 3 == 0) {	/* replaced while evicted or kept */
+				snprintf(token, sizeof(token), "tok-%02d-1", i);
+				write_account(name, token);
+			}
+			snprintf(token, sizeof(token), "tok-%02d-%d", i, round >= 2 && i % 3 == 0);
+			want_account(name, token);
+			want_account(name, token);
+			ck_assert_msg(open_fds() - base <= SO2_CACHE_SLOTS, "%d descriptors held",
+				      open_fds() - base);
+		}
+	so2_cache_close(cache);
+	cache = NULL;
+	/* the store directory and the CA bundle were open before base too */
+	ck_assert_msg(open_fds() <= base - 2, "after close: %d open, %d before", open_fds(),
+		      base);
+}
+END_TEST
+
+/* a low RLIMIT_NOFILE: the cache takes none of the upper half, the host can
+ * still open as many files as it could before */
+START_TEST(test_fd_headroom)
+{
+	struct rlimit old, low;
+	char name[64], token[64];
+	int lowest, fds[8], i, opened = 0;
+
+	ck_assert(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	lowest = dup(0);
+	ck_assert(lowest >= 0);
+	close(lowest);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest + 8;	/* room for 8 more descriptors */
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "host%d@example.com", i);
+		snprintf(token, sizeof(token), "tok-h%d", i);
+		write_account(name, token);
+	}
+	ck_assert(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "host%d@example.com", i);
+		snprintf(token, sizeof(token), "tok-h%d", i);
+		want_account(name, token);
+		want_account(name, token);
+	}
+	/* the host opens what its limit allows: the cache kept fds from the
+	 * upper half of it (lowest + 4 and above) free */
+	for (i = 0; i < 4; i++)
+		if ((fds[i] = open("/dev/null", O_RDONLY)) >= 0)
+			opened++;
+	for (i = 0; i < 4; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	ck_assert(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	ck_assert_msg(opened == 4, "the host could open %d of 4 files under its limit", opened);
+}
+END_TEST
+
 Suite *
 suite_reuse(void)
 {
@@ -233,6 +359,8 @@ suite_reuse(void)
 	tcase_add_test(tc, test_in_place_same_size_same_time);
 	tcase_add_test(tc, test_removed);
 	tcase_add_test(tc, test_needs_login);
+	tcase_add_test(tc, test_many_accounts);
+	tcase_add_test(tc, test_fd_headroom);
 	suite_add_tcase(s, tc);
 	return s;
 }
