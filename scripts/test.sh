@@ -49,7 +49,7 @@ if ! "$top/tests/valgrind.sh" "$top/build"; then rc=1; fi
 # Last: it installs the packages into the system (libsasl2's module directory).
 echo "===== packages: Debian and RPM from make dist, lintian, the demo from the installed .debs"
 # the suite ran above: not again inside dpkg-buildpackage
-if ! DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}" scripts/build-packages.sh "$top/build-packages"; then
+if ! DEB_BUILD_OPTIONS="nocheck${DEB_BUILD_OPTIONS:+ $DEB_BUILD_OPTIONS}" scripts/build-packages.sh "$top/build-packages"; then
 	rc=1
 fi
 
