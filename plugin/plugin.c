@@ -148,17 +148,32 @@ may_lose_access(void)
 	return 0;
 }
 
-/* load_at_init - load the core at init (1) or at first use (0)? */
+/* load_at_init - load the core at init (1) or at first use (0)?
+ *	Any other value of SO2_LOAD_ENV than "init" or "use" (a typo, "INIT",
+ *	"1") is logged and ignored: a packager or administrator who set it
+ *	must learn that it did nothing. */
 static int
-load_at_init(void)
+load_at_init(const sasl_utils_t *utils)
 {
 	const char *env = set_id() ? NULL : getenv(SO2_LOAD_ENV);
+	char shown[33];
+	int now;
+	size_t i;
 
 	if (env != NULL && strcmp(env, "init") == 0)
 		return 1;
 	if (env != NULL && strcmp(env, "use") == 0)
 		return 0;
-	return may_lose_access();
+	now = may_lose_access();
+	if (env != NULL) {
+		for (i = 0; env[i] != '\0' && i < sizeof(shown) - 1; i++)
+			shown[i] = env[i] > 0x20 && env[i] < 0x7f ? env[i] : '?';
+		shown[i] = '\0';
+		utils->log(NULL, SASL_LOG_WARN, "sasl-oauth2: %s=%s%s is neither \"init\" nor "
+			   "\"use\": ignored, the core module loads at %s", SO2_LOAD_ENV, shown,
+			   env[i] != '\0' ? "..." : "", now ? "init" : "first use");
+	}
+	return now;
 }
 
 /* load_core - dlopen the core and find its entry; NULL with load_error set */
@@ -380,7 +395,7 @@ sasl_client_plug_init(const sasl_utils_t *utils, int max_version, int *out_versi
 	}
 	*out_version = SASL_CLIENT_PLUG_VERSION;
 	*plugcount = MECH_COUNT;
-	if (!load_at_init()) {
+	if (!load_at_init(utils)) {
 		pthread_mutex_lock(&core_mu);
 		offered_version = max_version;
 		pthread_mutex_unlock(&core_mu);

@@ -71,4 +71,18 @@ t_contains "$out" "libcurl" "libcurl comes with the core at first use"
 out=$(SASL_OAUTH2_CORE=$T/missing-core.so unpriv "$PROBE" client XOAUTH2 relay@example.com \
 	"$TOKEN" 2>&1) && t_fail "a missing core must fail the attempt: $out"
 t_contains "$out" "cannot load the core module $T/missing-core.so" "missing core at first use"
+# A value of SASL_OAUTH2_LOAD other than init or use is said, not silently
+# ignored. At init libsasl2 logs to syslog(3) (not the program's callback):
+# read through a private /dev/log in a mount namespace of this test.
+if [ "$(id -u)" -eq 0 ] && unshare -m --propagation private true 2>/dev/null; then
+	for bad in INIT 1; do
+		mkdir -p "$T/log-$bad"
+		out=$(SASL_OAUTH2_LOAD=$bad unshare -m --propagation private \
+			"$top_srcdir/tests/lib/with-syslog.sh" "$T/log-$bad" "$SO2_SASL_CLIENT" \
+			-m XOAUTH2 -u relay@example.com -p "$TOKEN")
+		t_contains "$out" "sasl-oauth2: SASL_OAUTH2_LOAD=$bad is neither \"init\" nor \"use\": ignored, the core module loads at init" "SASL_OAUTH2_LOAD=$bad is logged"
+	done
+else
+	echo "note: not root or no unshare: the bad SASL_OAUTH2_LOAD part skipped" >&2
+fi
 echo "PASS: server and unused client map no libcurl/OpenSSL; the core comes at init when root, at first use otherwise"
