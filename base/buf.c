@@ -34,7 +34,7 @@ grow(so2_buf *b, size_t need)
 
 	while (cap < need)
 		cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
-	if (cap > b->max + 1)
+	if (b->max < (size_t)-1 && cap > b->max + 1)	/* SIZE_MAX: no cap (+1 wraps) */
 		cap = b->max + 1;
 	/* By hand rather than realloc(): the old block may hold secrets. */
 	if ((p = malloc(cap)) == NULL)

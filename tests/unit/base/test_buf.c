@@ -5,7 +5,8 @@
  * DESCRIPTION
  *	Appends keep the bytes (NULs too) and a NUL after them; the cap is
  *	exact (max bytes fit, one more is SO2_ERR_PARAM) and sticky; a
- *	failed buffer hands nothing over; an empty one hands over "".
+ *	failed buffer hands nothing over; an empty one hands over ""; a
+ *	buffer without a cap (max SIZE_MAX) grows like any other.
  */
 #include "config.h"
 
@@ -59,6 +60,25 @@ START_TEST(test_buf_cap)
 }
 END_TEST
 
+/* No cap at all (max SIZE_MAX): max + 1 wraps to 0, which must not become
+ * the allocation's size */
+START_TEST(test_buf_no_cap)
+{
+	so2_buf b;
+	char *out;
+	size_t len, i;
+
+	so2_buf_init(&b, (size_t)-1);
+	for (i = 0; i < 100; i++)
+		ck_assert(so2_buf_add(&b, "0123456789", 10) == SO2_OK);
+	ck_assert_msg(b.cap > b.len, "capacity %zu for %zu bytes", b.cap, b.len);
+	ck_assert(so2_buf_take(&b, &out, &len) == SO2_OK);
+	ck_assert_msg(len == 1000 && memcmp(out + 990, "0123456789", 11) == 0,
+		      "content: got %zu bytes", len);
+	so2_wipe_free(out, len + 1);
+}
+END_TEST
+
 Suite *
 suite_buf(void)
 {
@@ -67,6 +87,7 @@ suite_buf(void)
 
 	tcase_add_test(tc, test_buf_grow);
 	tcase_add_test(tc, test_buf_cap);
+	tcase_add_test(tc, test_buf_no_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }
