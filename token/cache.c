@@ -35,7 +35,9 @@
  *	again and again (Postfix's smtp, a threaded client) parses the JSON
  *	once per change of the file, not once per connection. Unchanged
  *	means: fstatat(2) of the name gives the same device, inode, size,
- *	mode and nanosecond mtime and ctime as the file that was parsed.
+ *	mode and nanosecond mtime and ctime as the file that was parsed, and
+ *	the store directory has the same owner and mode (the read's trust
+ *	warnings depend on them).
  *	The parsed file is held open, so its inode cannot be freed and given
  *	to a new record while we compare with it: a record replaced by
  *	rename(2) always has another inode, even in the same clock tick
@@ -76,6 +78,7 @@ struct slot {
 	so2_record *rec;	/* parsed from the file open on fd */
 	int fd;			/* held open: its inode cannot be reused */
 	struct stat sb;		/* fstat(2) of fd before the parse */
+	struct stat dsb;	/* of the store directory then (trust) */
 	char warn[SO2_ERR_MSG_MAX];	/* the read's warning, or "" */
 	unsigned long used;	/* last use, for replacement */
 };
@@ -760,6 +763,17 @@ same_file(const struct stat *a, const struct stat *b)
 	       && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+/* same_trust - does the store directory still have the owner and mode it had?
+ *	The read's warnings (a store anyone can write, a record of another
+ *	user than the directory's) depend on them: a chmod or chown of the
+ *	directory, which leaves the record's own times alone, must be seen. */
+static int
+same_trust(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_mode == b->st_mode
+	       && a->st_uid == b->st_uid && a->st_gid == b->st_gid;
+}
+
 /* slot_find - the slot keeping record name of the store, or NULL */
 static struct slot *
 slot_find(so2_cache *c, const so2_store *st, const char *name)
@@ -831,7 +845,7 @@ slot_load(so2_cache *c, struct ref *r, struct slot **kept, so2_record **rec, cha
 	*kept = NULL;
 	*rec = NULL;
 	fd = openat(dirfd, r->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd >= 0 && (fstat(fd, &sb) != 0 || !fd_to_spare(fd))) {
+	if (fd >= 0 && (fstat(fd, &sb) != 0 || !fd_to_spare(fd) || fstat(dirfd, &s->dsb) != 0)) {
 		close(fd);
 		fd = -1;
 	}
@@ -893,7 +907,8 @@ cached_get(so2_cache *c, struct ref *r, const so2_get_opts *opts, long margin, t
 	s = slot_find(c, r->st, r->name);
 	if (s != NULL
 	    && fstatat(so2_store_dirfd(r->st), r->name, &sb, AT_SYMLINK_NOFOLLOW) == 0
-	    && same_file(&sb, &s->sb)) {
+	    && same_file(&sb, &s->sb) && fstat(so2_store_dirfd(r->st), &sb) == 0
+	    && same_trust(&sb, &s->dsb)) {
 		rec = s->rec;
 		if (info != NULL && s->warn[0] != '\0')
 			so2_format(info->warning, sizeof(info->warning), "%s", s->warn);

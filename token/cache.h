@@ -44,7 +44,8 @@
  *	Parse once: the record read without a lock is kept parsed in the
  *	cache (tokens included, wiped at so2_cache_close) with its file
  *	held open, and reused while fstatat(2) of its name gives the same
- *	device, inode, size, mode and nanosecond mtime and ctime; at most
+ *	device, inode, size, mode and nanosecond mtime and ctime, and the
+ *	store directory keeps its owner and mode (its trust warnings); at most
  *	SO2_CACHE_SLOTS records (8) and as many descriptors are kept, each
  *	above 2 and below half the soft RLIMIT_NOFILE (the rest is the host
  *	program's: a record that would need a descriptor there is read at

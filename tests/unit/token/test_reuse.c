@@ -16,7 +16,9 @@
  *	- a record marked needs_login: the error, from memory too;
  *	- more accounts than slots, some replaced: each its own token, never
  *	  more than SO2_CACHE_SLOTS descriptors held, none after close;
- *	- a low RLIMIT_NOFILE: the host can still open what its limit allows.
+ *	- a low RLIMIT_NOFILE: the host can still open what its limit allows;
+ *	- trust: a record chmod'ed, a store made writable by every user: the
+ *	  read's warning, also when the record itself did not change.
  */
 #include "config.h"
 
@@ -274,6 +276,48 @@ want_account(const char *name, const char *want)
 	so2_secret_clear(&tok);
 }
 
+/* warning_of - the warning of so2_cache_get of ACCOUNT ("" when none) */
+static void
+warning_of(char *buf, size_t size)
+{
+	so2_secret tok = SO2_SECRET_INIT;
+	so2_token_info info;
+	so2_err err;
+
+	ck_assert_msg(so2_cache_get(cache, ACCOUNT, 0, &tok, &info, &err) == SO2_OK, "get: %s",
+		      err.msg);
+	so2_secret_clear(&tok);
+	snprintf(buf, size, "%s", info.warning);
+}
+
+/* trust re-checked from memory: a record chmod'ed, then the store made
+ * writable by every user (the record's own times do not move) */
+START_TEST(test_trust_rechecked)
+{
+	char warn[SO2_ERR_MSG_MAX], path[4096 + 64];
+
+	warning_of(warn, sizeof(warn));
+	ck_assert_msg(warn[0] == '\0', "first read: %s", warn);
+	warning_of(warn, sizeof(warn));
+	ck_assert_msg(warn[0] == '\0', "from memory: %s", warn);
+	record_path(path, sizeof(path));
+	ck_assert(chmod(path, 0644) == 0);
+	warning_of(warn, sizeof(warn));
+	ck_assert_msg(strstr(warn, "readable by group or others") != NULL,
+		      "record chmod 644: warning '%s'", warn);
+	ck_assert(chmod(path, 0600) == 0);
+	warning_of(warn, sizeof(warn));
+	ck_assert_msg(warn[0] == '\0', "record chmod 600 again: %s", warn);
+	ck_assert(chmod(tmpdir, 0777) == 0);
+	warning_of(warn, sizeof(warn));
+	ck_assert(chmod(tmpdir, 0700) == 0);
+	ck_assert_msg(strstr(warn, "writable by every user") != NULL,
+		      "store chmod 777: warning '%s'", warn);
+	warning_of(warn, sizeof(warn));
+	ck_assert_msg(warn[0] == '\0', "store chmod 700 again: %s", warn);
+}
+END_TEST
+
 #define MANY 13		/* accounts: more than SO2_CACHE_SLOTS */
 
 /* more accounts than slots: each its own token, through evictions and
@@ -360,6 +404,7 @@ suite_reuse(void)
 	tcase_add_test(tc, test_removed);
 	tcase_add_test(tc, test_needs_login);
 	tcase_add_test(tc, test_many_accounts);
+	tcase_add_test(tc, test_trust_rechecked);
 	tcase_add_test(tc, test_fd_headroom);
 	suite_add_tcase(s, tc);
 	return s;
