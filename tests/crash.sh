@@ -1,6 +1,6 @@
 #!/bin/bash
 # crash.sh - crash consistency of refreshes (issue 3, point 2): until ITER=200
-# runs have been killed, "sasl-oauth2 refresh" is stopped at a random point
+# runs (1,000 with SO2_LONG_TESTS=1: make check-long) have been killed, "sasl-oauth2 refresh" is stopped at a random point
 # of its life (SIGSTOP),
 # looked at (a complete temporary record written yet?), then killed with
 # SIGKILL. The emulator runs in strict rotation: a rotated-out refresh token
@@ -13,11 +13,12 @@
 #     counted, and the test lets the emulator accept the old token once to
 #     go on). Lock free: lock_timeout is 5 s and the next refresh must pass. A kill after a complete temporary record was written must lose
 #     nothing (so2_store_recover adopts it).
-# Prints how the kills fell. About 30-60 seconds.
+# Prints how the kills fell. About 30-60 seconds (1,000 kills: 3-5 minutes).
 . "${top_srcdir:-.}/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/idp.sh"
 . "$top_srcdir/tests/lib/store.sh"
-ITER=${CRASH_ITER:-200}
+# make check-long (SO2_LONG_TESTS=1, scripts/test.sh): 1,000 kills
+if [ -n "${SO2_LONG_TESTS:-}" ]; then ITER=${CRASH_ITER:-1000}; else ITER=${CRASH_ITER:-200}; fi
 t_tmpdir
 t_plugin_env
 S_CONF_EXTRA="lock_timeout = 5"
