@@ -552,9 +552,12 @@ scan_passwords(pfm *p, so2_err *err)
 		so2_format(m->src, sizeof(m->src), "%s", src);
 		if (rewritable[i].suffix[0] != '\0')
 			so2_format(m->db, sizeof(m->db), "%s%s", src, rewritable[i].suffix);
-		if ((result = pfm_read(src, &buf, &len, err)) != SO2_OK)
-			return so2_err_set(err, SO2_ERR_CONFIG, "smtp_sasl_password_maps: "
-					   "cannot read the source of %s (%s)", map, err->msg);
+		if ((result = pfm_read(src, &buf, &len, err)) != SO2_OK) {
+			/* not so2_err_set with err->msg: it would format over its input */
+			err->status = SO2_ERR_CONFIG;
+			return so2_err_prefix(err, "smtp_sasl_password_maps: cannot read the "
+					      "source of %s", map);
+		}
 		if (memchr(buf, '\0', len) != NULL) {
 			/* The rewrite would end the file there: what follows is lost */
 			so2_wipe_free(buf, len + 1);

@@ -167,6 +167,11 @@ else
 	echo "note: postfix-lmdb not installed, lmdb part skipped" >&2
 fi
 
+# a map that cannot be read: the reason, readable (the message was once
+# formatted over itself)
+config "relayhost = [smtp.office365.com]:587" "smtp_sasl_password_maps = hash:$T/nowhere/missing"
+refused "missing map" "cannot read the source of hash:$T/nowhere/missing: cannot open $T/nowhere/missing: No such file or directory"
+
 # no file was written by any dry run
 [ -z "$(find "$T" -name 'sasl-oauth2-backup*')" ] || t_fail "a dry run made a backup"
 echo "PASS: refusals with reasons; relays and entries found in every layout"
