@@ -95,7 +95,8 @@ def _issue_user_tokens(state, req, grant, names, client, appidacr, new_refresh_t
     """Token reply for a delegated grant; rotates the refresh token when asked."""
     cfg, t = state.config, now()
     lifetime = cfg.access_token_lifetime
-    token, claims = state.tokens.user_access_token(grant, names, client, appidacr, t, lifetime, cfg.token_padding)
+    token, claims = state.tokens.user_access_token(grant, names, client, appidacr, t, lifetime, cfg.token_padding,
+                                                   cfg.token_compact)
     state.record_access_token(claims, grant.id)
     reply = {
         "token_type": "Bearer",

@@ -36,6 +36,7 @@ class Config:
         "omit_refresh_token_on_grant": (bool, False),
         "auto_approve": (str, None),
         "token_padding": (int, 0),
+        "token_compact": (bool, False),
         "reply_override": (dict, {}),
         "unknown_tenants": (list, []),
         "app_roles": (list, ["SMTP.SendAsApp"]),
