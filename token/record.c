@@ -321,8 +321,27 @@ so2_record_serialize(const so2_record *rec, char **out, size_t *outlen, so2_err 
 	}
 	bad |= set_str(obj, "access_token", rec->access_token.data);
 	bad |= set_str(obj, "refresh_token", rec->refresh_token.data);
-	if (!bad)
+	/* jansson 2.14 may return a text with pieces missing when one of its
+	 * allocations fails while dumping: a record no reader accepts, and
+	 * its refresh token lost. So the text is read back and compared;
+	 * once more, then "out of memory". */
+	for (i = 0; !bad && i < 2; i++) {
+		json_t *back = NULL;
+		so2_err e;
+
 		text = json_dumps(obj, SO2_RECORD_DUMP_FLAGS);
+		if (text == NULL)
+			continue;
+		n = strlen(text);
+		if (so2_json_load("record", text, n, n, &back, &e) == SO2_OK
+		    && json_equal(back, obj)) {
+			so2_json_wipe_decref(back);
+			break;
+		}
+		so2_json_wipe_decref(back);
+		so2_wipe_free(text, n);
+		text = NULL;
+	}
 	so2_json_wipe_decref(obj);
 	if (bad || text == NULL) {
 		free(text);
