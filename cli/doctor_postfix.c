@@ -40,6 +40,17 @@
 #ifndef SO2_SASL_PLUGINDIR
 #define SO2_SASL_PLUGINDIR "/usr/lib/sasl2"
 #endif
+#ifndef SO2_SASL_MODULEDIR
+#define SO2_SASL_MODULEDIR SO2_SASL_PLUGINDIR
+#define SO2_SASL_MODULEDIR_IS_LIBSASL2 1
+#endif
+/* where this build's make install put the module (SO2_SASL_MODULEDIR), for a fix */
+#ifdef SO2_SASL_MODULEDIR_IS_LIBSASL2
+#define MODULE_INSTALLED "make install or the package put it into " SO2_SASL_MODULEDIR
+#else
+#define MODULE_INSTALLED "make install put it into " SO2_SASL_MODULEDIR ", where " \
+	"libsasl2 does not look by default; the package puts it into " SO2_SASL_PLUGINDIR
+#endif
 
 #define VALUE_MAX	2048	/* bytes of one postconf value */
 #define MODULE_SCAN_MAX	(16 * 1024 * 1024)	/* bytes of a module file scanned */
@@ -474,8 +485,8 @@ scan_modules(doctor *d)
 		closedir(dp);
 	}
 	if (!ours) {
-		so2_format(fix, sizeof(fix), "install it into %s (make install or the package "
-			   "put it into " SO2_SASL_PLUGINDIR "), or name its directory for smtp: "
+		so2_format(fix, sizeof(fix), "install it into %s (" MODULE_INSTALLED "), or name "
+			   "its directory for smtp: "
 			   "import_environment = <the default list> SASL_PATH=DIR in main.cf, "
 			   "then postfix stop; postfix start", where);
 		doc_add(d, DOC_FAIL, "postfix.module", fix, "libsasl2: libsasl-oauth2.so not "

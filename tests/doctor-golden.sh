@@ -292,6 +292,19 @@ EOM
 	t_contains "$out" "[fail] libsasl2: libsasl-oauth2.so not found in" \
 		"the shell's SASL_PATH is not smtp's"
 	t_contains "$out" "SASL_PATH=$T/sasl2 of this shell is not what smtp uses" "said so"
+	# the fix names where this build's make install put the module (make check
+	# gives SO2_MODULEDIR), which is libsasl2's directory only with its prefix
+	if [ -n "${SO2_MODULEDIR:-}" ]; then
+		if [ "$SO2_MODULEDIR" = "$SO2_LIBSASL2_PLUGINDIR" ]; then
+			want="make install or the package put it into $SO2_MODULEDIR)"
+		else
+			want="make install put it into $SO2_MODULEDIR, where libsasl2 does not look by default; the package puts it into $SO2_LIBSASL2_PLUGINDIR)"
+		fi
+		t_contains "$out" "fix: install it into $SO2_LIBSASL2_PLUGINDIR ($want, or name its directory for smtp" \
+			"the fix says where make install put the module"
+	else
+		echo "note: SO2_MODULEDIR not set (not run by make check): install-directory fix not checked" >&2
+	fi
 	# 23. a master.cf override for smtp wins over main.cf.
 	pf_main ""
 	printf 'smtp      unix  -       -       y       -       -       smtp\n  -o import_environment=MAIL_CONFIG,SASL_PATH=%s\n' \
