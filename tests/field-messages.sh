@@ -35,7 +35,7 @@ t_idp_admin POST /_admin/fault '{"endpoint":"token","kind":"html"}' >/dev/null
 out=$(refresh_out)
 t_contains "$out" "HTML page" "the page is named as a page"
 t_contains "$out" "captive portal" "what it usually means"
-t_not_contains "$out" "1:1" "not a JSON syntax error at 1:1"
+t_not_contains "$out" ":1:1: " "not a JSON syntax error at 1:1"
 t_idp_admin POST /_admin/fault/clear >/dev/null
 
 # 3. A dead grant: one login command, the one with the provider.
