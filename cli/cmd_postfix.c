@@ -52,6 +52,7 @@
 #include "doctor.h"
 #include "login.h"
 #include "migrate.h"
+#include "run.h"
 
 enum {
 	OPT_DRY_RUN = CLI_OPT_COMMAND,
@@ -115,7 +116,7 @@ run_step(const pfm *p, const char *prog, const char *const words[], const char *
 	char out[2048];
 
 	pfm_argv(p, prog, words, argv);
-	if (pfm_run(argv, out, sizeof(out), 1) != 0)
+	if (cli_run(argv, out, sizeof(out), CLI_RUN_STDERR) != 0)
 		return so2_err_set(err, SO2_ERR_IO, "%s failed: %s", what, out[0] ? out
 				   : "(no output: its messages are in the mail log)");
 	return SO2_OK;
@@ -129,7 +130,7 @@ postfix_running(const pfm *p)
 	const char *argv[16];
 
 	pfm_argv(p, "postfix", words, argv);
-	return pfm_run(argv, NULL, 0, 0) == 0;
+	return cli_run(argv, NULL, 0, 0) == 0;
 }
 
 /* check_and_reload - postfix check, then reload (restart: stop and start)

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "doctor.h"
+#include "run.h"
 
 #ifndef SO2_SASL_PLUGINDIR
 #define SO2_SASL_PLUGINDIR "/usr/lib/sasl2"
@@ -54,55 +55,6 @@
 
 #define VALUE_MAX	2048	/* bytes of one postconf value */
 #define MODULE_SCAN_MAX	(16 * 1024 * 1024)	/* bytes of a module file scanned */
-
-/* run_command - run argv, stdout into out (size bytes, trimmed); exit status or -1 */
-static int
-run_command(const char *const argv[], char *out, size_t size)
-{
-	int fds[2], status, devnull;
-	size_t n = 0;
-	ssize_t r;
-	pid_t pid;
-
-	out[0] = '\0';
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		return -1;
-	if ((pid = fork()) < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		if ((devnull = open("/dev/null", O_WRONLY)) >= 0)
-			dup2(devnull, 2);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	for (;;) {
-		char sink[512];
-
-		if (n + 1 < size)
-			r = read(fds[0], out + n, size - 1 - n);
-		else
-			r = read(fds[0], sink, sizeof(sink));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (n + 1 < size)
-			n += (size_t)r;
-	}
-	close(fds[0]);
-	out[n] = '\0';
-	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
-		out[--n] = '\0';
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 /* The record path of the map's password ("" for none): check_map finds it,
  * the chroot check reads it. One doctor run per process. */
@@ -123,7 +75,7 @@ postconf(const doctor *d, const char *param, char *out, size_t size)
 	argv[n++] = "-xh";
 	argv[n++] = param;
 	argv[n] = NULL;
-	return run_command(argv, out, size);
+	return cli_run(argv, out, size, 0);
 }
 
 /* postconf_service - a master.cf -o override of param for service ("smtp/unix") */
@@ -144,7 +96,7 @@ postconf_service(const doctor *d, const char *service, const char *param, char *
 	argv[n++] = "-Ph";
 	argv[n++] = name;
 	argv[n] = NULL;
-	if (run_command(argv, out, size) != 0)
+	if (cli_run(argv, out, size, 0) != 0)
 		out[0] = '\0';
 	return out[0] != '\0';
 }
@@ -265,7 +217,7 @@ map_query(const doctor *d, const char *maps, const char *key, char *val, size_t 
 		argv[n++] = key;
 		argv[n++] = map;
 		argv[n] = NULL;
-		if (run_command(argv, val, size) == 0)
+		if (cli_run(argv, val, size, 0) == 0)
 			return 1;
 	}
 	return 0;
@@ -557,7 +509,7 @@ doc_postfix(doctor *d)
 	argv[n++] = "-M";
 	argv[n++] = "smtp/unix";
 	argv[n] = NULL;
-	if (run_command(argv, v, sizeof(v)) == 0 && v[0] != '\0') {
+	if (cli_run(argv, v, sizeof(v), 0) == 0 && v[0] != '\0') {
 		char f[8][64];
 		int k = sscanf(v, "%63s %63s %63s %63s %63s", f[0], f[1], f[2], f[3], f[4]);
 

@@ -127,15 +127,7 @@ typedef struct pfm {
 	size_t nnotes;
 } pfm;
 
-/* --- migrate_files.c --------------------------------------------------- */
-
-/*
- * pfm_run - run argv (no shell), its standard output (and standard error
- *	with err_too, else /dev/null) into out (size bytes, NUL-terminated,
- *	trailing newlines cut, the rest dropped); out may be NULL. Returns
- *	the exit status, or -1 when it could not run or died from a signal.
- */
-int pfm_run(const char *const argv[], char *out, size_t size, int err_too);
+/* --- migrate_files.c (helper programs run through run.h's cli_run) ----- */
 
 /*
  * pfm_argv - argv for PROG [-c DIR] WORDS (-c when p->config_dir; words

@@ -48,6 +48,7 @@
 
 #include "login.h"
 #include "migrate.h"
+#include "run.h"
 
 #ifndef SO2_SASL_PLUGINDIR
 #define SO2_SASL_PLUGINDIR "/usr/lib/sasl2"
@@ -394,7 +395,7 @@ pfm_new_main_cf(const pfm *p, char **out, size_t *outlen, void *show, so2_err *e
 		result = so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (pfm_run(argv, diff, PFM_OUT_MAX, 1) != 0) {
+	if (cli_run(argv, diff, PFM_OUT_MAX, CLI_RUN_STDERR) != 0) {
 		result = so2_err_set(err, SO2_ERR_IO, "postconf -e on a copy of %s failed: %s",
 				     path, diff);
 		goto out;
@@ -414,7 +415,7 @@ pfm_new_main_cf(const pfm *p, char **out, size_t *outlen, void *show, so2_err *e
 		argv[n++] = oldp;
 		argv[n++] = newp;
 		argv[n] = NULL;
-		rc = pfm_run(argv, diff, PFM_OUT_MAX, 1);
+		rc = cli_run(argv, diff, PFM_OUT_MAX, CLI_RUN_STDERR);
 		if (rc == 1)
 			fprintf(fp, "%s\n", diff);
 		else if (rc == 0)

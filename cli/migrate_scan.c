@@ -52,6 +52,7 @@
 #include "token/store.h"
 
 #include "migrate.h"
+#include "run.h"
 
 /* The submission servers a password may go to, and their provider. */
 static const struct { const char *host, *provider; } known[] = {
@@ -154,7 +155,7 @@ pfm_postconf(const pfm *p, const char *name, int raw, char *out, size_t size)
 	const char *argv[16];
 
 	pfm_argv(p, "postconf", words, argv);
-	return pfm_run(argv, out, size, 0) == 0 ? 0 : -1;
+	return cli_run(argv, out, size, 0) == 0 ? 0 : -1;
 }
 
 /* next_map - the next "type:name" of a map list, or NULL; inline:{ } kept whole */
@@ -391,7 +392,7 @@ sender_relay(const pfm *p, const char *sender, char *out, size_t size)
 				if (keys[k] == NULL)
 					continue;
 				pfm_argv(p, "postmap", words, argv);
-				if (pfm_run(argv, out, size, 0) == 0 && out[0] != '\0')
+				if (cli_run(argv, out, size, 0) == 0 && out[0] != '\0')
 					return;
 			}
 	if (pfm_postconf(p, "relayhost", 0, out, size) != 0)
