@@ -125,6 +125,19 @@ mail_note_reply(so2_mail_conn *c, const char *line, int first)
 	so2_printable(line, c->last + used, sizeof(c->last) - used);
 }
 
+/* mail_read_greeting - read the greeting line, keep it as the reply and greeting */
+so2_status
+mail_read_greeting(so2_mail_conn *c, char *line, size_t size, so2_err *err)
+{
+	so2_status st;
+
+	if ((st = mail_read_line(c, line, size, err)) != SO2_OK)
+		return st;
+	mail_note_reply(c, line, 1);
+	so2_printable(line, c->greeting, sizeof(c->greeting));
+	return SO2_OK;
+}
+
 /* now_ms - CLOCK_MONOTONIC in milliseconds */
 static long long
 now_ms(void)

@@ -134,6 +134,13 @@ void mail_set_stage(so2_mail_conn *c, so2_mail_stage stage);
 void mail_note_reply(so2_mail_conn *c, const char *line, int first);
 
 /*
+ * mail_read_greeting - read the server's first line into line (size
+ *	bytes) and keep it, printable, as the last reply and as c->greeting.
+ *	Errors: those of mail_read_line.
+ */
+so2_status mail_read_greeting(so2_mail_conn *c, char *line, size_t size, so2_err *err);
+
+/*
  * mail_op_start - an operation begins: its deadline (now + c->timeout)
  *	and its byte count start. Every public entry point of mail/ that
  *	talks to the server calls it (open, authenticate, a command, quit),

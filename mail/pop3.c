@@ -53,10 +53,8 @@ greeting(so2_mail_conn *c, so2_err *err)
 	char line[SO2_MAIL_LINE_MAX];
 	so2_status st;
 
-	if ((st = mail_read_line(c, line, sizeof(line), err)) != SO2_OK)
+	if ((st = mail_read_greeting(c, line, sizeof(line), err)) != SO2_OK)
 		return st;
-	mail_note_reply(c, line, 1);
-	so2_printable(line, c->greeting, sizeof(c->greeting));
 	return mail_expect_ok(c, strncmp(line, "+OK", 3) == 0, "greeting", c->greeting,
 			      SO2_ERR_TEMP, err);
 }
