@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	base64.c - base64 and base64url via OpenSSL (see base64.h)

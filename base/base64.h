@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	base64.h - base64 and base64url, encode and decode (RFC 4648)

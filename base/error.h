@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	error.h - the one error vocabulary of sasl-oauth2

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	secret.c - buffers for tokens and client secrets (see secret.h)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	bench-auth - cost of one SASL client exchange: XOAUTH2 vs PLAIN

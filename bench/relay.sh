@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # relay.sh BUILDDIR MECH [COUNT] - Postfix relaying COUNT messages (default 500)
 # through the private stack (tests/stack) with 10 parallel smtp processes,
 # authenticating with MECH (xoauth2: through the module with a cached token

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # run.sh BUILDDIR - the benchmarks; prints one table, asserts nothing.
 #   auth:  one complete client exchange with a valid cached token
 #          (sasl_client_new .. sasl_dispose, real libsasl2, real module, a

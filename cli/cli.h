@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	cli.h - the sasl-oauth2 command: shared declarations

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	cmd_connect.c - sasl-oauth2 connect: an authenticated IMAP or POP3

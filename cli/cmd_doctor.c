@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	cmd_doctor.c - sasl-oauth2 doctor: why does the server say 535 5.7.3?

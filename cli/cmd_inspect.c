@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	cmd_inspect.c - sasl-oauth2 inspect: the claims of an access token

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	cmd_login.c - sasl-oauth2 login: get the first tokens of an account

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	cmd_logout.c - sasl-oauth2 logout: remove token records

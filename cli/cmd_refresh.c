@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	cmd_refresh.c - sasl-oauth2 refresh: refresh access tokens now

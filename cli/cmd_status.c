@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	cmd_status.c - sasl-oauth2 status: what the records hold and need

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	doctor.h - sasl-oauth2 doctor: the checklist and its parts

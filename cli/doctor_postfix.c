@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	doctor_postfix.c - is Postfix set up to relay with XOAUTH2?

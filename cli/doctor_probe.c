@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	doctor_probe.c - a live XOAUTH2 login over SMTP or IMAP, no mail sent

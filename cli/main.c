@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	main.c - the sasl-oauth2 command: global options and dispatch

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	pkce.c - PKCE values, authorization URL, redirect parser (pkce.h)

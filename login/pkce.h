@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	pkce.h - authorization code grant with PKCE: values, URL, redirect

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	provider.c - endpoints and scopes of the known providers (see provider.h)

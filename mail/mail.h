@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	mail.h - the client side of IMAP, POP3 and SMTP, up to AUTH

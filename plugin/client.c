@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	client.c - the XOAUTH2 and OAUTHBEARER client mechanisms

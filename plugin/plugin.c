@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	plugin.c - the thin SASL module: loads the core when it is needed

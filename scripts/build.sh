@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # build.sh DIR [CONFIGURE-OPTIONS...] - configure (once) and build in DIR,
 # a build directory beside the sources (default: build). Warnings are
 # errors. Example: scripts/build.sh build-asan --enable-sanitizers

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # demo.sh - build sasl-oauth2 and run the main job on the local test stack:
 # a Postfix relay sends a real message with XOAUTH2 through the module,
 # the token coming from `sasl-oauth2 login` against the project's

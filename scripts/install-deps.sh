@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # install-deps.sh - install what building and testing sasl-oauth2 needs
 # (Debian 12 / bookworm, as root). Safe to run again.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test.sh - the whole test suite, as CI runs it:
 #   1. build in build/ with warnings as errors; make check (unit tests,
 #      style check, the module in real libsasl2, the emulator, the CLI,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # backoff.sh - transient versus permanent refresh failures (issue 3, point 4),
 # through real libsasl2 and the module, against the emulator's fault switches:
 #   - HTTP 503, a timeout, a closed connection: temporary failure, tokens

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # checksrc.sh - the project's style checker (STYLE.md point 8), run by make check.
 #   - banned functions: sprintf vsprintf strcpy strcat strtok atoi atol gets
 #   - lines at most 100 columns (tabs count to the next multiple of 8)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # cli-grants.sh - every grant of `sasl-oauth2 login` against the emulator,
 # with the failures a mail administrator meets, and `inspect`:
 #   - client credentials with a secret (file, standard input), renewed by

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # cli-login.sh - the sasl-oauth2 command against the identity-provider emulator
 #
 # Automake test: exit 0 pass, 1 fail, 77 skip (no python3, openssl or curl).

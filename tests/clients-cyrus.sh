@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # clients-cyrus.sh - cyrus-clients imtest and smtptest through the module
 #
 # Against the private stack's Dovecot IMAP (STARTTLS) and the "mx" Postfix

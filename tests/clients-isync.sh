@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # clients-isync.sh - isync (mbsync) syncs a mailbox over IMAP through the module
 #
 # mbsync links libsasl2, so AuthMechs XOAUTH2 / OAUTHBEARER load our module.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # clients-postfix.sh - Postfix smtp relaying with OAUTHBEARER through the module
 #
 # tests/e2e-postfix.sh covers XOAUTH2 (the Microsoft 365 case) with expiry

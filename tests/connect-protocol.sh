@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # connect-protocol.sh - sasl-oauth2 connect against a scripted server
 #
 # Byte-level protocol behaviour of the mail client (mail/) through the connect

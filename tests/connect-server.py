@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 # connect-server.py - a scripted IMAP/POP3 server for tests/connect-protocol.sh
 #
 # usage: connect-server.py SCENARIO CERT KEY PORTFILE LOGFILE

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # crash.sh - crash consistency of refreshes (issue 3, point 2): until ITER=200
 # runs (1,000 with SO2_LONG_TESTS=1: make check-long) have been killed, "sasl-oauth2 refresh" is stopped at a random point
 # of its life (SIGSTOP),

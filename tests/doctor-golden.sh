@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # doctor-golden.sh - golden-file tests of "sasl-oauth2 doctor" for the
 # misconfigurations behind "535 5.7.3" and friends.
 #

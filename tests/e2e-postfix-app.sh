@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # e2e-postfix-app.sh - a client credentials record renewed inside Postfix's
 # chrooted smtp(8): the relay of the private stack (smtp chrooted, as Debian
 # ships it) holds an app-only record whose client secret was given on

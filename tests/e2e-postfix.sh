@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # e2e-postfix.sh - the main job, end to end, with real programs:
 #
 #   sasl-oauth2 login (device grant) against the identity-provider emulator;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # e2e-token-programs.sh - programs that do OAuth2 themselves and only need a
 # fresh token, end to end on loopback against the emulator and the private
 # mail stack (Dovecot checks every token by RFC 7662 introspection):

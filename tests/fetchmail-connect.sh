@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # fetchmail-connect.sh - fetchmail 6.4 fetches through `sasl-oauth2 connect`
 #
 # fetchmail has no OAuth 2.0 and no libsasl2; with `plugin "sasl-oauth2

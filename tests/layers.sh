@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # layers.sh - the code's floors (doc/internals/architecture.md), run by make check.
 #   Each layer is a folder and may include only its own headers and the
 #   layers below it:

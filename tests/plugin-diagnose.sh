@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # plugin-diagnose.sh - the module's messages for a refused token, in real
 # libsasl2 (tests/sasl-client): the classified cause and fix, the account,
 # the token's user and audience, never the token; the record is marked for

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # plugin-exchange.sh - the module inside real libsasl2, byte for byte.
 # Drives tests/sasl-client (sasl_client_start/step with callbacks or
 # prompts) against records in a private store; no network except an

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # plugin-exports.sh - the module and the core export one symbol each, the
 # module depends on libc alone (STYLE 7, DESIGN "the module is thin"), and
 # the core holds no code of the command's layers: no PKCE, redirect,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # plugin-thin.sh - what the module maps, and when (issue 12, "pay only when
 # used"; doc/internals/loading.md):
 #   - a SASL *server* process with our module in its plugin path maps no

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # refresh-ahead.sh - the timer's command and the monitor's (issue 3, point 5):
 #   refresh --all --if-expiring-within SECONDS [--keepalive DAYS]: refreshes
 #   only what is due, respects the back-off (exit 75, no request); refresh

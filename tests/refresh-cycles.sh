@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # refresh-cycles.sh - 1,000 sasl_client_init .. sasl_client_done cycles in one
 # process with a refresh in each (issue 3, point 7): refresh_margin is longer
 # than the emulator's token lifetime, so every exchange refreshes. Asserts

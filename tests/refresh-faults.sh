@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # refresh-faults.sh - what the module does when refreshing goes wrong,
 # against the identity-provider emulator, through real libsasl2:
 #   - HTTP 500, 503, 429, garbage and an unreachable endpoint: a temporary

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	sasl-client - drive a real libsasl2 client exchange from the command line

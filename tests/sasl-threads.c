@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	sasl-threads - many threads sharing one libsasl2 client init

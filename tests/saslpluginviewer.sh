@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # saslpluginviewer.sh - what libsasl2 itself reports about our two mechanisms
 #
 # sasl2-bin's saslpluginviewer loads the module the way every Cyrus SASL

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """scripted-server.py - an SMTP or IMAP server that answers AUTH like Exchange Online (or Gmail)
 
 Test tool for sasl-oauth2 (Python standard library only). Listens on 127.0.0.1,

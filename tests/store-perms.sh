@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # store-perms.sh - permissions and paths of the store (issue 3, point 6),
 # through real libsasl2 and the module and the command:
 #   - a refreshed record is mode 0600 whatever the umask;

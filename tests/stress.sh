@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # stress.sh - one refresh per expiry under contention (issue 3, point 1):
 # N=32 processes (tests/sasl-client: real libsasl2 and the module, two
 # exchanges each) released at once on one record whose access token has

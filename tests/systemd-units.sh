@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # systemd-units.sh - the refresh timer units (contrib/systemd) are valid for
 # systemd (systemd-analyze verify, as instance @postfix or @daemon) and the command they
 # run is accepted by this build's sasl-oauth2. Exit 77 without systemd-analyze.

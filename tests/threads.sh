@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # threads.sh - threads of one process sharing the module (issue 3, point 7):
 # tests/sasl-threads runs 16 threads x 20 XOAUTH2 exchanges after one
 # sasl_client_init, released together on a record whose access token has

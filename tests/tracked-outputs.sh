@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tracked-outputs.sh - nothing generated is tracked, run by make check.
 #   Fails when git tracks an ELF object, an archive, or a configure/make
 #   output (configure, Makefile.in, config.status, aclocal.m4, a built unit

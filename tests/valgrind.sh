@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # valgrind.sh BUILDDIR - memory checks with valgrind (errors and leaks):
 #   - the unit tests (CK_FORK=no, so valgrind sees every test);
 #   - 1,000 sasl_client_init .. sasl_dispose .. sasl_done cycles in one

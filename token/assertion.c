@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	assertion.c - RFC 7523 client assertions (see assertion.h)

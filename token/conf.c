@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	conf.c - read the sasl-oauth2 configuration file (see conf.h)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	diagnose.c - the classification table: replies and errors -> cause, fix

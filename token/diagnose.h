@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	diagnose.h - what a server reply or a token endpoint error means

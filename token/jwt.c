@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	jwt.c - read the claims of an access token (see jwt.h)

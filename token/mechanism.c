@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	mechanism.c - XOAUTH2 and OAUTHBEARER messages (see mechanism.h)

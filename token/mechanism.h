@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	mechanism.h - XOAUTH2 and OAUTHBEARER messages, as pure functions

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	record.c - token records as JSON (see record.h, sasl-oauth2-record(5))

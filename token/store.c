@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	store.c - the on-disk token store and its locking (see store.h)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	fuzz_challenge.c - libFuzzer target for so2_challenge_parse()

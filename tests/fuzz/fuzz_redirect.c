@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	fuzz_redirect.c - libFuzzer target for so2_redirect_parse()

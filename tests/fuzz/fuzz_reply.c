@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	fuzz_reply.c - libFuzzer target for the reply classifiers (diagnose.h)

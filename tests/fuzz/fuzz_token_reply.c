@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	fuzz_token_reply.c - libFuzzer target for so2_token_reply_parse()

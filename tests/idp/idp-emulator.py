@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Microsoft identity platform v2.0 emulator for the sasl-oauth2 tests.
 
 Usage: idp-emulator.py --cert CERT.pem --key KEY.pem [--port N] [--port-file F] ...

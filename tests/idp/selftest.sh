@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Self-test of the identity-provider emulator (tests/idp/idp-emulator.py).
 # Automake test protocol: exit 0 = pass, 1 = fail, 77 = skip (no python3/openssl/curl).
 # Generates a throwaway CA and server certificate, starts the emulator on a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # send.sh DIR FROM TO SUBJECT -- inject a message into the relay's smtpd
 # (127.0.0.1:IN_PORT, no auth) with python3 smtplib; prints the relay's queue id.
 # Optional: BODY (text of the body; default a short line), BODY_SIZE (pad the

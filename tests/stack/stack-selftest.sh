@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # stack-selftest.sh -- automake-style test of the e2e mail stack itself,
 # WITHOUT the sasl-oauth2 plugin:
 #  (i)  relay with RELAY_MECH=plain delivers a message to alice end to end;

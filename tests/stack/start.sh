@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # start.sh DIR -- start the private end-to-end mail stack in DIR (run as root).
 #
 #   idp emulator  (tests/idp/idp-emulator.py, when present)  https://127.0.0.1:IDP_PORT

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # stop.sh DIR -- stop everything tests/stack/start.sh started in DIR.
 # Idempotent; works from DIR's layout alone (no DIR/env needed), and only
 # ever addresses the instances living in DIR.

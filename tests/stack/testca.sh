@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # testca.sh DIR -- make a throwaway test CA and a server certificate for
 # 127.0.0.1 / localhost (IP and DNS SANs) into DIR:
 #   ca.pem ca.key server.pem server.key

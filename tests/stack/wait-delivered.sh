@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # wait-delivered.sh DIR SUBJECT [TIMEOUT]  (TIMEOUT in seconds, default 30)
 # Waits until a message with exactly this Subject is in alice's maildir and the
 # relay's log has `status=sent` for it (the relay's queue id is read from the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Microsoft identity platform (v2.0) emulator for the sasl-oauth2 tests.
 
 Standard library only.  Module map:

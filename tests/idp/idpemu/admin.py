@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The /_admin/* control API used by the tests (JSON in, JSON out, no auth:
 the emulator only listens on the loopback interface)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Client assertions (RFC 7523 JWT bearer client authentication).
 
 Structure and claims are always checked.  When certificates are registered for

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Microsoft-shaped OAuth 2.0 errors.
 
 Every error answered by the emulator's OAuth endpoints is an OAuthError; it

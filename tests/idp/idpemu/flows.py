@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The OAuth endpoints: device authorization, token, authorize, introspect.
 
 Each endpoint is a function (state, request) -> Response; failures are raised

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Command line: parse options, build the state, serve until SIGTERM/SIGINT."""
 
 import argparse

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The request / response objects passed between the server and the flows."""
 
 import json

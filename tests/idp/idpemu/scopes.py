@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Scope strings as the v2.0 endpoint understands them.
 
 A v2.0 scope string names permissions of ONE resource plus OpenID Connect

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """HTTPS server: TLS, request reading, routing, fault injection, logging."""
 
 import logging

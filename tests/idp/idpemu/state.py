@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Everything the emulator remembers, behind one lock.
 
 Flows and admin handlers take `state.lock` around any read-modify-write;

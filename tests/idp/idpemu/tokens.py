@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Access tokens and id tokens: HS256 JWTs with Entra ID-like claims.
 
 The signing key is random per run, so clients cannot verify the tokens

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_pkce.c - PKCE values, authorization URL, redirect parser (pkce.h),
  *	table-driven

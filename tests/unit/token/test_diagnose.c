@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_diagnose.c - the classification table (diagnose.h), table-driven
  */

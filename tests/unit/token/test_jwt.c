@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_jwt.c - claims of access tokens (jwt.h), table-driven
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * NAME
  *	test_token_reply.c - unit tests of token_reply.c, grant.c and http.c
