@@ -187,11 +187,14 @@ glob_setup(struct glob *g)
 		return;
 	so2_err_clear(&g->conf_err);
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
-	/* OpenSSL 3.0 sets up its default context once per process: when an
-	 * allocation fails there, the context stays half made and the next
-	 * digest crashes (a NULL lock). Ask for it here, where NULL can be
-	 * checked; it then stays NULL, and OpenSSL is never called. */
-	if (OSSL_LIB_CTX_get0_global_default() == NULL) {
+	/* OpenSSL 3.0 sets itself up once per process (default context,
+	 * configuration, error state): when an allocation fails there, it
+	 * stays half made; the next digest crashes (a NULL lock) or every
+	 * later TLS handshake fails. Do it here, as the first RAND_bytes would
+	 * (with the configuration file), where the failure can be checked and
+	 * said; OpenSSL is then never called. */
+	if (OSSL_LIB_CTX_get0_global_default() == NULL
+	    || OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1) {
 		so2_err_set(&g->conf_err, SO2_ERR_NOMEM, "out of memory while OpenSSL set"
 			    " itself up; OpenSSL does not retry that: restart the program");
 		return;
