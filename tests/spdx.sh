@@ -11,11 +11,16 @@
 . "${top_srcdir:-.}/tests/lib/common.sh"
 cd "$top_srcdir"
 # The files git tracks, when this is a git checkout of the sources; else
-# (a release tarball, make distcheck) every file of the tree.
+# (a release tarball, make distcheck) every file of the tree but those
+# autoreconf made, which the tarball carries on purpose under their own
+# licences: configure, Makefile.in, config.h.in, aclocal.m4 and build-aux/
+# (autoconf's, automake's and libtool's; none is tracked).
 if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ]; then
 	all=$(git ls-files)
 else
-	all=$(find . -type f ! -path './.git/*' | sed 's|^\./||' | sort)
+	all=$(find . -type f ! -path './.git/*' ! -path './build-aux/*' ! -path './configure' \
+		! -path './Makefile.in' ! -path './config.h.in' ! -path './aclocal.m4' |
+		sed 's|^\./||' | sort)
 fi
 [ -n "$all" ] || t_fail "no files found"
 checked=0 bad=0
