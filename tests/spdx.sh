@@ -11,16 +11,19 @@
 . "${top_srcdir:-.}/tests/lib/common.sh"
 cd "$top_srcdir"
 # The files git tracks, when this is a git checkout of the sources; else
-# (a release tarball, make distcheck) every file of the tree but those
-# autoreconf made, which the tarball carries on purpose under their own
-# licences: configure, Makefile.in, config.h.in, aclocal.m4 and build-aux/
-# (autoconf's, automake's and libtool's; none is tracked).
+# (a release tarball, make distcheck) every file of the tree but
+#   - those autoreconf made, which the tarball carries on purpose under their
+#     own licences: configure, Makefile.in, config.h.in, aclocal.m4 and
+#     build-aux/ (autoconf's, automake's and libtool's; none is tracked);
+#   - a build in the tree: a directory holding config.status (make
+#     distcheck builds in _build/sub), or configure's outputs at the top.
 if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ]; then
 	all=$(git ls-files)
 else
-	all=$(find . -type f ! -path './.git/*' ! -path './build-aux/*' ! -path './configure' \
-		! -path './Makefile.in' ! -path './config.h.in' ! -path './aclocal.m4' |
-		sed 's|^\./||' | sort)
+	made='configure|Makefile\.in|config\.h\.in|aclocal\.m4|build-aux/.*'
+	made+='|config\.(status|h|log)|libtool|stamp-h1|Makefile'
+	all=$(find . -mindepth 1 -type d \( -name .git -o -exec test -e '{}/config.status' \; \) \
+		-prune -o -type f -print | sed 's|^\./||' | grep -v -x -E "$made" | sort)
 fi
 [ -n "$all" ] || t_fail "no files found"
 checked=0 bad=0
