@@ -55,6 +55,7 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/ssl.h>
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
 
@@ -193,8 +194,12 @@ glob_setup(struct glob *g)
 	 * later TLS handshake fails. Do it here, as the first RAND_bytes would
 	 * (with the configuration file), where the failure can be checked and
 	 * said; OpenSSL is then never called. */
+	/* libssl's own one-time index (SSL_get_ex_data_X509_STORE_CTX_idx) is
+	 * made by the first SSL_CTX_new inside libcurl; a failed allocation
+	 * there breaks every later handshake of the process. Made here too. */
 	if (OSSL_LIB_CTX_get0_global_default() == NULL
-	    || OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1) {
+	    || OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1
+	    || OPENSSL_init_ssl(0, NULL) != 1 || SSL_get_ex_data_X509_STORE_CTX_idx() < 0) {
 		so2_err_set(&g->conf_err, SO2_ERR_NOMEM, "out of memory while OpenSSL set"
 			    " itself up; OpenSSL does not retry that: restart the program");
 		return;
