@@ -75,6 +75,10 @@ while [ "$killed" -lt "$ITER" ] && [ "$i" -lt $((ITER * 3)) ]; do
 		killed=$((killed + 1))
 	else
 		done_before=$((done_before + 1))
+		# Refreshes got quicker than when they were timed (the machine
+		# was busier then): spread the next kills over a shorter span.
+		span=$(( span * 9 / 10 ))
+		[ "$span" -ge 2 ] || span=2
 	fi
 	wait $pid 2>/dev/null
 	"$SO2_CLI" status $A >"$T/status" 2>&1 || { cat "$T/status"; t_fail "iteration $i: status"; }
@@ -110,7 +114,7 @@ while [ "$killed" -lt "$ITER" ] && [ "$i" -lt $((ITER * 3)) ]; do
 	t_eq "$(find "$T/store" -name '*.tmp' | wc -l)" 0 "iteration $i: temporary files left"
 done
 [ "$killed" -ge "$ITER" ] || t_fail "only $killed of $i runs were killed before they finished"
-echo "crash: $i runs over ${span} ms (a refresh lives ~${life} ms): $killed killed," \
+echo "crash: $i runs over ${span} ms at the end (a refresh lives ~${life} ms): $killed killed," \
 	"$done_before finished first; $recovered killed after writing the temporary record" \
 	"(recovered); $in_flight killed between the server's commit and the write"
 echo "PASS: records always parse, locks free, no refresh token lost once written"
