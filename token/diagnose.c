@@ -35,6 +35,7 @@
 #include <strings.h>
 
 #include "token/diagnose.h"
+#include "token/perms.h"
 
 #define TEXT_MAX	1024	/* bytes of reply text examined */
 
@@ -126,12 +127,14 @@ static const so2_diag_row table[] = {
 	     "server's administrator whether the account is enabled"),
 	SMTP("smtp-hve-auth-data", 501, "5.5.124", NULL, KEEP, 0,
 	     "High Volume Email (smtp-hve.office365.com) did not accept the XOAUTH2 data: "
-	     "user= is not an HVE account, or the token is not for that HVE account (HVE "
-	     "accounts authenticate as themselves, with a token of their own tenant and the "
-	     "SMTP.Send scope); unlike 5.5.127 the token's age is not the cause",
+	     "user= is not an HVE account, or the token is not for that HVE account (a "
+	     "delegated token issued to the HVE account itself with SMTP.Send, or an app-only "
+	     "token with the role Mail.Send of an app in the account's Allowed Apps); unlike "
+	     "5.5.127 the token's age is not the cause",
 	     "put the HVE account's address (Exchange admin center, Mail flow, High volume "
-	     "email) in user= and log in as that account: sasl-oauth2 login ACCOUNT; a token "
-	     "about to expire is 5.5.127, not this"),
+	     "email) in user= and log in as that account: sasl-oauth2 login ACCOUNT (app-only: "
+	     "Add-HVEAppAccess -Identity HVE-ACCOUNT -AppIds APPID); a token about to expire is "
+	     "5.5.127, not this"),
 	SMTP("smtp-line-too-long", 500, "5.5.2", "too long", KEEP, 0,
 	     "the server's command line limit refused the AUTH line: the initial response "
 	     "(the base64 token) was sent on the AUTH command, and long tokens exceed the "
@@ -914,17 +917,13 @@ so2_diag_transient(const so2_diag_row *row)
 	return row != NULL && (row->action == SO2_DIAG_RETRY || row->action == SO2_DIAG_REFRESH);
 }
 
-/* so2_diag_scope_for - the delegated scope of a protocol */
+/* so2_diag_scope_for - the delegated scope of a protocol (perms.h) */
 const char *
 so2_diag_scope_for(const char *protocol)
 {
-	if (protocol == NULL || strcasecmp(protocol, "smtp") == 0)
-		return "SMTP.Send";
-	if (strcasecmp(protocol, "imap") == 0)
-		return "IMAP.AccessAsUser.All";
-	if (strcasecmp(protocol, "pop") == 0)
-		return "POP.AccessAsUser.All";
-	return NULL;
+	const so2_perm *p = so2_perm_find(protocol);
+
+	return p != NULL ? p->delegated : NULL;
 }
 
 /* so2_diag_has_scope - does the list hold name (after the last "/")? */
@@ -980,11 +979,14 @@ void
 so2_diag_explain(const so2_diag_row *row, const so2_jwt_claims *c, const char *user,
 		 const char *protocol, time_t now, so2_diag_verdict *out)
 {
-	const char *need = so2_diag_scope_for(protocol);
-	const char *role = protocol != NULL && strcasecmp(protocol, "imap") == 0
-	    ? "IMAP.AccessAsApp" : protocol != NULL && strcasecmp(protocol, "pop") == 0
-	    ? "POP.AccessAsApp" : "SMTP.SendAsApp";
+	/* 501 5.5.124 comes from High Volume Email only: its permissions apply */
+	int hve_row = strcmp(row->id, "smtp-hve-auth-data") == 0;
+	const so2_perm *ep = so2_perm_endpoint(hve_row ? "hve" : protocol, NULL);
+	int hve = strcmp(ep->id, "hve") == 0;
+	const char *need = ep->delegated, *role = ep->app;
 	const char *who = user != NULL && *user != '\0' ? user : "MAILBOX";
+	char pcause[SO2_PERM_TEXT_MAX], pfix[SO2_PERM_TEXT_MAX];
+	int held = 1;
 
 	memset(out, 0, sizeof(*out));
 	out->row = row;
@@ -992,10 +994,9 @@ so2_diag_explain(const so2_diag_row *row, const so2_jwt_claims *c, const char *u
 	out->action = row->action;
 	so2_format(out->cause, sizeof(out->cause), "%s", row->cause);
 	so2_format(out->fix, sizeof(out->fix), "%s", row->fix);
-	if (need == NULL)
-		need = "SMTP.Send";
-	if (!row->vague || c == NULL || c->opaque)
+	if ((!row->vague && !hve_row) || c == NULL || c->opaque)
 		return;
+	held = so2_perm_check(ep, c, user, pcause, sizeof(pcause), pfix, sizeof(pfix));
 	if (c->exp != 0 && c->exp <= now) {
 		set(out, "token-expired", SO2_DIAG_REFRESH);
 		so2_format(out->cause, sizeof(out->cause), "the access token had expired "
@@ -1018,16 +1019,34 @@ so2_diag_explain(const so2_diag_row *row, const so2_jwt_claims *c, const char *u
 			 "Exchange Online (https://outlook.office.com)", c->aud);
 		so2_format(out->fix, sizeof(out->fix), "request https://outlook.office.com/%s "
 			 "offline_access and log in again: sasl-oauth2 login ACCOUNT", need);
+	} else if (so2_jwt_app_only(c) && hve) {
+		/* HVE: Mail.Send and the Allowed Apps list, no service principal */
+		set(out, held ? "token-hve-app" : "token-hve-role-missing", SO2_DIAG_KEEP);
+		if (!held) {
+			so2_format(out->cause, sizeof(out->cause), "%s", pcause);
+			so2_format(out->fix, sizeof(out->fix), "%s", pfix);
+		} else {
+			so2_format(out->cause, sizeof(out->cause), "an app-only token (app %s, "
+				 "roles %s) is accepted by High Volume Email only when the app is "
+				 "in the HVE account's Allowed Apps and user= is the HVE account "
+				 "(user= %s)", c->appid[0] ? c->appid : "?", c->roles, who);
+			so2_perm_setup(ep, 1, c->appid, user, pfix, sizeof(pfix));
+			so2_format(out->fix, sizeof(out->fix), "check %s", pfix);
+		}
 	} else if (so2_jwt_app_only(c)) {
 		set(out, "token-app-only", SO2_DIAG_KEEP);
+		if (!held) {
+			/* the role first: without it nothing else helps */
+			so2_format(out->cause, sizeof(out->cause), "%s", pcause);
+			so2_format(out->fix, sizeof(out->fix), "%s", pfix);
+			goto fill;
+		}
 		so2_format(out->cause, sizeof(out->cause), "an app-only token (client credentials, "
 			 "app %s%s%s) is accepted only when the app's service principal is "
 			 "registered in Exchange Online with the enterprise application's object "
-			 "id, has FullAccess on the mailbox, and user= is that mailbox%s",
+			 "id, has FullAccess on the mailbox, and user= is that mailbox",
 			 c->appid[0] ? c->appid : "?", c->roles[0] ? ", roles " : ", no roles",
-			 c->roles,
-			 c->roles[0] && !so2_diag_has_scope(c->roles, role)
-			 ? "; the roles lack the one this protocol needs" : "");
+			 c->roles);
 		so2_format(out->fix, sizeof(out->fix), "in Exchange Online PowerShell: "
 			 "New-ServicePrincipal -AppId %s -ObjectId <object id from Microsoft Entra "
 			 "admin center, Enterprise applications, not App registrations>; "
@@ -1039,9 +1058,18 @@ so2_diag_explain(const so2_diag_row *row, const so2_jwt_claims *c, const char *u
 		set(out, "token-scope-missing", SO2_DIAG_REAUTH);
 		so2_format(out->cause, sizeof(out->cause), "the token's scopes (%s) lack %s, which "
 			 "this protocol needs", c->scp, need);
-		so2_format(out->fix, sizeof(out->fix), "log in again with the scope "
+		so2_format(out->fix, sizeof(out->fix), "log in again%s with the scope "
 			 "https://outlook.office.com/%s offline_access: sasl-oauth2 login ACCOUNT "
-			 "--protocol %s", need, protocol ? protocol : "smtp");
+			 "--protocol %s", hve ? " as the HVE account" : "", need,
+			 hve ? "smtp" : ep->id);
+	} else if (hve && user != NULL && c->upn[0] != '\0' && strcasecmp(user, c->upn) != 0) {
+		set(out, "token-other-user", SO2_DIAG_KEEP);
+		so2_format(out->cause, sizeof(out->cause), "the token belongs to %s but user= is "
+			 "%s: High Volume Email takes a delegated token only for the HVE account "
+			 "itself (no shared mailboxes, no Send As)", c->upn, user);
+		so2_format(out->fix, sizeof(out->fix), "log in as the HVE account and use its "
+			 "address as user=: sasl-oauth2 login %s; it needs %s", user,
+			 (so2_perm_setup(ep, 0, NULL, user, pfix, sizeof(pfix)), pfix));
 	} else if (user != NULL && c->upn[0] != '\0' && strcasecmp(user, c->upn) != 0) {
 		set(out, "token-other-user", SO2_DIAG_KEEP);
 		so2_format(out->cause, sizeof(out->cause), "the token belongs to %s but user= is "
@@ -1052,7 +1080,7 @@ so2_diag_explain(const so2_diag_row *row, const so2_jwt_claims *c, const char *u
 		so2_format(out->fix, sizeof(out->fix), "use %s as the SASL user, or log in as %s: "
 			 "sasl-oauth2 login %s", c->upn, user, user);
 	} else if (strncmp(row->id, "gmail", 5) == 0 || strcmp(row->id, "smtp-535-5.7.8") == 0
-		   || strcmp(row->id, "imap-not-connected") == 0) {
+		   || strcmp(row->id, "imap-not-connected") == 0 || hve_row) {
 		return;		/* the settings below are not this reply's causes */
 	} else if (row->kind == SO2_DIAG_IMAP) {
 		set(out, "token-looks-right", SO2_DIAG_KEEP);
@@ -1073,6 +1101,7 @@ so2_diag_explain(const so2_diag_row *row, const so2_jwt_claims *c, const char *u
 		so2_format(out->fix, sizeof(out->fix), "%s; check the licence in the Microsoft 365 "
 			 "admin center, Users, Active users, Licenses and apps", MAILBOX_SETTING);
 	}
+fill:
 	if (user != NULL && *user != '\0')
 		so2_diag_fill(out->fix, sizeof(out->fix), "MAILBOX", user);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "token/diagnose.h"
+#include "token/perms.h"
 #include "token/token_reply.h"
 
 #include "tests.h"
@@ -221,45 +222,111 @@ static const struct {
 	const char *user, *proto;
 	const char *want_id;
 	const char *want_fix_part;
+	const char *want_cause_part;	/* NULL: not checked */
 } explain_cases[] = {
 	{ "535 5.7.3 Authentication unsuccessful",
 	  { .aud = "00000003-0000-0000-c000-000000000000", .scp = "SMTP.Send",
 	    .upn = "a@example.com", .exp = 2000000000 }, "a@example.com", "smtp",
-	  "token-audience-graph", "https://outlook.office.com/SMTP.Send" },
+	  "token-audience-graph", "https://outlook.office.com/SMTP.Send", NULL },
 	{ "535 5.7.3 Authentication unsuccessful",
 	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "b@example.com",
-	    .exp = 2000000000 }, "a@example.com", "smtp", "token-other-user", "b@example.com" },
+	    .exp = 2000000000 }, "a@example.com", "smtp", "token-other-user", "b@example.com",
+	  NULL },
 	{ "535 5.7.3 Authentication unsuccessful",
 	  { .aud = "https://outlook.office365.com", .roles = "SMTP.SendAsApp",
 	    .appid = "app-1", .idtyp = "app", .exp = 2000000000 }, "shared@example.com", "smtp",
-	  "token-app-only", "New-ServicePrincipal -AppId app-1" },
+	  "token-app-only", "New-ServicePrincipal -AppId app-1", NULL },
 	{ "535 5.7.3 Authentication unsuccessful",
 	  { .aud = "https://outlook.office.com", .scp = "IMAP.AccessAsUser.All",
 	    .upn = "a@example.com", .exp = 2000000000 }, "a@example.com", "smtp",
-	  "token-scope-missing", "SMTP.Send" },
+	  "token-scope-missing", "SMTP.Send", NULL },
 	{ "535 5.7.3 Authentication unsuccessful",
 	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "a@example.com",
-	    .exp = 1000 }, "a@example.com", "smtp", "token-expired", "clock" },
+	    .exp = 1000 }, "a@example.com", "smtp", "token-expired", "clock", NULL },
 	{ "535 5.7.3 Authentication unsuccessful",
 	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "A@Example.com",
 	    .exp = 2000000000 }, "a@example.com", "smtp", "token-looks-right",
-	  "Set-CASMailbox -Identity a@example.com -SmtpClientAuthenticationDisabled $false" },
+	  "Set-CASMailbox -Identity a@example.com -SmtpClientAuthenticationDisabled $false", NULL },
 	/* A named cause is not second-guessed by the claims. */
 	{ "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for "
 	  "the Mailbox.", { .aud = "00000003-0000-0000-c000-000000000000", .exp = 2000000000 },
-	  "a@example.com", "smtp", "smtp-auth-mailbox", "Authenticated SMTP" },
+	  "a@example.com", "smtp", "smtp-auth-mailbox", "Authenticated SMTP", NULL },
 	{ "535 5.7.3 Authentication unsuccessful", { .opaque = 1 }, "a@example.com", "smtp",
-	  "smtp-535-5.7.3", "sasl-oauth2 doctor" },
+	  "smtp-535-5.7.3", "sasl-oauth2 doctor", NULL },
 	/* Gmail's 535 5.7.8 with a good-looking token: no Microsoft settings. */
 	{ "535 5.7.8 Username and Password not accepted",
 	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "a@example.com",
 	    .exp = 2000000000 }, "a@example.com", "smtp", "gmail-535-5.7.8-text",
-	  "mail.google.com" },
+	  "mail.google.com", NULL },
 	/* 535 5.7.8 from a server that is not Gmail: neither Gmail's nor
 	 * Exchange's settings, and no "--provider google". */
 	{ "535 5.7.8 Error: authentication failed: Authentication credentials invalid",
 	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "a@example.com",
-	    .exp = 2000000000 }, "a@example.com", "smtp", "smtp-535-5.7.8", "administrator" },
+	    .exp = 2000000000 }, "a@example.com", "smtp", "smtp-535-5.7.8", "administrator", NULL },
+	/* The endpoint decides the permission (perms.h). High Volume Email:
+	 * https://learn.microsoft.com/en-us/exchange/mail-flow-best-practices/
+	 * oauth-high-volume-mails-m365, sasl-xoauth2#110. 501 5.5.124 is HVE's. */
+	{ "501 5.5.124 Invalid XOAUTH2 auth data",
+	  { .aud = "https://outlook.office365.com", .roles = "SMTP.SendAsApp",
+	    .appid = "app-1", .idtyp = "app", .exp = 2000000000 }, "hve@example.com", "smtp",
+	  "token-hve-role-missing", "Add-HVEAppAccess -Identity hve@example.com -AppIds app-1",
+	  "needs the application permission Mail.Send (Office 365 Exchange Online) with "
+	  "admin consent, and the app app-1 in the HVE account's Allowed Apps" },
+	{ "501 5.5.124 Invalid XOAUTH2 auth data",
+	  { .aud = "https://outlook.office365.com", .roles = "Mail.Send",
+	    .appid = "app-1", .idtyp = "app", .exp = 2000000000 }, "hve@example.com", "smtp",
+	  "token-hve-app", "Add-HVEAppAccess -Identity hve@example.com -AppIds app-1",
+	  "Allowed Apps" },
+	{ "501 5.5.124 Invalid XOAUTH2 auth data",
+	  { .aud = "https://outlook.office365.com", .roles = "Mail.Send",
+	    .appid = "app-1", .idtyp = "app", .exp = 2000000000 }, "hve@example.com", "smtp",
+	  "token-hve-app", "not a mailbox", NULL },
+	{ "501 5.5.124 Invalid XOAUTH2 auth data",
+	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "me@example.com",
+	    .exp = 2000000000 }, "hve@example.com", "smtp", "token-other-user",
+	  "sasl-oauth2 login hve@example.com", "HVE account" },
+	{ "501 5.5.124 Invalid XOAUTH2 auth data",
+	  { .aud = "https://outlook.office.com", .scp = "IMAP.AccessAsUser.All",
+	    .upn = "hve@example.com", .exp = 2000000000 }, "hve@example.com", "smtp",
+	  "token-scope-missing", "as the HVE account", "SMTP.Send" },
+	{ "501 5.5.124 Invalid XOAUTH2 auth data",
+	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send", .upn = "hve@example.com",
+	    .exp = 2000000000 }, "hve@example.com", "smtp", "smtp-hve-auth-data",
+	  "Add-HVEAppAccess", NULL },
+	/* the same token against each endpoint */
+	{ "535 5.7.3 Authentication unsuccessful",
+	  { .aud = "https://outlook.office365.com", .roles = "Mail.Send",
+	    .appid = "app-1", .idtyp = "app", .exp = 2000000000 }, "hve@example.com", "hve",
+	  "token-hve-app", "Add-HVEAppAccess", NULL },
+	{ "535 5.7.3 Authentication unsuccessful",
+	  { .aud = "https://outlook.office365.com", .roles = "Mail.Send",
+	    .appid = "app-1", .idtyp = "app", .exp = 2000000000 }, "a@example.com", "smtp",
+	  "token-app-only", "add SMTP.SendAsApp and grant admin consent; then the app's "
+	  "service principal", "Mail.Send serves High Volume Email" },
+	{ "535 5.7.3 Authentication unsuccessful",
+	  { .aud = "https://outlook.office365.com", .roles = "SMTP.SendAsApp",
+	    .appid = "app-1", .idtyp = "app", .exp = 2000000000 }, "a@example.com", "imap",
+	  "token-app-only", "add IMAP.AccessAsApp", "SMTP.SendAsApp serves SMTP AUTH" },
+	{ "535 5.7.3 Authentication unsuccessful",
+	  { .aud = "https://outlook.office365.com", .roles = "IMAP.AccessAsApp",
+	    .appid = "app-1", .idtyp = "app", .exp = 2000000000 }, "a@example.com", "imap",
+	  "token-app-only", "Add-MailboxPermission -Identity a@example.com", NULL },
+	{ "535 5.7.3 Authentication unsuccessful",
+	  { .aud = "https://outlook.office365.com", .roles = "IMAP.AccessAsApp",
+	    .appid = "app-1", .idtyp = "app", .exp = 2000000000 }, "a@example.com", "pop",
+	  "token-app-only", "add POP.AccessAsApp", NULL },
+	{ "535 5.7.3 Authentication unsuccessful",
+	  { .aud = "https://outlook.office365.com", .roles = "POP.AccessAsApp",
+	    .appid = "app-1", .idtyp = "app", .exp = 2000000000 }, "a@example.com", "pop",
+	  "token-app-only", "New-ServicePrincipal -AppId app-1", NULL },
+	{ "535 5.7.3 Authentication unsuccessful",
+	  { .aud = "https://outlook.office.com", .scp = "IMAP.AccessAsUser.All",
+	    .upn = "a@example.com", .exp = 2000000000 }, "a@example.com", "pop",
+	  "token-scope-missing", "POP.AccessAsUser.All", NULL },
+	{ "535 5.7.3 Authentication unsuccessful",
+	  { .aud = "https://outlook.office.com", .scp = "SMTP.Send",
+	    .upn = "a@example.com", .exp = 2000000000 }, "a@example.com", "imap",
+	  "token-scope-missing", "IMAP.AccessAsUser.All", NULL },
 };
 
 START_TEST(test_explain)
@@ -273,6 +340,101 @@ START_TEST(test_explain)
 	ck_assert_msg(strstr(v.fix, explain_cases[_i].want_fix_part) != NULL,
 		      "case %d: fix: got '%s', want it to contain '%s'", _i, v.fix,
 		      explain_cases[_i].want_fix_part);
+	ck_assert_msg(explain_cases[_i].want_cause_part == NULL
+		      || strstr(v.cause, explain_cases[_i].want_cause_part) != NULL,
+		      "case %d: cause: got '%s', want it to contain '%s'", _i, v.cause,
+		      explain_cases[_i].want_cause_part);
+}
+END_TEST
+
+/* The permission table: endpoint x delegated/app-only x right/wrong. */
+static const struct {
+	const char *endpoint, *scp, *roles;
+	int want_held;
+	const char *want_part;		/* in the cause (or the fix); NULL: held */
+} perm_cases[] = {
+	{ "smtp", "SMTP.Send", NULL, 1, NULL },
+	{ "smtp", "IMAP.AccessAsUser.All", NULL, 0, "SMTP AUTH (smtp.office365.com) needs "
+	  "the delegated permission SMTP.Send" },
+	{ "smtp", NULL, "SMTP.SendAsApp", 1, NULL },
+	{ "smtp", NULL, "Mail.Send", 0, "SMTP AUTH (smtp.office365.com) needs the "
+	  "application permission SMTP.SendAsApp" },
+	{ "smtp", NULL, "", 1, NULL },	/* RBAC for Applications: no roles */
+	{ "hve", "SMTP.Send", NULL, 1, NULL },
+	{ "hve", "Mail.Send", NULL, 0, "High Volume Email (smtp-hve.office365.com) needs the "
+	  "delegated permission SMTP.Send" },
+	{ "hve", NULL, "Mail.Send", 1, NULL },
+	{ "hve", NULL, "SMTP.SendAsApp", 0, "(SMTP.SendAsApp serves SMTP AUTH, "
+	  "smtp.office365.com, not High Volume Email)" },
+	{ "hve", NULL, "", 0, "roles: none" },
+	{ "imap", "IMAP.AccessAsUser.All", NULL, 1, NULL },
+	{ "imap", "SMTP.Send", NULL, 0, "IMAP (outlook.office365.com) needs the delegated "
+	  "permission IMAP.AccessAsUser.All" },
+	{ "imap", NULL, "IMAP.AccessAsApp", 1, NULL },
+	{ "imap", NULL, "POP.AccessAsApp", 0, "needs the application permission "
+	  "IMAP.AccessAsApp" },
+	{ "pop", "POP.AccessAsUser.All", NULL, 1, NULL },
+	{ "pop", "IMAP.AccessAsUser.All", NULL, 0, "the delegated permission "
+	  "POP.AccessAsUser.All" },
+	{ "pop", NULL, "POP.AccessAsApp", 1, NULL },
+	{ "pop", NULL, "Mail.Send", 0, "(Mail.Send serves High Volume Email" },
+};
+
+START_TEST(test_perms)
+{
+	so2_jwt_claims c;
+	char cause[SO2_PERM_TEXT_MAX], fix[SO2_PERM_TEXT_MAX];
+	const so2_perm *p = so2_perm_find(perm_cases[_i].endpoint);
+	int held;
+
+	memset(&c, 0, sizeof(c));
+	so2_format(c.aud, sizeof(c.aud), "https://outlook.office365.com");
+	if (perm_cases[_i].roles != NULL) {
+		so2_format(c.roles, sizeof(c.roles), "%s", perm_cases[_i].roles);
+		so2_format(c.idtyp, sizeof(c.idtyp), "app");
+		so2_format(c.appid, sizeof(c.appid), "app-1");
+	} else
+		so2_format(c.scp, sizeof(c.scp), "%s", perm_cases[_i].scp);
+	ck_assert_ptr_nonnull(p);
+	held = so2_perm_check(p, &c, "box@example.com", cause, sizeof(cause), fix, sizeof(fix));
+	ck_assert_msg(held == perm_cases[_i].want_held, "case %d (%s): held %d, want %d: %s",
+		      _i, perm_cases[_i].endpoint, held, perm_cases[_i].want_held, cause);
+	if (held) {
+		ck_assert_str_eq(cause, "");
+		return;
+	}
+	ck_assert_msg(strstr(cause, perm_cases[_i].want_part) != NULL, "case %d: cause '%s' "
+		      "lacks '%s'", _i, cause, perm_cases[_i].want_part);
+	/* app-only HVE: Allowed Apps, never the mailbox steps */
+	if (strcmp(p->id, "hve") == 0 && perm_cases[_i].roles != NULL) {
+		ck_assert_ptr_nonnull(strstr(fix, "Add-HVEAppAccess -Identity box@example.com "
+					     "-AppIds app-1"));
+		ck_assert_ptr_nonnull(strstr(fix, "add Mail.Send and grant admin consent"));
+		ck_assert_ptr_null(strstr(fix, "New-ServicePrincipal -AppId"));
+	} else if (perm_cases[_i].roles != NULL) {
+		ck_assert_ptr_nonnull(strstr(fix, "Add-MailboxPermission -Identity "
+					     "box@example.com"));
+	}
+}
+END_TEST
+
+/* Which endpoint a server name, a relayhost or a log line means. */
+START_TEST(test_perm_endpoint)
+{
+	ck_assert_str_eq(so2_perm_endpoint("smtp", "smtp-hve.office365.com:587")->id, "hve");
+	ck_assert_str_eq(so2_perm_endpoint(NULL, "[SMTP-HVE.office365.com]:587")->id, "hve");
+	ck_assert_str_eq(so2_perm_endpoint("smtp", "status=deferred (SASL authentication failed; "
+					   "server smtp-hve.office365.com[52.96.1.1] said: 501 "
+					   "5.5.124 Invalid XOAUTH2 auth data)")->id, "hve");
+	ck_assert_str_eq(so2_perm_endpoint("smtp", "smtp.office365.com:587")->id, "smtp");
+	ck_assert_str_eq(so2_perm_endpoint("smtp", NULL)->id, "smtp");
+	ck_assert_str_eq(so2_perm_endpoint("imap", "smtp-hve.office365.com")->id, "imap");
+	ck_assert_str_eq(so2_perm_endpoint("hve", "127.0.0.1:2525")->id, "hve");
+	ck_assert_str_eq(so2_perm_endpoint("pop3", NULL)->id, "pop");
+	ck_assert_str_eq(so2_perm_endpoint("nonsense", NULL)->id, "smtp");
+	ck_assert_ptr_null(so2_perm_find("nonsense"));
+	ck_assert_str_eq(so2_diag_scope_for("hve"), "SMTP.Send");
+	ck_assert_str_eq(so2_diag_scope_for("imap"), "IMAP.AccessAsUser.All");
 }
 END_TEST
 
@@ -444,6 +606,8 @@ suite_diagnose(void)
 	tcase_add_test(tc, test_table_shape);
 	tcase_add_loop_test(tc, test_explain, 0,
 			    (int)(sizeof(explain_cases) / sizeof(explain_cases[0])));
+	tcase_add_loop_test(tc, test_perms, 0, (int)(sizeof(perm_cases) / sizeof(perm_cases[0])));
+	tcase_add_test(tc, test_perm_endpoint);
 	tcase_add_test(tc, test_helpers);
 	tcase_add_test(tc, test_dead_grant);
 	tcase_add_loop_test(tc, test_summary, 0,
