@@ -84,6 +84,18 @@ struct slot {
 	unsigned long used;	/* last use, for replacement */
 };
 
+/* Where the process stood at so2_cache_open, to recognise a chroot later:
+ * Postfix's master runs its daemons in queue_directory, and smtp chroot()s
+ * there after the module's init (chroot_now). Read-only after open. */
+struct origin {
+	int known;		/* stat("/") and stat(".") worked */
+	dev_t root_dev;		/* of "/" */
+	ino_t root_ino;
+	dev_t cwd_dev;		/* of the current directory */
+	ino_t cwd_ino;
+	char cwd[PATH_MAX];	/* its path (getcwd), "" when unknown */
+};
+
 struct so2_cache {
 	pthread_mutex_t mu;	/* guards slots and tick */
 	struct slot slots[SO2_CACHE_SLOTS];
@@ -95,6 +107,7 @@ struct so2_cache {
 	so2_err ca_err;		/* why not, reported at refresh */
 	so2_http_conf http;
 	so2_net_init_fn net_init;	/* before a token request, or NULL */
+	struct origin origin;	/* "/" and the directory at open */
 };
 
 /* ca_error - the message of a failed CA bundle read (base/file.h why) */
@@ -131,6 +144,24 @@ default_ca_file(void)
 	return "/etc/ssl/certs/ca-certificates.crt";
 }
 
+/* origin_note - "/" and the current directory now, into o (see struct origin) */
+static void
+origin_note(struct origin *o)
+{
+	struct stat root, cwd;
+
+	o->known = stat("/", &root) == 0 && stat(".", &cwd) == 0;
+	if (!o->known)
+		return;
+	o->root_dev = root.st_dev;
+	o->root_ino = root.st_ino;
+	o->cwd_dev = cwd.st_dev;
+	o->cwd_ino = cwd.st_ino;
+	/* glibc gives "(unreachable)..." for a directory outside the root */
+	if (getcwd(o->cwd, sizeof(o->cwd)) == NULL || o->cwd[0] != '/')
+		o->cwd[0] = '\0';
+}
+
 /* so2_cache_open - open the store and read the CA bundle */
 so2_status
 so2_cache_open(const so2_config *conf, so2_cache **out, so2_err *err)
@@ -148,6 +179,7 @@ so2_cache_open(const so2_config *conf, so2_cache **out, so2_err *err)
 	}
 	for (i = 0; i < SO2_CACHE_SLOTS; i++)
 		c->slots[i].fd = -1;
+	origin_note(&c->origin);
 	c->ca_fd = -1;
 	c->conf = conf;
 	so2_err_clear(&c->store_err);
@@ -357,6 +389,7 @@ so2_login_command(const so2_record *rec, const char *ref, char *buf, size_t size
 
 /* A resolved reference: the store to use and the record's file name. */
 struct ref {
+	const so2_cache *c;	/* for chroot_hint */
 	so2_store *st;		/* c->store or owned (path form) */
 	int owned;
 	char name[NAME_MAX + 1];
@@ -382,6 +415,74 @@ join(char *buf, size_t size, const char *a, const char *sep, const char *b)
 	buf[n] = '\0';
 }
 
+/* Where "/" is now, against where it was at so2_cache_open. */
+enum root { ROOT_SAME, ROOT_START, ROOT_ELSEWHERE };
+
+/* chroot_now - has the process chroot()ed since so2_cache_open, and where?
+ *	ROOT_START: "/" is now the directory that was current then, whose path
+ *	is c->origin.cwd (Postfix's smtp: queue_directory); ROOT_ELSEWHERE:
+ *	another directory, which cannot be named; ROOT_SAME: "/" did not change
+ *	(or it cannot be told). One stat(2), no allocation. */
+static enum root
+chroot_now(const so2_cache *c)
+{
+	const struct origin *o = &c->origin;
+	struct stat sb;
+
+	if (!o->known || stat("/", &sb) != 0
+	    || (sb.st_dev == o->root_dev && sb.st_ino == o->root_ino))
+		return ROOT_SAME;
+	if (sb.st_dev == o->cwd_dev && sb.st_ino == o->cwd_ino && o->cwd[0] != '\0')
+		return ROOT_START;
+	return ROOT_ELSEWHERE;
+}
+
+/* chroot_hint - a record path that cannot be opened, told for a chroot
+ *	ref: the record path (the SASL password form); missing: the path does
+ *	not exist here (no record, or no directory); err: the open's error.
+ *	A record path is opened at each use, after the host program's
+ *	chroot, so it is looked up inside the chroot; the store is opened
+ *	before. When the process runs chrooted since so2_cache_open, a
+ *	missing path's message is replaced by one naming the chroot, the path
+ *	as it is on the host and the fixes (the host-side mkdir or login
+ *	would not reach what this process opens); another error gets the
+ *	chroot appended. Else err is left alone. Status kept; no allocation. */
+static void
+chroot_hint(const so2_cache *c, const char *ref, int missing, so2_err *err)
+{
+	char host[PATH_MAX + 1024], cmd[1400], fix[PATH_MAX + 1500];
+	const char *store = c->conf->store_dir != NULL ? c->conf->store_dir : "?";
+	enum root root = chroot_now(c);
+
+	if (root == ROOT_SAME)
+		return;
+	if (root == ROOT_START)
+		join(host, sizeof(host), c->origin.cwd, "", ref);
+	if (!missing) {
+		if (root == ROOT_START)
+			so2_err_append(err, "; this process runs chrooted in %s: the path %s is"
+				       " %s on the host", c->origin.cwd, ref, host);
+		else
+			so2_err_append(err, "; this process runs chrooted (in a directory the"
+				       " module cannot name): the path %s is looked up inside it",
+				       ref);
+		return;
+	}
+	if (root == ROOT_START) {
+		so2_login_command(NULL, host, cmd, sizeof(cmd));
+		so2_format(fix, sizeof(fix), "runs chrooted in %s, so the path %s is %s on the"
+			   " host; put the record there (create it with: %s)", c->origin.cwd,
+			   ref, host, cmd);
+	} else
+		so2_format(fix, sizeof(fix), "runs chrooted (in a directory the module cannot"
+			   " name: not the one it started in), so the path %s is looked up inside"
+			   " that directory (Postfix: queue_directory), not on the host; put the"
+			   " record at %s inside it", ref, ref);
+	so2_err_set(err, err->status, "account %s: no token record %s: this process %s, or make"
+		    " the SASL password empty to use the record named by the SASL user in the"
+		    " store %s, opened before the chroot", ref, ref, fix, store);
+}
+
 /* resolve - account name or /path to (store, file name) */
 static so2_status
 resolve(so2_cache *c, const char *ref, struct ref *r, so2_token_info *info, so2_err *err)
@@ -389,18 +490,23 @@ resolve(so2_cache *c, const char *ref, struct ref *r, so2_token_info *info, so2_
 	so2_status result;
 
 	memset(r, 0, sizeof(*r));
+	r->c = c;
 	if (ref == NULL || *ref == '\0')
 		return so2_err_set(err, SO2_ERR_PARAM, "no account given");
 	if (ref[0] == '/') {
 		char *name = NULL;
+		int missing;
 
 		result = so2_store_open_file(ref, &r->st, &name, err);
-		if (result == SO2_ERR_IO && strstr(err->msg, "does not exist") != NULL) {
+		missing = result == SO2_ERR_IO && strstr(err->msg, "does not exist") != NULL;
+		if (missing) {
 			char cmd[1400];
 
 			so2_login_command(NULL, ref, cmd, sizeof(cmd));
 			so2_err_append(err, "; then log in: %s", cmd);
 		}
+		if (result == SO2_ERR_IO)
+			chroot_hint(c, ref, missing, err);
 		if (result != SO2_OK)
 			return result;
 		r->owned = 1;
@@ -448,6 +554,8 @@ read_record(struct ref *r, so2_record **rec, char *warn, so2_err *err)
 	}
 	else if (result != SO2_OK)
 		so2_err_prefix(err, "account %s", r->account);
+	if ((result == SO2_ERR_NOTFOUND || result == SO2_ERR_IO) && r->owned)
+		chroot_hint(r->c, r->account, result == SO2_ERR_NOTFOUND, err);
 	return result;
 }
 

@@ -20,6 +20,17 @@
  *	descriptor at each token request (so2_cache_ca_bundle) and freed
  *	after it: no copy stays in every mail process.
  *
+ *	A record given by its path is opened at each use, so in a process
+ *	that chroot()ed after so2_cache_open it is looked up inside the
+ *	chroot. so2_cache_open notes the identity (device, inode) of "/" and
+ *	of the current directory and its path (Postfix's master runs its
+ *	daemons in queue_directory, where smtp chroot()s); when a record
+ *	path cannot be opened and "/" has changed since, the message names
+ *	the chroot (the directory current at open, or "a directory the
+ *	module cannot name"), the path as it is on the host and the fixes:
+ *	the record there, or an empty SASL password (the store, opened
+ *	before the chroot).
+ *
  *	No request is sent unless its result can be stored: the record's
  *	lock is held and the new record's temporary file created
  *	(so2_store_prepare) first. When either fails (a store writable by
@@ -95,7 +106,8 @@ typedef struct so2_token_info {
 /*
  * so2_cache_open - prepare a cache from a configuration
  *	conf is borrowed and must outlive the cache. Opens the store
- *	directory and the CA bundle (conf->ca_file, else libcurl's).
+ *	directory and the CA bundle (conf->ca_file, else libcurl's); notes
+ *	"/" and the current directory (see DESCRIPTION: chroot).
  *	Errors: SO2_ERR_IO (store or CA file), SO2_ERR_NOMEM. A store that
  *	does not exist yet is not an error here (it is reported at use).
  */

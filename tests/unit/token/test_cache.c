@@ -16,7 +16,8 @@
  *	without a request, naming the next attempt; a failed refresh
  *	counts a failure in the record and keeps its tokens; mark_stale
  *	forces the next call to refresh; unknown and invalid accounts;
- *	so2_login_command.
+ *	so2_login_command; a record path asked for after a chroot (as root,
+ *	in a child) names the chroot and the path as it is on the host.
  */
 #include "config.h"
 
@@ -26,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "token/cache.h"
@@ -98,7 +101,7 @@ open_with_ca(so2_config **conf, const char *ca)
 	*conf = so2_config_defaults();
 	ck_assert(*conf != NULL);
 	snprintf(store, sizeof(store), "%s/store", tmpdir);
-	ck_assert(mkdir(store, 0700) == 0);
+	ck_assert(mkdir(store, 0700) == 0 || errno == EEXIST);
 	free((*conf)->store_dir);
 	(*conf)->store_dir = strdup(store);
 	(*conf)->ca_file = strdup(ca);
@@ -487,6 +490,129 @@ START_TEST(test_cache_refs)
 }
 END_TEST
 
+/* ---- a record path in a chroot (issue 11) -------------------------------- */
+
+/* get_chrooted - so2_cache_get of ref as Postfix's smtp would run it
+ *	The cache is opened with start as the current directory (Postfix's
+ *	master runs its daemons in queue_directory), then a child chroot()s
+ *	into jail and asks for ref: its status, and its message into msg
+ *	(size bytes). The test process itself never chroot()s. */
+static so2_status
+get_chrooted(const char *start, const char *jail, const char *ref, char *msg, size_t size)
+{
+	so2_config *conf;
+	so2_cache *c;
+	int fds[2], here, wstatus = 0;
+	so2_status got = SO2_OK;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	here = open(".", O_RDONLY | O_DIRECTORY);
+	ck_assert(here >= 0 && chdir(start) == 0);
+	c = open_cache(&conf);
+	ck_assert(fchdir(here) == 0 && close(here) == 0);
+	put_record(c, time(NULL) + 3000, RT, SO2_STATE_OK, 0, 0);
+	ck_assert(pipe(fds) == 0);
+	if ((pid = fork()) == 0) {
+		so2_secret tok = SO2_SECRET_INIT;
+		so2_token_info info;
+		so2_err err;
+
+		close(fds[0]);
+		so2_err_clear(&err);
+		if (chroot(jail) != 0 || chdir("/") != 0)
+			so2_err_set(&err, SO2_ERR_PARAM, "chroot %s: %s", jail, strerror(errno));
+		else
+			so2_cache_get(c, ref, 0, &tok, &info, &err);
+		so2_secret_clear(&tok);
+		if (write(fds[1], &err.status, sizeof(err.status)) < 0
+		    || write(fds[1], err.msg, strlen(err.msg)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	ck_assert(pid > 0);
+	close(fds[1]);
+	ck_assert(read(fds[0], &got, sizeof(got)) == (ssize_t)sizeof(got));
+	while (len + 1 < size && (n = read(fds[0], msg + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	msg[len] = '\0';
+	close(fds[0]);
+	ck_assert(waitpid(pid, &wstatus, 0) == pid && WIFEXITED(wstatus)
+		  && WEXITSTATUS(wstatus) == 0);
+	so2_cache_close(c);
+	so2_config_free(conf);
+	return got;
+}
+
+/* mkdirs - every directory of path below base (both absolute) */
+static void
+mkdirs(const char *base, const char *path)
+{
+	char buf[12800];
+	char *p;
+
+	snprintf(buf, sizeof(buf), "%s%s", base, path);
+	for (p = buf + strlen(base) + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		ck_assert_msg(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s", buf);
+		*p = '/';
+	}
+	ck_assert_msg(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s", buf);
+}
+
+/* A record path that exists on the host only, asked for by a process that
+ * chroot()ed after the cache was opened (Postfix's smtp): the message names
+ * the chroot, the path as seen from the host and the fixes (issue 11). */
+START_TEST(test_cache_chroot_path)
+{
+	char real[4096], jail[4200], ref[4200], host[8400], login[8500], msg[SO2_ERR_MSG_MAX];
+	so2_status got;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_cache_chroot_path: skipped, chroot(2) needs root\n");
+		return;
+	}
+	ck_assert(realpath(tmpdir, real) != NULL);
+	snprintf(jail, sizeof(jail), "%s/jail", real);
+	ck_assert(mkdir(jail, 0755) == 0);
+	snprintf(ref, sizeof(ref), "%s/store/" ACCOUNT ".json", real);
+	snprintf(host, sizeof(host), "%s%s", jail, ref);
+	snprintf(login, sizeof(login), "sasl-oauth2 login " ACCOUNT " --store %s%s/store", jail,
+		 real);
+
+	/* Its directory does not exist inside the chroot. */
+	got = get_chrooted(jail, jail, ref, msg, sizeof(msg));
+	ck_assert_msg(got == SO2_ERR_IO, "no directory: got %s", so2_status_name(got));
+	ck_assert_msg(strstr(msg, "runs chrooted in ") != NULL && strstr(msg, jail) != NULL
+		      && strstr(msg, host) != NULL && strstr(msg, login) != NULL
+		      && strstr(msg, "password empty") != NULL
+		      && strstr(msg, "mkdir") == NULL, "no directory: message \"%s\" does not"
+		      " name the chroot %s, the path %s on the host and %s", msg, jail, host,
+		      login);
+
+	/* Its directory exists inside, the record does not. */
+	snprintf(host, sizeof(host), "%s/store", real);
+	mkdirs(jail, host);
+	snprintf(host, sizeof(host), "%s%s", jail, ref);
+	got = get_chrooted(jail, jail, ref, msg, sizeof(msg));
+	ck_assert_msg(got == SO2_ERR_NOTFOUND, "no record: got %s", so2_status_name(got));
+	ck_assert_msg(strstr(msg, "runs chrooted in ") != NULL && strstr(msg, host) != NULL
+		      && strstr(msg, login) != NULL, "no record: message \"%s\" does not name"
+		      " the chroot %s, the path %s on the host and %s", msg, jail, host, login);
+
+	/* Chrooted elsewhere than the directory it started in. */
+	got = get_chrooted(real, jail, ref, msg, sizeof(msg));
+	ck_assert_msg(got == SO2_ERR_NOTFOUND, "elsewhere: got %s", so2_status_name(got));
+	ck_assert_msg(strstr(msg, "chrooted (in a directory the module cannot name") != NULL
+		      && strstr(msg, ref) != NULL, "elsewhere: message \"%s\"", msg);
+
+	/* Not chrooted: the record is there. */
+	got = get_chrooted(jail, "/", ref, msg, sizeof(msg));
+	ck_assert_msg(got == SO2_OK, "no chroot: got %s: %s", so2_status_name(got), msg);
+}
+END_TEST
+
 START_TEST(test_login_command)
 {
 	so2_record *rec = so2_record_new();
@@ -532,6 +658,7 @@ suite_cache(void)
 	tcase_add_test(tc, test_cache_refs);
 	tcase_add_test(tc, test_cache_mark_stale_digest);
 	tcase_add_test(tc, test_login_command);
+	tcase_add_test(tc, test_cache_chroot_path);
 	suite_add_tcase(s, tc);
 	return s;
 }
