@@ -14,11 +14,11 @@
 . "${top_srcdir:-.}/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/idp.sh"
 . "$top_srcdir/tests/lib/stack.sh"
+. "$top_srcdir/tests/lib/senders.sh"
 
 t_need_stack
 t_sanitized && t_skip "sanitizer build: Postfix cannot load an ASan-instrumented module"
 
-SECOND=second@example.com
 t_tmpdir
 t_plugin_env
 t_store postfix:
@@ -27,24 +27,11 @@ t_conf
 CF=$RELAY_CONFIG_DIR
 
 # One record per mailbox, each signed in as its own user.
-t_login "$ACCOUNT" --provider microsoft
-t_idp_admin POST /_admin/config "{\"auto_approve\": \"$SECOND\"}" >/dev/null \
-	|| t_fail "emulator config"
-t_login "$SECOND" --provider microsoft
+t_senders_login
 t_eq "$(stat -c %U "$T/store/$SECOND.json")" postfix "second record owner"
 
 # Today's layout: a password per sender, a relay per sender.
-cat > "$CF/sasl_passwd" <<EOF
-# one mailbox per sender (Microsoft: 30 messages a minute each)
-$ACCOUNT $ACCOUNT:relaypass
-$SECOND $SECOND:second-password
-[127.0.0.1]:$SUB_PORT $ACCOUNT:relaypass
-EOF
-printf '%s [127.0.0.1]:%s\n' "$SECOND" "$SUB_PORT" > "$CF/sender_relay"
-chmod 600 "$CF/sasl_passwd"
-postmap -c "$CF" "hash:$CF/sasl_passwd" "hash:$CF/sender_relay"
-postconf -c "$CF" -e "smtp_sender_dependent_authentication = yes" \
-	"sender_dependent_relayhost_maps = hash:$CF/sender_relay"
+t_senders_layout relaypass second-password
 postfix -c "$CF" reload >/dev/null 2>&1 || t_fail "reload with the sender-dependent layout"
 
 out=$("$SO2_CLI" postfix migrate -c "$CF" --server "[127.0.0.1]:$SUB_PORT=microsoft" \
