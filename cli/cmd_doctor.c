@@ -85,28 +85,6 @@ doctor_usage(FILE *fp)
 		CLI_PROG);
 }
 
-/* user_can - may the runtime user access a file with these bits?
- *	want: 4 read, 2 write, 1 search/execute (access(2) style). */
-static int
-user_can(const doctor *d, const struct stat *st, int want)
-{
-	int i, bits;
-
-	if (d->uid == 0)
-		return (want & 1) == 0 || (st->st_mode & 0111) != 0 || S_ISDIR(st->st_mode);
-	if (st->st_uid == d->uid)
-		bits = (int)(st->st_mode >> 6) & 7;
-	else {
-		bits = (int)st->st_mode & 7;
-		for (i = 0; i < d->ngroups; i++)
-			if (d->groups[i] == st->st_gid) {
-				bits = (int)(st->st_mode >> 3) & 7;
-				break;
-			}
-	}
-	return (bits & want) == want;
-}
-
 /* set_run_user - who will use the record */
 static int
 set_run_user(doctor *d, const char *name)
@@ -154,7 +132,7 @@ check_path(doctor *d, const char *id, const char *what, const char *path, int wa
 		doc_add(d, DOC_FAIL, id, fix, "%s %s: %s", what, path, strerror(errno));
 		return -1;
 	}
-	if (!user_can(d, &st, want)) {
+	if (!doc_user_can(d, &st, want)) {
 		doc_add(d, DOC_FAIL, id, fix, "%s %s: user %s cannot %s it (owner uid %ld, "
 			"mode %04o)", what, path, d->run_user,
 			want & 2 ? "write" : "read", (long)st.st_uid,
@@ -228,7 +206,7 @@ check_record(doctor *d, const so2_config *conf)
 			d->run_user);
 	}
 	so2_format(lock, sizeof(lock), "%.*s.lock", (int)(strlen(path) - 5), path);
-	if (stat(lock, &sb) == 0 && !user_can(d, &sb, 6)) {
+	if (stat(lock, &sb) == 0 && !doc_user_can(d, &sb, 6)) {
 		so2_format(fix, sizeof(fix), "chown %s %s (or remove it: it is recreated)",
 			   d->run_user, lock);
 		doc_add(d, DOC_FAIL, "record.lock", fix, "lock %s: user %s cannot open it for "

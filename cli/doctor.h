@@ -93,6 +93,17 @@ void doc_probe(doctor *d, const char *protocol, const char *hostport);
 /* doctor_length.c: the token.length line, after the token was obtained */
 void doc_token_length(doctor *d);
 
+/* doctor_record.c */
+/* doc_user_can - may the runtime user access st? want: 4 read, 2 write,
+ *	1 search (access(2) bits); 1 or 0 */
+int doc_user_can(const doctor *d, const struct stat *st, int want);
+/* doc_record_usable - is the record name (in the store dir) or path (from
+ *	"/") usable by the runtime user: present, mode 0600, its own, parsed,
+ *	not needing a login? 0 with a description in why (size bytes), -1
+ *	with the reason */
+int doc_record_usable(const doctor *d, const char *dir, const char *name, char *why,
+		      size_t size);
+
 /* doctor_postfix.c */
 int doc_postfix_detect(const doctor *d);
 void doc_postfix(doctor *d);

@@ -19,6 +19,13 @@
  *	the chroot column of smtp in master.cf, whether libsasl2 finds the
  *	module in its plugin path, and whether another module there also
  *	registers XOAUTH2 and could shadow ours.
+ *	Many mailboxes (smtp_sender_dependent_authentication,
+ *	sender_dependent_relayhost_maps, sender keys in the password map):
+ *	every entry as migrate_scan.c lists it, with the relay of a sender,
+ *	the SASL user and record it selects and whether that record is usable
+ *	(doctor_record.c); a sender routed without an entry of its own says
+ *	what Postfix falls back to (the next hop's entry, else nothing); sender
+ *	keys with sender-dependent authentication off are ignored by Postfix.
  *	Commands run with fork/execvp, output capped, no shell.
  * DIAGNOSTICS
  *	Adds checklist lines "postfix.*" (doctor.h).
@@ -37,6 +44,7 @@
 #include <unistd.h>
 
 #include "doctor.h"
+#include "migrate.h"
 #include "run.h"
 
 #ifndef SO2_SASL_PLUGINDIR
@@ -253,7 +261,7 @@ check_built(doctor *d, const char *maps)
  *	smtp(8) looks up the server's host name, then the next-hop exactly
  *	as written in relayhost ("[host]:port"); other spellings never match. */
 static void
-check_map(doctor *d, const char *relayhost, const char *maps)
+check_map(doctor *d, const char *relayhost, const char *maps, int account_elsewhere)
 {
 	char val[VALUE_MAX], host[256], port[16], fix[DOC_TEXT_MAX], near[5][300];
 	const char *h = relayhost[0] == '[' ? relayhost + 1 : relayhost, *key = NULL, *p;
@@ -300,7 +308,7 @@ check_map(doctor *d, const char *relayhost, const char *maps)
 			"user %s, password %s", key, val, *pass == '\0'
 			? "empty (the record of the SASL user)"
 			: pass[0] == '/' ? "a record path" : "set");
-		if (*pass == '\0' && strcmp(val, d->account) != 0) {
+		if (*pass == '\0' && strcmp(val, d->account) != 0 && !account_elsewhere) {
 			so2_format(fix, sizeof(fix), "put \"%s %s:%s\" in the map (the password "
 				   "names the record), or check %s", key, val, d->account, val);
 			doc_add(d, DOC_WARN, "postfix.map-account", fix, "postfix: the SASL user "
@@ -309,6 +317,191 @@ check_map(doctor *d, const char *relayhost, const char *maps)
 		so2_format(d->sasl_user, sizeof(d->sasl_user), "%s", val);
 		so2_format(map_record, sizeof(map_record), "%s", pass[0] == '/' ? pass : "");
 	}
+}
+
+/* find_entry - the first entry keyed key (case-insensitive), of senders or next hops */
+static const pfm_entry *
+find_entry(const pfm *p, const char *key, int sender)
+{
+	size_t i;
+
+	for (i = 0; i < p->nentries; i++)
+		if (p->entries[i].sender == sender && strcasecmp(p->entries[i].key, key) == 0)
+			return &p->entries[i];
+	return NULL;
+}
+
+/* nexthop_entry - the entry smtp(8) finds for a next hop: the host name,
+ *	then the next hop as written (postconf(5) smtp_sasl_password_maps) */
+static const pfm_entry *
+nexthop_entry(const pfm *p, const char *nexthop)
+{
+	char host[PFM_KEY_MAX];
+	const char *h = nexthop[0] == '[' ? nexthop + 1 : nexthop;
+	const pfm_entry *e;
+
+	so2_format(host, sizeof(host), "%.*s", (int)strcspn(h, "]:"), h);
+	if ((e = find_entry(p, host, 0)) != NULL)
+		return e;
+	return find_entry(p, nexthop, 0);
+}
+
+/* check_entry - one password map entry: where it goes, which record, usable? */
+static void
+check_entry(doctor *d, const pfm *p, const pfm_entry *e)
+{
+	char what[PFM_KEY_MAX * 2 + 64], why[DOC_TEXT_MAX / 2], fix[DOC_TEXT_MAX];
+	const char *src = p->maps[e->map].src;
+	const char *record = e->record[0] != '\0' ? e->record : e->user;
+	const char *kind = e->sender ? "sender" : "nexthop";
+	char id[48];
+
+	if (e->sender)
+		so2_format(what, sizeof(what), "sender %s -> %s", e->key,
+			   e->relay[0] ? e->relay : "(no relay: relayhost is empty)");
+	else
+		so2_format(what, sizeof(what), "next hop %s", e->key);
+	if (e->what == PFM_MIGRATE) {
+		so2_format(id, sizeof(id), "postfix.%s-password", kind);
+		so2_format(fix, sizeof(fix), "sasl-oauth2 login %s, then make the entry \"%s "
+			   "%s:\" (empty password: the record of the SASL user) and run "
+			   "postmap; or sasl-oauth2 postfix migrate", e->user, e->key, e->user);
+		doc_add(d, DOC_FAIL, id, fix, "postfix: %s: the entry in %s line %zu still "
+			"holds a password for SASL user %s (not migrated to OAuth2)", what, src,
+			e->line, e->user);
+		return;
+	}
+	if (doc_record_usable(d, p->store_dir, record, why, sizeof(why)) != 0) {
+		so2_format(id, sizeof(id), "postfix.%s-record", kind);
+		so2_format(fix, sizeof(fix), "sasl-oauth2 login %s (as root or the store's "
+			   "owner), or correct the entry in %s line %zu", record, src, e->line);
+		doc_add(d, DOC_FAIL, id, fix, "postfix: %s: SASL user %s, record %s: %s", what,
+			e->user, record, why);
+		return;
+	}
+	so2_format(id, sizeof(id), "postfix.%s", kind);
+	doc_add(d, DOC_PASS, id, NULL, "postfix: %s: SASL user %s, record %s (%s)", what,
+		e->user, record, why);
+}
+
+/* check_routed - every sender sender_dependent_relayhost_maps routes: which
+ *	credentials go with its mail? With sender-dependent authentication
+ *	smtp(8) looks up the sender, then "@domain", then the next hop's
+ *	entries; the first found is used (postconf(5)
+ *	smtp_sender_dependent_authentication, smtp_sasl_password_maps). */
+static void
+check_routed(doctor *d, const pfm *p)
+{
+	char fix[DOC_TEXT_MAX];
+	const pfm_entry *e, *hop;
+	size_t r;
+
+	for (r = 0; r < p->nrelays; r++) {
+		const pfm_relay *rl = &p->relays[r];
+		const char *at = strchr(rl->key, '@');
+
+		if (strncmp(rl->where, "sender_dependent_relayhost_maps", 31) != 0
+		    || rl->key[0] == '\0')
+			continue;
+		if ((e = find_entry(p, rl->key, 1)) != NULL
+		    || (at != NULL && at != rl->key && (e = find_entry(p, at, 1)) != NULL))
+			continue;	/* check_entry says what it selects */
+		hop = nexthop_entry(p, rl->nexthop);
+		so2_format(fix, sizeof(fix), "sasl-oauth2 login %s, then add \"%s %s:\" to the "
+			   "password map and run postmap", at == rl->key ? "MAILBOX" : rl->key,
+			   rl->key, at == rl->key ? "MAILBOX" : rl->key);
+		if (hop != NULL)
+			doc_add(d, DOC_FAIL, "postfix.sender-missing", fix, "postfix: %s routes "
+				"%s to %s, but the password map has no entry for that sender: "
+				"Postfix falls back to the next hop's entry \"%s\" and "
+				"authenticates as %s, not as a mailbox of the sender's own "
+				"(Microsoft refuses a sender %s may not send as: 554 5.2.252 "
+				"SendAsDenied)", rl->where, rl->key, rl->nexthop, hop->key,
+				hop->user, hop->user);
+		else
+			doc_add(d, DOC_FAIL, "postfix.sender-missing", fix, "postfix: %s routes "
+				"%s to %s, but the password map has no entry for that sender "
+				"nor for the next hop: Postfix sends no credentials (530 "
+				"5.7.57)", rl->where, rl->key, rl->nexthop);
+	}
+}
+
+/* check_senders - the many-mailboxes layout: every sender and next hop entry
+ *	sender_auth: smtp_sender_dependent_authentication = yes */
+static void
+check_senders(doctor *d, const pfm *p, int sender_auth)
+{
+	char list[DOC_TEXT_MAX / 2] = "", fix[DOC_TEXT_MAX];
+	size_t i, nsend = 0;
+
+	for (i = 0; i < p->nentries; i++) {
+		const pfm_entry *e = &p->entries[i];
+
+		if (!e->sender)
+			continue;
+		if (nsend++ < 4)
+			so2_format(list + strlen(list), sizeof(list) - strlen(list),
+				   "%s%s (%s line %zu)", nsend > 1 ? ", " : "", e->key,
+				   p->maps[e->map].src, e->line);
+	}
+	if (!sender_auth && nsend > 0) {
+		so2_format(fix, sizeof(fix), "smtp_sender_dependent_authentication = yes, then "
+			   "postfix reload (or remove the sender entries)");
+		doc_add(d, DOC_FAIL, "postfix.sender-auth", fix, "postfix: "
+			"smtp_sender_dependent_authentication = no, so the password map's "
+			"sender entries are ignored: %s%s; mail from those senders uses the "
+			"next hop's entry, or no credentials when there is none", list,
+			nsend > 4 ? ", ..." : "");
+	}
+	for (i = 0; i < p->nentries; i++)
+		if (sender_auth || !p->entries[i].sender)
+			check_entry(d, p, &p->entries[i]);
+	if (sender_auth)
+		check_routed(d, p);
+}
+
+/* scan_layout - the password map entries and relays (migrate_scan.c), when
+ *	sender-dependent relaying or authentication is set up, or a map has
+ *	sender keys; NULL otherwise (the one-relay checks say it all) */
+static pfm *
+scan_layout(doctor *d, const char *maps, int *sender_auth)
+{
+	char v[VALUE_MAX];
+	so2_err err;
+	pfm *p;
+	size_t i;
+	int many;
+
+	*sender_auth = postconf(d, "smtp_sender_dependent_authentication", v, sizeof(v)) == 0
+	    && strcasecmp(v, "yes") == 0;
+	if (postconf(d, "sender_dependent_relayhost_maps", v, sizeof(v)) != 0)
+		v[0] = '\0';
+	many = *sender_auth || v[0] != '\0';
+	if (maps[0] == '\0' || (p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->config_dir = d->postfix_dir;
+	p->list_all = 1;
+	so2_err_clear(&err);
+	if (cli_load_config(d->ctx, &err) == SO2_OK)
+		p->store_dir = d->ctx->conf->store_dir;
+	if (pfm_scan(p, &err) != SO2_OK) {
+		if (many)
+			doc_add(d, DOC_WARN, "postfix.senders", "check each sender's entry by "
+				"hand (postmap -q SENDER MAP)", "postfix: sender-dependent "
+				"relaying is set up, but the entries cannot be listed: %s",
+				err.msg);
+		pfm_free(p);
+		free(p);
+		return NULL;
+	}
+	for (i = 0; i < p->nentries && !many; i++)
+		many = p->entries[i].sender;
+	if (!many) {
+		pfm_free(p);
+		free(p);
+		return NULL;
+	}
+	return p;
 }
 
 /* check_chroot_path - a record path from the map, as a chrooted smtp sees it
@@ -455,7 +648,9 @@ doc_postfix(doctor *d)
 {
 	char relay[VALUE_MAX], v[VALUE_MAX], tls[VALUE_MAX], fix[DOC_TEXT_MAX];
 	const char *argv[8];
-	int n = 0;
+	int n = 0, sender_auth = 0, mine = 0;
+	pfm *layout;
+	size_t i;
 
 	if (postconf(d, "relayhost", relay, sizeof(relay)) != 0) {
 		doc_add(d, DOC_FAIL, "postfix", "install Postfix, or give --postfix-config DIR",
@@ -483,12 +678,21 @@ doc_postfix(doctor *d)
 		doc_add(d, DOC_PASS, "postfix.auth-enable", NULL, "postfix: "
 			"smtp_sasl_auth_enable = yes");
 	postconf(d, "smtp_sasl_password_maps", v, sizeof(v));
+	layout = scan_layout(d, v, &sender_auth);
+	for (i = 0; layout != NULL && sender_auth && i < layout->nentries; i++)
+		if (layout->entries[i].sender && strcmp(layout->entries[i].user, d->account) == 0)
+			mine = 1;
 	if (v[0] == '\0')
 		doc_add(d, DOC_FAIL, "postfix.map-key", "smtp_sasl_password_maps = "
 			"hash:/etc/postfix/sasl_passwd", "postfix: smtp_sasl_password_maps is "
 			"empty");
 	else if (relay[0] != '\0')
-		check_map(d, relay, v);
+		check_map(d, relay, v, mine);
+	if (layout != NULL) {
+		check_senders(d, layout, sender_auth);
+		pfm_free(layout);
+		free(layout);
+	}
 	postconf(d, "smtp_sasl_mechanism_filter", v, sizeof(v));
 	if (v[0] == '\0')
 		doc_add(d, DOC_WARN, "postfix.mechanism-filter", "smtp_sasl_mechanism_filter = "

@@ -77,8 +77,11 @@ typedef struct pfm_entry {
 	char user[PFM_USER_MAX];	/* the SASL user: the account */
 	int sender;			/* 1: keyed by sender address */
 	char relay[PFM_KEY_MAX];	/* the next hop it authenticates to */
-	const char *provider;		/* "microsoft" or "google" */
+	const char *provider;		/* "microsoft" or "google" (NULL: list_all) */
 	pfm_what what;
+	char record[PFM_PATH_MAX];	/* PFM_DONE: the password, a record path or
+					 * name ("": the user's record); never a
+					 * password */
 } pfm_entry;
 
 /* pfm_relay - a place that sends mail to a known submission server */
@@ -86,7 +89,7 @@ typedef struct pfm_relay {
 	char where[PFM_PATH_MAX];	/* "relayhost", "transport_maps hash:/x" */
 	char key[PFM_KEY_MAX];		/* the map key ("" for a parameter) */
 	char nexthop[PFM_KEY_MAX];	/* "[smtp.office365.com]:587" */
-	const char *provider;
+	const char *provider;		/* NULL for another server (list_all) */
 } pfm_relay;
 
 /* pfm_setting - one main.cf change */
@@ -113,6 +116,10 @@ typedef struct pfm {
 	const char *sasl_conf;		/* SASL_OAUTH2_CONF to import, or NULL */
 	const char *store_dir;		/* the token store (records by name) */
 	int sender_auth;		/* smtp_sender_dependent_authentication */
+	int list_all;			/* doctor: every entry and relay, of any
+					 * server, "@" keys as senders even when
+					 * sender_auth is off; nothing refused but
+					 * the map types no one can read */
 	pfm_map maps[PFM_MAPS_MAX];
 	size_t nmaps;
 	pfm_entry *entries;		/* PFM_ENTRIES_MAX */
@@ -197,7 +204,8 @@ int pfm_add_server(pfm *p, const char *arg);
  *	cannot be migrated safely (a proxy:, database or unknown map type, a
  *	password map unreadable, an entry spanning lines or given twice,
  *	other servers that keep a password), SO2_ERR_NOTFOUND (postconf
- *	failed), SO2_ERR_NOMEM.
+ *	failed), SO2_ERR_NOMEM. With p->list_all (doctor), entries of
+ *	other servers, unusable and repeated entries are listed, not refused.
  */
 so2_status pfm_scan(pfm *p, so2_err *err);
 

@@ -36,6 +36,9 @@
  *	lines or is given twice, and other servers that keep a password (the
  *	mechanism filter xoauth2 applies to every server this client talks
  *	to).
+ *
+ *	doctor (doctor_postfix.c) sets list_all: every entry and relay is
+ *	listed, of any server, and nothing but an unreadable map is refused.
  * SEE ALSO
  *	migrate.h, postconf(5), transport(5), postmap(1)
  */
@@ -269,7 +272,8 @@ add_relay(pfm *p, const char *where, const char *key, const char *nexthop)
 	const char *prov = pfm_known_host(p, nexthop);
 	pfm_relay *r;
 
-	if (prov == NULL || p->nrelays == PFM_RELAYS_MAX)
+	if ((prov == NULL && (!p->list_all || nexthop[0] == '\0'))
+	    || p->nrelays == PFM_RELAYS_MAX)
 		return;
 	r = &p->relays[p->nrelays++];
 	so2_format(r->where, sizeof(r->where), "%s", where);
@@ -431,14 +435,13 @@ pass_line(pfm *p, void *arg, size_t lineno, char *key, char *value, int cont, so
 	size_t i;
 	int sender = 0;
 
-	if ((prov = pfm_known_host(p, key)) != NULL)
-		so2_format(relay, sizeof(relay), "%s", key);
-	else if (p->sender_auth && strchr(key, '@') != NULL) {
+	if ((p->sender_auth || p->list_all) && strchr(key, '@') != NULL) {
 		sender = 1;
 		sender_relay(p, key, relay, sizeof(relay));
 		prov = pfm_known_host(p, relay);
-	}
-	if (prov == NULL) {
+	} else if ((prov = pfm_known_host(p, key)) != NULL || p->list_all)
+		so2_format(relay, sizeof(relay), "%s", key);
+	if (prov == NULL && !p->list_all) {
 		if (*pass != '\0') {
 			if (pa->nothers < 4)
 				so2_format(pa->others + strlen(pa->others), sizeof(pa->others)
@@ -464,6 +467,12 @@ pass_line(pfm *p, void *arg, size_t lineno, char *key, char *value, int cont, so
 							   : (long)strlen(value)), value);
 	so2_format(e->relay, sizeof(e->relay), "%s", relay);
 	e->what = *pass == '\0' || *pass == '/' || is_record(p, pass) ? PFM_DONE : PFM_MIGRATE;
+	if (e->what == PFM_DONE)
+		so2_format(e->record, sizeof(e->record), "%s", pass);
+	if (p->list_all) {
+		p->nentries++;
+		return SO2_OK;
+	}
 	if (cont)	/* what follows is part of the value: maybe the password */
 		return so2_err_set(err, SO2_ERR_CONFIG, "%s line %zu: the entry for \"%s\" "
 				   "goes on over the next line; this command rewrites "
@@ -575,7 +584,7 @@ scan_passwords(pfm *p, so2_err *err)
 	for (i = 0; i < p->nentries; i++)
 		if (p->entries[i].what == PFM_MIGRATE)
 			break;
-	if (pa.nothers > 0 && i < p->nentries)
+	if (pa.nothers > 0 && i < p->nentries && !p->list_all)
 		return so2_err_set(err, SO2_ERR_CONFIG, "other servers keep a password: %s%s. "
 				   "The mechanism filter xoauth2 that the migration sets "
 				   "applies to every server this Postfix authenticates to; give "
@@ -658,7 +667,8 @@ pfm_scan(pfm *p, so2_err *err)
 			return result;
 	if ((result = scan_passwords(p, err)) != SO2_OK)
 		return result;
-	note_bare_relays(p);
+	if (!p->list_all)
+		note_bare_relays(p);
 	return SO2_OK;
 }
 
