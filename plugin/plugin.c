@@ -13,7 +13,7 @@
  *	not set-id) is dlopened with RTLD_NODELETE, at one of two moments
  *	(doc/internals/loading.md says why):
  *	- at client init, when the process may lose access to files after
- *	  init: it runs as root, or holds CAP_SYS_CHROOT, CAP_SETUID or
+ *	  init: it runs as root or set-id, or holds CAP_SYS_CHROOT, CAP_SETUID or
  *	  CAP_SETGID (Postfix's smtp: init as root, then chroot and
  *	  setuid). The core then registers the mechanisms itself, as it
  *	  did before;
@@ -26,9 +26,11 @@
  *	not set-id, forces one of the two (tests, packagers).
  *
  *	When the core cannot be loaded the mechanisms XOAUTH2 and
- *	OAUTHBEARER are still registered, and every attempt to use them
- *	fails with the loader's reason, so the administrator sees why
- *	instead of "no mechanism available".
+ *	OAUTHBEARER are still registered: every attempt to use them tries
+ *	to load it again and, failing, fails with the loader's reason (and
+ *	the reason at init, when that differs), so the administrator sees
+ *	why instead of "no mechanism available", and a long-lived process
+ *	recovers once the file is back.
  * SEE ALSO
  *	core.h, plugin/client.c, doc/internals/loading.md, sasl-oauth2(8)
  */
@@ -56,6 +58,9 @@ static const char *const mech_names[MECH_COUNT] = { "XOAUTH2", "OAUTHBEARER" };
 
 /* Why the core is not there; reported at every attempt. */
 static char load_error[1024];
+/* Why loading at init failed, kept for the attempts that retry it (a
+ * retry inside a chroot fails for another reason: both are said). */
+static char init_error[1024];
 
 /*
  * Loading at first use. Guarded by core_mu: the core's mechanisms once
@@ -77,37 +82,7 @@ report_load_error(const sasl_utils_t *utils, const char *msg)
 	utils->log(utils->conn, SASL_LOG_ERR, "%s", msg);
 }
 
-/* fallback_mech_new - fail the attempt, saying why the core is missing */
-static int
-fallback_mech_new(void *glob, sasl_client_params_t *params, void **conn)
-{
-	(void)glob;
-	*conn = NULL;
-	report_load_error(params->utils, load_error);
-	return SASL_FAIL;
-}
-
-/* fallback_mech_step - never reached (mech_new fails) */
-static int
-fallback_mech_step(void *conn, sasl_client_params_t *params, const char *in, unsigned inlen,
-		   sasl_interact_t **prompts, const char **out, unsigned *outlen,
-		   sasl_out_params_t *oparams)
-{
-	(void)conn; (void)params; (void)in; (void)inlen; (void)prompts; (void)oparams;
-	*out = NULL;
-	*outlen = 0;
-	return SASL_FAIL;
-}
-
 static const unsigned long required_prompts[] = { SASL_CB_AUTHNAME, SASL_CB_LIST_END };
-
-static sasl_client_plug_t fallback_plugins[] = {
-	{ "XOAUTH2", 0, SO2_XOAUTH2_SECURITY, SO2_XOAUTH2_FEATURES, required_prompts, NULL,
-	  fallback_mech_new, fallback_mech_step, NULL, NULL, NULL, NULL, NULL },
-	{ "OAUTHBEARER", 0, SO2_OAUTHBEARER_SECURITY, SO2_OAUTHBEARER_FEATURES,
-	  required_prompts, NULL, fallback_mech_new, fallback_mech_step, NULL, NULL, NULL,
-	  NULL, NULL },
-};
 
 /* set_id - is the process set-user-id or set-group-id? */
 static int
@@ -128,8 +103,10 @@ core_path(void)
 }
 
 /* may_lose_access - may the process chroot or change its ids after init?
- *	Root, or a process holding CAP_SYS_CHROOT, CAP_SETUID or CAP_SETGID
- *	(capget(2): effective set). Files reachable now may not be then. */
+ *	Root, a set-id process (it may switch back to its real ids, as
+ *	seteuid(getuid()), with no privilege at all), or a process holding
+ *	CAP_SYS_CHROOT, CAP_SETUID or CAP_SETGID (capget(2): effective set).
+ *	Files reachable now may not be then. */
 static int
 may_lose_access(void)
 {
@@ -138,7 +115,7 @@ may_lose_access(void)
 	const int caps[] = { CAP_SYS_CHROOT, CAP_SETUID, CAP_SETGID };
 	size_t i;
 
-	if (geteuid() == 0)
+	if (geteuid() == 0 || set_id())
 		return 1;
 	memset(data, 0, sizeof(data));
 	if (syscall(SYS_capget, &hdr, data) != 0)
@@ -242,7 +219,10 @@ core_for(enum mech_id id, const sasl_utils_t *utils, char *why, size_t size)
 		snprintf(load_error, sizeof(load_error), "sasl-oauth2: the core module does not"
 			 " offer %s (wrong version of the core?)", mech_names[id]);
 	m = core_mech[id];
-	if (m == NULL)
+	/* With the reason at init, when it was another (why holds both). */
+	if (m == NULL && init_error[0] != '\0' && strstr(load_error, init_error) == NULL)
+		snprintf(why, size, "%s (at init: %s)", load_error, init_error);
+	else if (m == NULL)
 		snprintf(why, size, "%s", load_error);
 	pthread_mutex_unlock(&core_mu);
 	return m;
@@ -252,7 +232,7 @@ core_for(enum mech_id id, const sasl_utils_t *utils, char *why, size_t size)
 static int
 stand_in_new(enum mech_id id, sasl_client_params_t *params, void **conn)
 {
-	char why[sizeof(load_error)];
+	char why[sizeof(load_error) + sizeof(init_error) + 16];
 	sasl_client_plug_t *m = core_for(id, params->utils, why, sizeof(why));
 
 	*conn = NULL;
@@ -405,7 +385,15 @@ sasl_client_plug_init(const sasl_utils_t *utils, int max_version, int *out_versi
 	}
 	if ((init = load_core()) != NULL)
 		return init(utils, max_version, out_version, pluglist, plugcount);
-	utils->log(NULL, SASL_LOG_ERR, "%s", load_error);
-	*pluglist = fallback_plugins;
+	/* Not there now (a package upgrade half done?): the stand-ins try
+	 * again at each attempt, so a long-lived process recovers once the
+	 * file is back, and each failed attempt says why. */
+	utils->log(NULL, SASL_LOG_ERR, "%s; trying again at each attempt", load_error);
+	pthread_mutex_lock(&core_mu);
+	offered_version = max_version;
+	snprintf(init_error, sizeof(init_error), "%s", strncmp(load_error, "sasl-oauth2: ", 13)
+		 == 0 ? load_error + 13 : load_error);
+	pthread_mutex_unlock(&core_mu);
+	*pluglist = stand_ins;
 	return SASL_OK;
 }

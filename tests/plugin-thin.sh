@@ -10,7 +10,10 @@
 #   - an unprivileged client that never selects XOAUTH2 or OAUTHBEARER maps
 #     nothing but the module; one that selects XOAUTH2 loads the core at
 #     that moment and the exchange works; a missing core is reported at
-#     the attempt.
+#     the attempt;
+#   - a set-id client (it may switch back to its real ids) loads at init;
+#   - a core missing at init is tried again at each attempt: a long-lived
+#     process recovers once the file is back (issue 10).
 . "${top_srcdir:-.}/tests/lib/common.sh"
 t_tmpdir
 t_plugin_env
@@ -72,6 +75,22 @@ t_contains "$out" "libcurl" "libcurl comes with the core at first use"
 out=$(SASL_OAUTH2_CORE=$T/missing-core.so unpriv "$PROBE" client XOAUTH2 relay@example.com \
 	"$TOKEN" 2>&1) && t_fail "a missing core must fail the attempt: $out"
 t_contains "$out" "cannot load the core module $T/missing-core.so" "missing core at first use"
+# A core missing at init (root: loads at init) is tried again at the
+# attempt; here the file appears between the two, as after an upgrade.
+if [ "$(id -u)" -eq 0 ]; then
+	mkdir -p "$T/later"
+	out=$(SASL_OAUTH2_CORE=$T/later/core.so SO2_PROBE_LINK_FROM=$SO2_CORE \
+		SO2_PROBE_LINK_TO=$T/later/core.so "$PROBE" client XOAUTH2 relay@example.com \
+		"$TOKEN" 2>&1) || t_fail "a core missing at init and back at the attempt: $out"
+	t_contains "$out" "start CONTINUE" "the exchange once the core is back"
+	t_contains "$out" "sasl-oauth2-core.so" "the core loaded at the attempt"
+	rm -f "$T/later/core.so"
+	out=$(SASL_OAUTH2_CORE=$T/later/core.so "$PROBE" client XOAUTH2 relay@example.com \
+		"$TOKEN" 2>&1) && t_fail "a core missing at init and at the attempt must fail: $out"
+	t_contains "$out" "cannot load the core module $T/later/core.so" \
+		"a core missing at init and at the attempt"
+fi
+
 # A value of SASL_OAUTH2_LOAD other than init or use is said, not silently
 # ignored. At init libsasl2 logs to syslog(3) (not the program's callback):
 # read through a private /dev/log in a mount namespace of this test.
@@ -83,7 +102,24 @@ if [ "$(id -u)" -eq 0 ] && unshare -m --propagation private true 2>/dev/null; th
 			-m XOAUTH2 -u relay@example.com -p "$TOKEN")
 		t_contains "$out" "sasl-oauth2: SASL_OAUTH2_LOAD=$bad is neither \"init\" nor \"use\": ignored, the core module loads at init" "SASL_OAUTH2_LOAD=$bad is logged"
 	done
+	# A set-uid (non-root) client may return to its real ids after init:
+	# it loads at init. libsasl2 ignores SASL_PATH and the module ignores
+	# SASL_OAUTH2_CORE when set-id: the core is the installed one, found
+	# (mapped) or not (its load failure logged at init).
+	mkdir -p "$T/suid" "$T/log-suid"
+	cp "$PROBE" "$T/suid/probe"
+	chown daemon "$T/suid/probe"
+	chmod 4755 "$T/suid/probe"
+	log=$(SO2_PROBE_PLUGIN_DIR=$SASL_PATH unshare -m --propagation private \
+		"$top_srcdir/tests/lib/with-syslog.sh" "$T/log-suid" sh -c 'exec "$@" > "$0"' \
+		"$T/suid/maps" setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups -- \
+		"$T/suid/probe" client)
+	out="$(cat "$T/suid/maps") $log"
+	case $out in
+	*sasl-oauth2-core.so*|*"cannot load the core module"*) ;;
+	*) t_fail "a set-uid client must load the core at init (mapped, or its failure logged at init; neither also when our module was not found): $out" ;;
+	esac
 else
-	echo "note: not root or no unshare: the bad SASL_OAUTH2_LOAD part skipped" >&2
+	echo "note: not root or no unshare: the bad SASL_OAUTH2_LOAD and set-id parts skipped" >&2
 fi
 echo "PASS: server and unused client map no libcurl/OpenSSL; the core comes at init when root, at first use otherwise"

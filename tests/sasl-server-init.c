@@ -14,12 +14,17 @@
  *	sasl_client_start; PASSWORD through SASL_CB_PASS, none without it)
  *	and prints "start OK" or "start CONTINUE" first; exit 1 with the
  *	error detail when the start fails.
+ *	Test hooks: $SO2_PROBE_PLUGIN_DIR is given to libsasl2 through
+ *	SASL_CB_GETPATH (libsasl2 ignores $SASL_PATH in a set-id process);
+ *	$SO2_PROBE_LINK_FROM and $SO2_PROBE_LINK_TO make a symbolic link
+ *	after the init, before the exchange (a file that comes back later).
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sasl/sasl.h>
 
@@ -55,6 +60,14 @@ cb_pass(sasl_conn_t *conn, void *ctx, int id, sasl_secret_t **psecret)
 	return SASL_OK;
 }
 
+static int
+cb_getpath(void *ctx, const char **path)
+{
+	(void)ctx;
+	*path = getenv("SO2_PROBE_PLUGIN_DIR");
+	return *path != NULL ? SASL_OK : SASL_FAIL;
+}
+
 /* exchange - one sasl_client_start of mech; 0 when it went on */
 static int
 exchange(const char *mech)
@@ -83,7 +96,14 @@ main(int argc, char **argv)
 		{ SASL_CB_USER, CB(cb_simple), NULL },
 		{ SASL_CB_PASS, CB(cb_pass), NULL },
 		{ SASL_CB_LIST_END, NULL, NULL },
+		{ SASL_CB_LIST_END, NULL, NULL },
 	};
+	sasl_callback_t path_only[] = {
+		{ SASL_CB_GETPATH, CB(cb_getpath), NULL },
+		{ SASL_CB_LIST_END, NULL, NULL },
+	};
+	const char *from = getenv("SO2_PROBE_LINK_FROM"), *to = getenv("SO2_PROBE_LINK_TO");
+	int with_path = getenv("SO2_PROBE_PLUGIN_DIR") != NULL;
 	char line[4096], last[4096] = "";
 	FILE *f;
 	int r;
@@ -94,12 +114,20 @@ main(int argc, char **argv)
 		if (pass == NULL)
 			cbs[2].id = SASL_CB_LIST_END;
 	}
+	if (with_path) {
+		cbs[pass == NULL ? 2 : 3].id = SASL_CB_GETPATH;
+		cbs[pass == NULL ? 2 : 3].proc = CB(cb_getpath);
+	}
 	if (argc > 1 && strcmp(argv[1], "client") == 0)
-		r = sasl_client_init(argc > 3 ? cbs : NULL);
+		r = sasl_client_init(argc > 3 ? cbs : with_path ? path_only : NULL);
 	else
 		r = sasl_server_init(NULL, "sasl-oauth2-test");
 	if (r != SASL_OK) {
 		fprintf(stderr, "init: %s\n", sasl_errstring(r, NULL, NULL));
+		return 1;
+	}
+	if (from != NULL && to != NULL && symlink(from, to) != 0) {
+		perror("symlink");
 		return 1;
 	}
 	if (argc > 3 && exchange(argv[2]) != 0)

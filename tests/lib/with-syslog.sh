@@ -28,6 +28,7 @@ try:
 except OSError:
     pass' > "$W/syslog.out" &
 for _ in $(seq 100); do [ -S /dev/log ] && break; sleep 0.05; done
+chmod 666 /dev/log	# CMD may run as another user (set-uid, setpriv)
 "$@" > /dev/null 2>&1 || true
 wait
 cat "$W/syslog.out"
