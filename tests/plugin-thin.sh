@@ -20,7 +20,7 @@ t_plugin_env
 echo "store_dir = $T/store" > "$SASL_OAUTH2_CONF"
 chmod 644 "$SASL_OAUTH2_CONF"
 mkdir -p "$T/store"
-PROBE=$top_builddir/tests/sasl-server-init
+PROBE=$(t_reachable "$top_builddir/tests/sasl-server-init")
 HEAVY="libcurl libssl libcrypto libjansson sasl-oauth2-core"
 TOKEN=$(printf 'x%.0s' $(seq 1 64))
 

@@ -83,6 +83,36 @@ t_on_exit() { t_cleanup_hooks+=("$1"); }
 t_tmpdir() {
 	T=$(mktemp -d /tmp/so2-test.XXXXXX)
 	chmod 755 "$T"
+	t_reachable_build
+}
+
+# t_reachable_build - when the tests run as root but other users cannot
+#	reach the build (a checkout under a 0700 home such as /root), point
+#	SO2_CLI, SO2_PLUGIN, SO2_CORE and SO2_SASL_CLIENT at copies in $T:
+#	the tests run these programs as nobody and as throwaway users.
+t_reachable_build() {
+	local f
+	[ "$(id -u)" -eq 0 ] && [ -f "$SO2_CORE" ] && command -v setpriv >/dev/null || return 0
+	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups -- \
+		test -r "$SO2_CORE" 2>/dev/null && return 0
+	echo "note: other users cannot reach $top_builddir: the tests use copies of the built files in $T/build" >&2
+	mkdir -p "$T/build/.libs" "$T/build/tests"
+	for f in "$SO2_PLUGIN" "$SO2_CORE"; do cp "$f" "$T/build/.libs/"; done
+	cp "$SO2_CLI" "$T/build/" 2>/dev/null && SO2_CLI=$T/build/sasl-oauth2
+	cp "$SO2_SASL_CLIENT" "$T/build/tests/" 2>/dev/null && SO2_SASL_CLIENT=$T/build/tests/sasl-client
+	chmod -R a+rX "$T/build"
+	SO2_PLUGIN=$T/build/.libs/libsasl-oauth2.so
+	SO2_CORE=$T/build/.libs/sasl-oauth2-core.so
+}
+
+# t_reachable FILE - FILE, or its copy in $T/build when other users
+#	cannot reach it (see t_reachable_build)
+t_reachable() {
+	if [ -d "$T/build" ] && [ -f "$1" ]; then
+		cp "$1" "$T/build/" && chmod a+rx "$T/build/${1##*/}" && echo "$T/build/${1##*/}" \
+			&& return
+	fi
+	echo "$1"
 }
 
 # t_sanitized - true when the module was built with ASan/UBSan
