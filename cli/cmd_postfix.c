@@ -22,6 +22,9 @@
  *	   is different: master(8) sets the daemons' environment once, at
  *	   start; when it changed the command says that a restart is
  *	   needed, or with --restart stops and starts Postfix.
+ *	A backup whose files are no longer the live ones (a migration in
+ *	effect) is never replaced: a second migration is refused until it
+ *	is rolled back or removed (pfm_backup_pending).
  *	--rollback puts every file of the backup back byte for byte, then
  *	checks and reloads; a second rollback finds nothing to change.
  *	One run at a time per configuration directory (lock_config).
@@ -509,7 +512,7 @@ migrate(cli_ctx *ctx, pfm *p, const struct migrate_opts *o)
 	size_t main_len = 0, map_lens[PFM_MAPS_MAX], i, nmig = 0;
 	so2_status result;
 	so2_err err;
-	int code = EXIT_SUCCESS;
+	int code = EXIT_SUCCESS, pending = 0;
 
 	so2_err_clear(&err);
 	memset(maps, 0, sizeof(maps));
@@ -551,6 +554,22 @@ migrate(cli_ctx *ctx, pfm *p, const struct migrate_opts *o)
 	printf("Backups: %s (mode 0600); undo with: %s postfix migrate --rollback%s%s\n",
 	       p->backup_dir, CLI_PROG, p->config_dir ? " -c " : "",
 	       p->config_dir ? p->config_dir : "");
+	/* The backup of an earlier migration holds the files from before it (the
+	 * passwords); a new backup would replace it with migrated files. */
+	if ((result = pfm_backup_pending(p->backup_dir, &pending, &err)) != SO2_OK)
+		goto fail;
+	if (pending) {
+		so2_err_set(&err, SO2_ERR_CONFIG, "%s holds the backup of an earlier migration "
+			    "(the files from before it), and they are not the live files: a new "
+			    "backup would replace it. Roll that migration back first (%s postfix "
+			    "migrate --rollback%s%s), or, once mail flows with OAuth2 and the "
+			    "old files are not needed, remove %s; then migrate again",
+			    p->backup_dir, CLI_PROG, p->config_dir ? " -c " : "",
+			    p->config_dir ? p->config_dir : "", p->backup_dir);
+		if (!o->dry_run)
+			goto fail;
+		printf("Note: the migration itself would stop here: %s\n", err.msg);
+	}
 	if (o->dry_run) {
 		printf("Dry run: nothing was changed.\n");
 		goto out;

@@ -183,6 +183,18 @@ so2_status pfm_backup(const pfm *p, const char *const paths[], size_t n,
  */
 so2_status pfm_restore(const char *dir, size_t *changed, so2_err *err);
 
+/*
+ * pfm_backup_pending - *pending = 1 when dir holds a backup (of this
+ *	command, trusted as for pfm_restore) whose files are not the live
+ *	ones any more: a migration is in effect and the backup holds the
+ *	only copy of the files before it (with their passwords). Indexed map
+ *	files are not compared (their source is). A damaged manifest or an
+ *	unreadable copy counts as pending. 0 when there is no backup or
+ *	every file is as backed up (rolled back, or restored after a failed
+ *	run). SO2_OK, or SO2_ERR_CONFIG/SO2_ERR_IO from the trust check.
+ */
+so2_status pfm_backup_pending(const char *dir, int *pending, so2_err *err);
+
 /* --- migrate_scan.c ---------------------------------------------------- */
 
 /*

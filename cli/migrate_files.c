@@ -543,3 +543,62 @@ pfm_restore(const char *dir, size_t *changed, so2_err *err)
 	free(man);
 	return result;
 }
+
+/* indexed_file - a map's indexed file (postmap's output, rebuilt from its source) */
+static int
+indexed_file(const char *path)
+{
+	size_t l = strlen(path);
+
+	return (l > 3 && strcmp(path + l - 3, ".db") == 0)
+	       || (l > 5 && strcmp(path + l - 5, ".lmdb") == 0);
+}
+
+/* pfm_backup_pending - does the backup in dir hold files the live ones no longer are? */
+so2_status
+pfm_backup_pending(const char *dir, int *pending, so2_err *err)
+{
+	char path[PFM_PATH_MAX + 64], *man, *line, *end, *data, *cur;
+	struct manifest_line m;
+	size_t manlen, len, curlen;
+	so2_status result;
+
+	*pending = 0;
+	so2_format(path, sizeof(path), "%s/manifest", dir);
+	if ((result = trusted_backup(dir, err)) == SO2_ERR_NOTFOUND
+	    || (result == SO2_OK && access(path, F_OK) != 0))
+		return SO2_OK;
+	if (result != SO2_OK)
+		return result;
+	if ((result = pfm_read(path, &man, &manlen, err)) != SO2_OK)
+		return result;
+	for (end = man; (end = strchr(end, '\n')) != NULL; end++)
+		*end = '\0';
+	for (line = man; !*pending && line < man + manlen; line += strlen(line) + 1) {
+		if (parse_line(line, &m) != 0) {
+			*pending = 1;	/* damaged: keep it for a person to look at */
+			break;
+		}
+		if (indexed_file(m.path))
+			continue;	/* its source decides */
+		if (m.absent) {
+			*pending = access(m.path, F_OK) == 0;
+			continue;
+		}
+		so2_format(path, sizeof(path), "%s/%s", dir, m.copy);
+		if (pfm_read(path, &data, &len, err) != SO2_OK) {
+			*pending = 1;
+			break;
+		}
+		if (pfm_read(m.path, &cur, &curlen, err) != SO2_OK)
+			*pending = 1;
+		else {
+			*pending = curlen != len || memcmp(cur, data, len) != 0;
+			so2_wipe_free(cur, curlen + 1);
+		}
+		so2_wipe_free(data, len + 1);
+	}
+	free(man);
+	so2_err_clear(err);
+	return SO2_OK;
+}

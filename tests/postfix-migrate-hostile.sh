@@ -17,6 +17,9 @@
 #   - --rollback refuses a backup another user could have written;
 #   - a second run while one is running is refused (exit 75), nothing
 #     restored under the first one's feet;
+#   - a second migration while the first one's backup holds the files from
+#     before it (the passwords) is refused, the backup kept; after
+#     --rollback the migration runs again;
 #   - the password is never printed.
 . "${top_srcdir:-.}/tests/lib/common.sh"
 
@@ -176,4 +179,28 @@ migrate --rollback
 t_eq "$rc" 0 "rollback afterwards"
 t_contains "$(cat "$MAP")" "a@example.com:$PW" "rollback afterwards: the password is back"
 
-echo "PASS: continuations, NUL, backup directory, planted links, linked maps, trust, one at a time"
+# --- a second migration must not replace the first one's backup
+config "[smtp.office365.com]:587 a@example.com:$PW"
+orig=$(sha256sum "$CF/main.cf" "$MAP")
+migrate
+t_eq "$rc" 0 "first migration"
+backup=$(cd "$CF/sasl-oauth2-backup" && sha256sum -- *)
+echo "[smtp-mail.outlook.com]:587 a@example.com:$PW" >> "$MAP"
+postmap -c "$CF" "hash:$MAP"
+migrate --dry-run
+t_eq "$rc" 0 "second migration, dry run"
+t_contains "$out" "Note: the migration itself would stop here" "dry run: the refusal foretold"
+migrate
+t_eq "$rc" 78 "second migration while the first backup holds the passwords: refused"
+t_contains "$out" "holds the backup of an earlier migration" "second migration: the reason"
+t_contains "$out" "postfix migrate --rollback -c $CF" "second migration: how to roll back"
+t_eq "$(cd "$CF/sasl-oauth2-backup" && sha256sum -- *)" "$backup" "the first backup kept"
+t_contains "$(cat "$MAP")" "[smtp-mail.outlook.com]:587 a@example.com:$PW" \
+	"second migration: the map untouched"
+migrate --rollback
+t_eq "$rc" 0 "rollback to before the first migration"
+t_eq "$(sha256sum "$CF/main.cf" "$MAP")" "$orig" "the files from before the first migration"
+migrate
+t_eq "$rc" 0 "after the rollback the migration runs again"
+
+echo "PASS: continuations, NUL, backup directory, planted links, linked maps, trust, one at a time, one backup"
