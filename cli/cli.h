@@ -142,12 +142,14 @@ int cli_wait_seconds(long seconds);
 #define CLI_WARN_MAX	8	/* warnings of one token */
 /*
  * cli_token_warnings - what looks wrong with rec's access token
- *	c: its claims (so2_jwt_read). protocols: SO2_PROTO_* the account
- *	is for; 0: those rec->scope asks for, else SMTP. Fills up to
+ *	c: its claims (so2_jwt_read). endpoint: "smtp", "hve", "imap" or
+ *	"pop" (token/perms.h), NULL: protocols, SO2_PROTO_* the account is
+ *	for; 0: those rec->scope asks for, else SMTP (an app-only token
+ *	whose only role is Mail.Send: High Volume Email). Fills up to
  *	CLI_WARN_MAX messages into warn and returns how many.
  */
 size_t cli_token_warnings(const so2_record *rec, const so2_jwt_claims *c,
-			  unsigned protocols,
+			  unsigned protocols, const char *endpoint,
 			  char warn[][SO2_ERR_MSG_MAX], size_t max);
 /* cli_token_checks - print rec's warnings on stderr; returns their count */
 size_t cli_token_checks(const so2_record *rec, unsigned protocols);

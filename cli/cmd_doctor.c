@@ -6,7 +6,7 @@
  *	sasl-oauth2 doctor ACCOUNT [--json] [--smtp[=HOST[:PORT]]]
  *		[--imap[=HOST[:PORT]]] [--postfix | --no-postfix]
  *		[--postfix-config DIR] [--user NAME] [--reply TEXT]
- *		[--tls starttls|implicit]
+ *		[--tls starttls|implicit] [--endpoint smtp|hve|imap|pop]
  * DESCRIPTION
  *	Runs the checks in order and prints a checklist, one line each:
  *	1. configuration and record: the configuration file parses; the
@@ -16,9 +16,13 @@
  *	   is readable; the token endpoint answers over verified TLS, and
  *	   its Date header shows no clock offset beyond DOC_CLOCK_SKEW.
  *	2. the token: obtained (refreshed when due) and decoded without a
- *	   signature check (jwt.h): Exchange audience, the protocol's scope,
- *	   the token's user against user=, the app-only checklist, expiry
- *	   and tenant.
+ *	   signature check (jwt.h): Exchange audience, the endpoint's
+ *	   permission (token/perms.h: SMTP AUTH, High Volume Email, IMAP,
+ *	   POP; delegated scope or app-only role), the token's user against
+ *	   user=, the app-only checklist of that endpoint, expiry and tenant.
+ *	   The endpoint is --endpoint, else High Volume Email when the
+ *	   --smtp host, the Postfix relayhost or the --reply text names
+ *	   smtp-hve.office365.com, else the protocols probed or asked for.
  *	3. --smtp / --imap: a live AUTH with the token (doctor_probe.c),
  *	   its reply classified (diagnose.h) together with step 2.
  *	   --reply classifies a reply copied from a log the same way.
@@ -58,7 +62,7 @@
 
 enum {
 	OPT_JSON = CLI_OPT_COMMAND, OPT_SMTP, OPT_IMAP, OPT_POSTFIX, OPT_NO_POSTFIX,
-	OPT_POSTFIX_CONFIG, OPT_USER, OPT_REPLY, OPT_TLS
+	OPT_POSTFIX_CONFIG, OPT_USER, OPT_REPLY, OPT_TLS, OPT_ENDPOINT
 };
 
 /* doctor_usage - the help text */
@@ -75,6 +79,10 @@ doctor_usage(FILE *fp)
 		"                            smtp.gmail.com:587); 465 is implicit TLS\n"
 		"  --imap[=HOST[:PORT]]      the same over IMAP (default port 993)\n"
 		CLI_TLS_HELP
+		"  --endpoint E              check the permissions of endpoint E: smtp\n"
+		"                            (SMTP AUTH), hve (High Volume Email, also\n"
+		"                            for a --smtp server not named\n"
+		"                            smtp-hve.office365.com), imap or pop\n"
 		"  --reply TEXT              explain a reply copied from a log (SMTP,\n"
 		"                            IMAP, an error challenge, a token endpoint's)\n"
 		"  --postfix, --no-postfix   check the Postfix relay configuration\n"
@@ -351,32 +359,51 @@ want_protocol(doctor *d, const char *proto)
 		d->protocols[i] = proto;
 }
 
-/* check_app_only - the Exchange checklist of an app-only token */
+/* check_app_only - the Exchange checklist of an app-only token, per endpoint */
 static void
 check_app_only(doctor *d)
 {
 	const so2_jwt_claims *c = &d->claims;
-	char fix[DOC_TEXT_MAX];
-	int i;
+	char fix[DOC_TEXT_MAX], cause[SO2_PERM_TEXT_MAX], pfix[SO2_PERM_TEXT_MAX];
+	const so2_perm *ep;
+	int i, mailbox = 0, hve = 0, hve_failed = 0;
 
 	doc_add(d, DOC_INFO, "token.app", NULL, "token: app-only (client credentials) for app "
 		"%s, roles %s", c->appid[0] ? c->appid : "?", c->roles[0] ? c->roles : "none");
 	for (i = 0; i < 3 && d->protocols[i] != NULL; i++) {
-		const char *role = strcmp(d->protocols[i], "imap") == 0 ? "IMAP.AccessAsApp"
-		    : strcmp(d->protocols[i], "pop") == 0 ? "POP.AccessAsApp" : "SMTP.SendAsApp";
-
-		if (c->roles[0] == '\0')
+		ep = so2_perm_endpoint(d->protocols[i], NULL);
+		if (strcmp(ep->id, "hve") == 0)
+			hve = 1;
+		else
+			mailbox = 1;
+		if (!so2_perm_check(ep, c, d->sasl_user, cause, sizeof(cause), pfix,
+				    sizeof(pfix))) {
+			doc_add(d, DOC_FAIL, "token.roles", pfix, "token: %s", cause);
+			hve_failed |= strcmp(ep->id, "hve") == 0;
+		} else if (c->roles[0] == '\0')
 			doc_add(d, DOC_INFO, "token.roles", NULL, "token: no roles: fine only with "
 				"RBAC for Applications (New-ManagementRoleAssignment -Role "
-				"'Application %s')", role);
-		else if (!so2_diag_has_scope(c->roles, role)) {
-			so2_format(fix, sizeof(fix), "App registrations, API permissions, "
-				   "Office 365 Exchange Online, Application permissions: add %s "
-				   "and grant admin consent", role);
-			doc_add(d, DOC_FAIL, "token.roles", fix, "token: roles lack %s", role);
-		} else
-			doc_add(d, DOC_PASS, "token.roles", NULL, "token: roles hold %s", role);
+				"'Application %s')", ep->app);
+		else
+			doc_add(d, DOC_PASS, "token.roles", NULL, "token: roles hold %s%s",
+				ep->app, strcmp(ep->id, "hve") == 0 ? " (High Volume Email)" : "");
 	}
+	if (hve && !hve_failed) {
+		/* (a failed role's fix names Add-HVEAppAccess already) */
+		/* an HVE account is a mail user: its Allowed Apps, not a mailbox permission */
+		so2_format(fix, sizeof(fix), "Exchange Online PowerShell: Add-HVEAppAccess "
+			   "-Identity %s -AppIds %s (up to ten apps per HVE account; effective "
+			   "within 5 minutes)", d->sasl_user, c->appid[0] ? c->appid : "APPID");
+		doc_add(d, DOC_WARN, "app.hve-allowed-apps", fix, "High Volume Email: the app "
+			"%s must be in the Allowed Apps of the HVE account %s (cannot be checked "
+			"from here); no New-ServicePrincipal or Add-MailboxPermission: an HVE "
+			"account is a mail user, not a mailbox", c->appid[0] ? c->appid : "?",
+			d->sasl_user);
+		doc_add(d, DOC_INFO, "app.user", NULL, "user= will be %s: for High Volume Email "
+			"it must be the HVE account's address", d->sasl_user);
+	}
+	if (!mailbox)
+		return;
 	so2_format(fix, sizeof(fix), "Exchange Online PowerShell: New-ServicePrincipal -AppId %s "
 		   "-ObjectId <object id shown in Microsoft Entra admin center, Enterprise "
 		   "applications (not App registrations)>", c->appid[0] ? c->appid : "APPID");
@@ -387,8 +414,9 @@ check_app_only(doctor *d)
 		   "principal id> -AccessRights FullAccess", d->sasl_user);
 	doc_add(d, DOC_WARN, "app.mailbox-permission", fix, "Exchange: the service principal "
 		"needs FullAccess on %s (cannot be checked from here)", d->sasl_user);
-	doc_add(d, DOC_INFO, "app.user", NULL, "user= will be %s: for an app-only token it must "
-		"be the mailbox the app may use", d->sasl_user);
+	if (!hve)
+		doc_add(d, DOC_INFO, "app.user", NULL, "user= will be %s: for an app-only token "
+			"it must be the mailbox the app may use", d->sasl_user);
 }
 
 /* check_claims - step 2b: what the token says */
@@ -430,16 +458,26 @@ check_claims(doctor *d)
 					need);
 				continue;
 			}
-			so2_format(fix, sizeof(fix), "log in again with "
+			so2_format(fix, sizeof(fix), "log in again%s with "
 				   "https://outlook.office.com/%s offline_access: "
-				   "sasl-oauth2 login ACCOUNT --protocol %s", need,
-				   d->protocols[i]);
+				   "sasl-oauth2 login ACCOUNT --protocol %s",
+				   strcmp(d->protocols[i], "hve") == 0 ? " as the HVE account"
+				   : "", need, strcmp(d->protocols[i], "hve") == 0 ? "smtp"
+				   : d->protocols[i]);
 			doc_add(d, DOC_FAIL, "token.scope", fix, "token: scopes \"%s\" lack %s, "
 				"needed for %s", c->scp, need, d->protocols[i]);
 		}
 		if (c->upn[0] == '\0')
 			doc_add(d, DOC_INFO, "token.user", NULL, "token: no user claim");
-		else if (strcasecmp(c->upn, d->sasl_user) != 0) {
+		else if (strcasecmp(c->upn, d->sasl_user) != 0 && d->endpoint != NULL
+			 && strcmp(d->endpoint, "hve") == 0) {
+			so2_format(fix, sizeof(fix), "log in as the HVE account and send its "
+				   "address as user=: sasl-oauth2 login %s", d->sasl_user);
+			doc_add(d, DOC_FAIL, "token.user", fix, "token: issued to %s but user= "
+				"will be %s; High Volume Email takes a delegated token only for "
+				"the HVE account itself, in the domain set up for HVE", c->upn,
+				d->sasl_user);
+		} else if (strcasecmp(c->upn, d->sasl_user) != 0) {
 			so2_format(fix, sizeof(fix), "send user=%s, or log in as %s: sasl-oauth2 "
 				   "login %s", c->upn, d->sasl_user, d->sasl_user);
 			doc_add(d, DOC_WARN, "token.user", fix, "token: issued to %s but user= "
@@ -625,6 +663,8 @@ check_reply(doctor *d, const char *reply)
 			row = so2_diag_smtp(reply);
 	}
 	row = so2_diag_refine(row, doc_provider(d));
+	/* "server smtp-hve.office365.com[...] said: ...": High Volume Email's */
+	proto = so2_perm_endpoint(proto, reply)->id;
 	so2_printable(reply, shown, sizeof(shown));
 	so2_diag_explain(row, d->have_claims ? &d->claims : NULL, d->sasl_user, proto,
 			 time(NULL), &v);
@@ -672,6 +712,8 @@ default_host(const doctor *d, const char *proto)
 	int google = d->rec != NULL && d->rec->provider != NULL
 	    && strcmp(d->rec->provider, "google") == 0;
 
+	if (strcmp(proto, "smtp") == 0 && d->endpoint != NULL && strcmp(d->endpoint, "hve") == 0)
+		return SO2_PERM_HVE_HOST ":587";
 	if (strcmp(proto, "smtp") == 0)
 		return google ? "smtp.gmail.com:587" : "smtp.office365.com:587";
 	return google ? "imap.gmail.com:993" : "outlook.office365.com:993";
@@ -692,9 +734,11 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "reply", required_argument, NULL, OPT_REPLY },
 		{ "tls", required_argument, NULL, OPT_TLS },
+		{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *smtp = NULL, *imap = NULL, *user = NULL, *reply = NULL;
+	const char *smtp = NULL, *imap = NULL, *user = NULL, *reply = NULL, *endpoint = NULL;
+	const char *smtp_ep;
 	const char **bare[2];
 	int nbare = 0;
 	int want_smtp = 0, want_imap = 0, json = 0, c, nfail = 0, nwarn = 0, npass = 0;
@@ -723,6 +767,12 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 		case OPT_POSTFIX_CONFIG: d.postfix_dir = optarg; break;
 		case OPT_USER:		user = optarg; break;
 		case OPT_REPLY:		reply = optarg; break;
+		case OPT_ENDPOINT:
+			if (so2_perm_find(optarg) == NULL)
+				return cli_usage_error("doctor", "--endpoint takes smtp, hve, "
+						       "imap or pop, not \"%s\"", optarg);
+			endpoint = so2_perm_find(optarg)->id;
+			break;
 		case OPT_TLS:
 			if ((d.tls = cli_tls_mode(optarg)) < 0)
 				return cli_usage_error("doctor", "--tls takes starttls or "
@@ -750,6 +800,19 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 		d.postfix = doc_postfix_detect(&d);
 	if (user == NULL && d.postfix == 1)
 		user = "postfix";
+	if (endpoint != NULL) {
+		d.endpoint = endpoint;
+		d.endpoint_from = "--endpoint";
+	} else if (smtp != NULL && strcmp(so2_perm_endpoint("smtp", smtp)->id, "hve") == 0) {
+		d.endpoint = "hve";
+		d.endpoint_from = "the --smtp server";
+	} else if (reply != NULL
+		   && (strcmp(so2_perm_endpoint("smtp", reply)->id, "hve") == 0
+		       || strcmp(so2_diag_smtp(reply)->id, "smtp-hve-auth-data") == 0)) {
+		/* the server named in the log line, or HVE's own 501 5.5.124 */
+		d.endpoint = "hve";
+		d.endpoint_from = "the --reply text";
+	}
 	if (set_run_user(&d, user) != 0)
 		return cli_usage_error("doctor", "--user %s: no such user", user ? user : "?");
 	so2_format(d.sasl_user, sizeof(d.sasl_user), "%s", d.account);
@@ -767,14 +830,24 @@ cmd_doctor(cli_ctx *ctx, int argc, char **argv)
 		check_ca(&d, conf);
 		check_endpoint(&d, conf);
 	}
+	/* The SMTP server is SMTP AUTH or High Volume Email: one or the other. */
+	smtp_ep = d.endpoint != NULL && strcmp(d.endpoint, "hve") == 0 ? "hve" : "smtp";
+	if (d.endpoint != NULL)
+		want_protocol(&d, d.endpoint);
 	if (want_smtp || d.postfix == 1 || (d.rec != NULL && d.rec->scope != NULL
 					    && strstr(d.rec->scope, "SMTP") != NULL))
-		want_protocol(&d, "smtp");
+		want_protocol(&d, smtp_ep);
 	if (want_imap || (d.rec != NULL && d.rec->scope != NULL
 			  && strstr(d.rec->scope, "IMAP") != NULL))
 		want_protocol(&d, "imap");
 	if (d.protocols[0] == NULL)
-		want_protocol(&d, "smtp");
+		want_protocol(&d, smtp_ep);
+	if (d.endpoint != NULL && strcmp(d.endpoint, "hve") == 0 && conf != NULL)
+		doc_add(&d, DOC_INFO, "endpoint.hve", NULL, "endpoint: High Volume Email (%s, "
+			"from %s): a delegated token needs SMTP.Send issued to the HVE account "
+			"itself; an app-only token the application permission Mail.Send with "
+			"admin consent and the app in the HVE account's Allowed Apps",
+			SO2_PERM_HVE_HOST, d.endpoint_from);
 	if (conf != NULL) {
 		check_token(&d);
 		doc_token_length(&d);

@@ -3,7 +3,7 @@
  * NAME
  *	cmd_inspect.c - sasl-oauth2 inspect: the claims of an access token
  * SYNOPSIS
- *	sasl-oauth2 inspect ACCOUNT [--json]
+ *	sasl-oauth2 inspect ACCOUNT [--json] [--endpoint smtp|hve|imap|pop]
  * DESCRIPTION
  *	Reads ACCOUNT's record (no refresh, no network) and prints what
  *	its access token says about itself: aud, scp or roles, the user
@@ -15,9 +15,11 @@
  *
  *	- the audience is not Exchange Online (Microsoft Graph, say):
  *	  SMTP, IMAP and POP refuse the token with 535 5.7.3;
- *	- the token lacks the permission of a protocol: delegated scp
- *	  SMTP.Send, IMAP.AccessAsUser.All, POP.AccessAsUser.All; app-only
- *	  roles SMTP.SendAsApp, IMAP.AccessAsApp, POP.AccessAsApp;
+ *	- the token lacks the permission of the endpoint (--endpoint, else
+ *	  the protocols the record's scope asks for; token/perms.h):
+ *	  delegated scp SMTP.Send, IMAP.AccessAsUser.All,
+ *	  POP.AccessAsUser.All; app-only roles SMTP.SendAsApp, Mail.Send
+ *	  (High Volume Email), IMAP.AccessAsApp, POP.AccessAsApp;
  *	- the token's user is not the account (expected for a shared
  *	  mailbox; the message says how those work).
  *
@@ -38,6 +40,7 @@
 #include <jansson.h>
 
 #include "token/jwt.h"
+#include "token/perms.h"
 #include "token/store.h"
 
 #include "cli.h"
@@ -47,11 +50,13 @@ static void
 inspect_usage(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: %s inspect ACCOUNT [--json]\n"
+		"Usage: %s inspect ACCOUNT [--json] [--endpoint smtp|hve|imap|pop]\n"
 		"Show the claims of ACCOUNT's access token (not verified: hints "
 		"only)\nand what looks wrong with them. ACCOUNT may also be the "
 		"absolute\npath of a record file. Nothing is refreshed.\n\n"
-		"  --json    one JSON object on standard output\n", CLI_PROG);
+		"  --json      one JSON object on standard output\n"
+		"  --endpoint  check the permissions of this endpoint: smtp (SMTP AUTH),\n"
+		"              hve (High Volume Email), imap or pop\n", CLI_PROG);
 }
 
 /* read_one - the record of ref (account or /path) */
@@ -212,13 +217,14 @@ cmd_inspect(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "endpoint", required_argument, NULL, 'e' },
 		CLI_GLOBAL_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	char warn[CLI_WARN_MAX][SO2_ERR_MSG_MAX], path[1200];
 	so2_record *rec = NULL;
 	so2_jwt_claims c;
-	const char *account;
+	const char *account, *endpoint = NULL;
 	so2_err err;
 	so2_status result;
 	size_t n, i;
@@ -228,7 +234,12 @@ cmd_inspect(cli_ctx *ctx, int argc, char **argv)
 				  NULL)) != -1) {
 		if (opt == 'j')
 			json = 1;
-		else if (!cli_global_option(ctx, opt, optarg))
+		else if (opt == 'e') {
+			if (so2_perm_find(optarg) == NULL)
+				return cli_usage_error("inspect", "--endpoint takes smtp, hve, "
+						       "imap or pop, not \"%s\"", optarg);
+			endpoint = optarg;
+		} else if (!cli_global_option(ctx, opt, optarg))
 			return cli_usage_error("inspect", NULL);
 	}
 	if (ctx->help) {
@@ -251,7 +262,7 @@ cmd_inspect(cli_ctx *ctx, int argc, char **argv)
 	if ((result = so2_jwt_read(rec->access_token.data, rec->access_token.len, &c,
 				   &err)) != SO2_OK)
 		goto out;
-	n = cli_token_warnings(rec, &c, 0, warn, CLI_WARN_MAX);
+	n = cli_token_warnings(rec, &c, 0, endpoint, warn, CLI_WARN_MAX);
 	if (json) {
 		if (print_json(account, path, rec, &c, warn, n) != 0)
 			result = so2_err_set(&err, SO2_ERR_NOMEM, "out of memory");

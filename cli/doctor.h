@@ -25,6 +25,7 @@
 #include "token/cache.h"
 #include "token/diagnose.h"
 #include "token/jwt.h"
+#include "token/perms.h"
 #include "token/record.h"
 #include "base/secret.h"
 
@@ -62,7 +63,11 @@ typedef struct doctor {
 	int tls;			/* --tls: SO2_MAIL_TLS_* (0: by port) */
 	so2_jwt_claims claims;
 	char sasl_user[256];		/* user= that will be sent */
-	const char *protocols[3];	/* protocols whose scope is checked */
+	const char *protocols[3];	/* endpoints whose permission is checked:
+					 * "smtp", "hve", "imap", "pop" (perms.h) */
+	const char *endpoint;		/* "hve" when the SMTP server is High Volume
+					 * Email, else NULL (or --endpoint) */
+	const char *endpoint_from;	/* how it was decided, for the message */
 	/* Postfix */
 	int postfix;			/* 1: check, 0: do not, -1: detect */
 	const char *postfix_dir;	/* postconf -c DIR, NULL: default */

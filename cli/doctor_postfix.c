@@ -669,6 +669,11 @@ doc_postfix(doctor *d)
 			"brackets Postfix looks up MX records for it", relay);
 	} else
 		doc_add(d, DOC_PASS, "postfix.relayhost", NULL, "postfix: relayhost = %s", relay);
+	/* The relayhost decides which permissions the token needs (perms.h). */
+	if (d->endpoint == NULL && strcmp(so2_perm_endpoint("smtp", relay)->id, "hve") == 0) {
+		d->endpoint = "hve";
+		d->endpoint_from = "the Postfix relayhost";
+	}
 	postconf(d, "smtp_sasl_auth_enable", v, sizeof(v));
 	if (strcasecmp(v, "yes") != 0)
 		doc_add(d, DOC_FAIL, "postfix.auth-enable", "smtp_sasl_auth_enable = yes",

@@ -39,7 +39,7 @@
 /* probe - one connection */
 struct probe {
 	doctor *d;
-	const char *proto;	/* "smtp" or "imap" */
+	const char *proto;	/* "smtp", "hve" (High Volume Email) or "imap" */
 	int smtp;		/* 1 for SMTP */
 	char what[300];		/* "SMTP host:port", for messages */
 	char host[256];
@@ -334,8 +334,12 @@ doc_probe(doctor *d, const char *protocol, const char *hostport)
 			hostport);
 		return;
 	}
-	so2_format(p.what, sizeof(p.what), "%s %s:%u", p.smtp ? "SMTP" : "IMAP", p.host,
-		   p.port);
+	/* High Volume Email by --endpoint, the relayhost or the host name */
+	if (p.smtp && ((d->endpoint != NULL && strcmp(d->endpoint, "hve") == 0)
+		       || strcmp(so2_perm_endpoint("smtp", p.host)->id, "hve") == 0))
+		p.proto = "hve";
+	so2_format(p.what, sizeof(p.what), "%s %s:%u", strcmp(p.proto, "hve") == 0
+		   ? "SMTP (High Volume Email)" : p.smtp ? "SMTP" : "IMAP", p.host, p.port);
 	if (so2_secret_empty(&d->token)) {
 		doc_add(d, DOC_SKIP, p.smtp ? "probe.smtp" : "probe.imap", NULL, "%s: no token "
 			"to try (see above)", p.what);

@@ -35,6 +35,8 @@ record() {
 		"$(t_claims_user admin@example.onmicrosoft.com $EXO IMAP.AccessAsUser.All)" 3600 RT-1 ;;
 	ms-graph) t_record_jwt $U "$(t_claims_user $U $GRAPH 'Mail.Send User.Read')" 3600 RT-1 ;;
 	ms-app) t_record_jwt $U "{\"aud\":\"https://outlook.office365.com\",\"roles\":[\"SMTP.SendAsApp\"],\"appid\":\"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\",\"idtyp\":\"app\",\"tid\":\"72f988bf-0000-0000-0000-000000000001\",\"exp\":$exp}" 3600 ;;
+	# app-only with Mail.Send: what High Volume Email takes (token/perms.h)
+	ms-app-hve) t_record_jwt $U "{\"aud\":\"https://outlook.office365.com\",\"roles\":[\"Mail.Send\"],\"appid\":\"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\",\"idtyp\":\"app\",\"tid\":\"72f988bf-0000-0000-0000-000000000001\",\"exp\":$exp}" 3600 ;;
 	ms-opaque) t_record $U "EwBAAl3BAAUFFpUAo7J3Ve0bjLBWZWCclRC3EoAAfakeconsumertoken" 3600 RT-1 ;;
 	ms-cut) jwt=$(t_jwt "$(t_claims_user $U $EXO SMTP.Send)")
 		t_record $U "${jwt:0:250}" 3600 RT-1 ;;

@@ -23,7 +23,7 @@ _sasl_oauth2_valopts="--config --store --ca-file --client-secret-file --certific
 	--server-ca --postfix-config --user --provider --grant --cloud --protocol --mech --tls
 	--assertion-alg --tenant --client-id --authority --token-endpoint --device-endpoint
 	--authorization-endpoint --scope --port --redirect-uri --timeout --if-expiring-within
-	--keepalive --reply --config-directory --backup-dir --server --profile -c"
+	--keepalive --reply --config-directory --backup-dir --server --profile --endpoint -c"
 _sasl_oauth2_valopts=$(echo $_sasl_oauth2_valopts)
 
 _sasl_oauth2() {
@@ -88,6 +88,8 @@ _sasl_oauth2() {
 		COMPREPLY=($(compgen -W "xoauth2 oauthbearer" -- "$cur")); return ;;
 	--tls)
 		COMPREPLY=($(compgen -W "starttls implicit" -- "$cur")); return ;;
+	--endpoint)
+		COMPREPLY=($(compgen -W "smtp hve imap pop" -- "$cur")); return ;;
 	--assertion-alg)
 		COMPREPLY=($(compgen -W "PS256 RS256" -- "$cur")); return ;;
 	--tenant | --client-id | --authority | --token-endpoint | --device-endpoint \
