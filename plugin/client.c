@@ -64,6 +64,7 @@
 #include "token/diagnose.h"
 #include "token/jwt.h"
 #include "token/mechanism.h"
+#include "token/perms.h"
 #include "base/secret.h"
 
 #include "core.h"
@@ -717,9 +718,11 @@ step_after(struct glob *g, struct conn *c, sasl_client_params_t *params, const c
 	/* The claims of the token sent (never the token) refine the message;
 	 * decoded only now: a JSON parse per exchange is most of its cost. */
 	read_claims(c);
-	/* The one table (diagnose.h) says why, the claims refine it. */
+	/* The one table (diagnose.h) says why, the claims refine it, against
+	 * the endpoint: High Volume Email by its server name (perms.h). */
 	so2_diag_explain(so2_diag_challenge(ch.status), c->have_claims ? &c->claims : NULL,
-			 c->user, params->service, time(NULL), &v);
+			 c->user, so2_perm_endpoint(params->service, params->serverFQDN)->id,
+			 time(NULL), &v);
 	/* A record given by its path is named as the command takes it. */
 	so2_ref_args(c->ref[0] ? c->ref : c->user, args, sizeof(args));
 	so2_diag_fill(v.fix, sizeof(v.fix), "ACCOUNT", args);

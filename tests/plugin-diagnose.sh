@@ -57,4 +57,18 @@ run -m XOAUTH2 -u $U -p "EwBwA8l6BAAUopaqueconsumertokenthatislongerthanforty" "
 t_contains "$all" "(token user unknown, audience unknown (opaque token))" "opaque token"
 t_contains "$all" "the application must give a fresh token" "literal token: no record to mark"
 t_not_contains "$all" "EwBwA8l6BAAUopaqueconsumertokenthatislongerthanforty" "no literal token in messages"
+# 6. an app-only token with Mail.Send: right for High Volume Email (the
+# server's name says which), wrong for SMTP AUTH (token/perms.h; Microsoft
+# Learn "OAuth authentication for high volume emails for Microsoft 365").
+APP=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
+t_record_jwt $U "{\"aud\":\"https://outlook.office365.com\",\"roles\":[\"Mail.Send\"],\"appid\":\"$APP\",\"idtyp\":\"app\",\"exp\":$(( $(date +%s) + 3600 ))}" 3600
+run -m XOAUTH2 -u $U -p "" -H smtp-hve.office365.com "$(chal '{"status":"400"}')"
+t_contains "$all" "accepted by High Volume Email only when the app is in the HVE account's Allowed Apps" \
+	"HVE: Allowed Apps"
+t_contains "$all" "Add-HVEAppAccess -Identity $U -AppIds $APP" "HVE: the command"
+t_not_contains "$all" "New-ServicePrincipal -AppId" "HVE: no service principal"
+run -m XOAUTH2 -u $U -p "" -H smtp.office365.com "$(chal '{"status":"400"}')"
+t_contains "$all" "SMTP AUTH (smtp.office365.com) needs the application permission SMTP.SendAsApp" \
+	"SMTP AUTH: Mail.Send is not its role"
+t_eq "$(t_rec_get state "$U")" ok "a permission problem does not mark the record"
 echo "PASS: module messages for refused tokens"
