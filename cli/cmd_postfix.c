@@ -9,7 +9,8 @@
  *	migrate, in this order; a step that fails stops the migration, and
  *	once a file was changed every file is put back from the backup:
  *	1. read the configuration (migrate_scan.c) and refuse, with the
- *	   reason, what cannot be rewritten safely;
+ *	   reason, what cannot be rewritten safely (after printing what
+ *	   could be read, marked as not applied);
  *	2. print the plan: relays, accounts and how each signs in, the
  *	   main.cf and map changes as a diff (migrate_plan.c); --dry-run
  *	   stops here, having written nothing;
@@ -521,6 +522,15 @@ migrate(cli_ctx *ctx, pfm *p, const struct migrate_opts *o)
 	p->store_dir = ctx->conf->store_dir;
 	p->sasl_conf = ctx->config_path;
 	if ((result = pfm_scan(p, &err)) != SO2_OK || (result = pfm_settings(p, &err)) != SO2_OK) {
+		/* What was read before the refusal, so that one run shows the whole
+		 * picture; nothing of it is applied. */
+		if (result == SO2_ERR_CONFIG && p->dir[0] != '\0' && p->entries != NULL) {
+			printf("Not applied: the migration is refused (the reason follows); this "
+			       "is what could be read:\n");
+			pfm_print_plan(p, o->grant_set ? (int)o->grant : -1);
+			printf("Not applied: nothing was changed.\n");
+			fflush(stdout);
+		}
 		cli_msg("cannot migrate: %s", err.msg);
 		return result == SO2_ERR_CONFIG ? EX_CONFIG : cli_exit_code(result);
 	}

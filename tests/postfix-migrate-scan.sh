@@ -5,7 +5,8 @@
 # Postfix runs, nothing is written):
 #   - refused with the reason, exit 78: proxy:, a database, inline: (the
 #     password never shown), an unknown type, an entry over two lines, a
-#     key given twice, another server that keeps a password;
+#     key given twice, another server that keeps a password; the plan of
+#     what could be read is printed first, marked as not applied;
 #   - found: relayhost, transport_maps, sender-dependent relays and
 #     authentication (Microsoft and Google senders, each with its account
 #     and grant), hash, btree, texthash and (when installed) lmdb maps;
@@ -78,6 +79,12 @@ config "relayhost = [smtp.office365.com]:587" "smtp_sasl_password_maps = hash:$T
 map sasl_passwd "[smtp.office365.com]:587 a@example.com:$PW" \
 	"[mail.other.example]:587 u@other.example:$PW"
 refused "another server" "other servers keep a password: \"[mail.other.example]:587\""
+# ... after the plan of what could be read, marked as not applied
+t_contains "$out" "Not applied: the migration is refused" "refused: the plan is marked"
+before_reason=${out%%cannot migrate*}
+t_contains "$before_reason" "hash:$CF/sasl_passwd line 1: [smtp.office365.com]:587, account a@example.com: migrate" \
+	"refused: the entry read is shown before the reason"
+t_contains "$before_reason" "Not applied: nothing was changed." "refused: nothing changed, said"
 # ... and a port that is not a submission port is another server
 config "relayhost = [smtp.office365.com]:2525" "smtp_sasl_password_maps = hash:$T/pf8/sasl_passwd"
 map sasl_passwd "[smtp.office365.com]:587 a@example.com:$PW" \
