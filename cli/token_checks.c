@@ -29,15 +29,8 @@
 
 #include "cli.h"
 
-/* The protocols of login's --protocol, as endpoints of the one table (perms.h). */
-static const struct {
-	unsigned bit;
-	const char *endpoint;
-} protos[] = {
-	{ SO2_PROTO_SMTP, "smtp" },
-	{ SO2_PROTO_IMAP, "imap" },
-	{ SO2_PROTO_POP, "pop" },
-};
+/* The protocols of login's --protocol (provider.h), in order. */
+static const unsigned protos[] = { SO2_PROTO_SMTP, SO2_PROTO_IMAP, SO2_PROTO_POP };
 
 #define N_PROTOS (sizeof(protos) / sizeof(protos[0]))
 
@@ -95,8 +88,9 @@ cli_token_warnings(const so2_record *rec, const so2_jwt_claims *c, unsigned prot
 	const so2_perm *eps[N_PROTOS + 1], *t, *hve = so2_perm_find("hve");
 	char cause[SO2_PERM_TEXT_MAX], fix[SO2_PERM_TEXT_MAX];
 	int app = so2_jwt_app_only(c);
-	size_t n = 0, neps = 0, i, nt;
-	unsigned served;
+	size_t n = 0, neps = 0, found = 0, i, nt;
+	unsigned served, asked = 0;
+	const so2_perm *p;
 
 	if (c->opaque || max == 0)
 		return 0;
@@ -118,12 +112,16 @@ cli_token_warnings(const so2_record *rec, const so2_jwt_claims *c, unsigned prot
 	 * those the record's scope asks for. */
 	if (endpoint != NULL && (eps[0] = so2_perm_find(endpoint)) != NULL)
 		neps = 1;
-	for (i = 0; neps == 0 && protocols != 0 && i < N_PROTOS; i++)
-		if ((protocols & protos[i].bit) != 0)
-			eps[neps++] = so2_perm_find(protos[i].endpoint);
+	for (i = 0; protocols == 0 && i < N_PROTOS; i++) {
+		p = so2_perm_find(so2_protocol_endpoint(protos[i]));
+		if (scope_asks(rec->scope, p->delegated))
+			asked |= protos[i];
+	}
 	for (i = 0; neps == 0 && i < N_PROTOS; i++)
-		if (scope_asks(rec->scope, so2_perm_find(protos[i].endpoint)->delegated))
-			eps[neps++] = so2_perm_find(protos[i].endpoint);
+		if (((protocols != 0 ? protocols : asked) & protos[i]) != 0)
+			eps[found++] = so2_perm_find(so2_protocol_endpoint(protos[i]));
+	if (neps == 0)
+		neps = found;
 	if (app) {
 		served = app_roles(c, &t, &nt);
 		if (neps == 0 && served == 0) {

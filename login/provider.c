@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "login/provider.h"
+#include "token/perms.h"
 
 #define PLAN_URL_MAX	2048	/* bytes in a derived URL */
 #define PLAN_SCOPE_MAX	1024	/* bytes in a derived scope */
@@ -51,14 +52,15 @@ static const struct ms_cloud ms_clouds[] = {
 
 #define N_CLOUDS (sizeof(ms_clouds) / sizeof(ms_clouds[0]))
 
-/* Delegated permissions per protocol (Exchange Online). */
+/* The protocols of --protocol; their delegated permissions are in the one
+ * table (token/perms.h). */
 static const struct {
 	unsigned bit;
-	const char *permission;
+	const char *endpoint;
 } ms_permissions[] = {
-	{ SO2_PROTO_SMTP, "SMTP.Send" },
-	{ SO2_PROTO_IMAP, "IMAP.AccessAsUser.All" },
-	{ SO2_PROTO_POP, "POP.AccessAsUser.All" },
+	{ SO2_PROTO_SMTP, "smtp" },
+	{ SO2_PROTO_IMAP, "imap" },
+	{ SO2_PROTO_POP, "pop" },
 };
 
 #define MS_OFFLINE "offline_access"
@@ -127,6 +129,18 @@ so2_client_id_placeholder(const char *id)
 		if ((unsigned char)id[i] <= 0x20 || id[i] == 0x7f)
 			return 1;
 	return 0;
+}
+
+/* so2_protocol_endpoint - the permission table's id of a protocol bit */
+const char *
+so2_protocol_endpoint(unsigned bit)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ms_permissions) / sizeof(ms_permissions[0]); i++)
+		if (ms_permissions[i].bit == bit)
+			return ms_permissions[i].endpoint;
+	return NULL;
 }
 
 /* so2_protocol_parse - add a protocol name to a bit set */
@@ -223,7 +237,7 @@ ms_scope(const struct ms_cloud *cl, unsigned protocols, char *buf,
 			continue;
 		n = snprintf(buf + used, size - used, "%s%s%s",
 			     used > 0 ? " " : "", cl->resource,
-			     ms_permissions[i].permission);
+			     so2_perm_find(ms_permissions[i].endpoint)->delegated);
 		if (n < 0 || (size_t)n >= size - used)
 			goto toolong;
 		used += (size_t)n;

@@ -79,6 +79,13 @@ typedef struct so2_login_plan {
 so2_status so2_protocol_parse(const char *name, unsigned *mask, so2_err *err);
 
 /*
+ * so2_protocol_endpoint - the endpoint id of one SO2_PROTO_* bit, as the
+ *	permission table names it (token/perms.h: "smtp", "imap", "pop");
+ *	NULL for another value.
+ */
+const char *so2_protocol_endpoint(unsigned bit);
+
+/*
  * so2_provider_resolve - the endpoints and scope of a login
  *	prof: the profile (prof->provider NULL means microsoft; prof->name
  *	may be NULL). protocols: SO2_PROTO_* bits, 0 means SMTP.

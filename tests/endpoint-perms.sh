@@ -14,6 +14,7 @@
 . "${top_srcdir:-.}/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/idp.sh"
 . "$top_srcdir/tests/lib/scripted.sh"
+. "$top_srcdir/tests/lib/jwt.sh"
 [ -x "$SO2_CLI" ] || t_fail "sasl-oauth2 not built: $SO2_CLI"
 t_tmpdir
 t_plugin_env
@@ -120,6 +121,13 @@ t_contains "$line" "fail	token: issued to relay@example.com but user= will be ot
 t_contains "$line" "sasl-oauth2 login other@example.com" "doctor hve: log in as the HVE account"
 t_contains "$(check token.scope <<< "$json")" "pass	token: scope SMTP.Send present" \
 	"doctor hve: SMTP.Send is HVE's delegated scope"
+# Every protocol the record's scope asks for is checked, not the first only.
+B=both@example.com
+t_record_jwt $B "$(t_claims_user $B https://outlook.office.com SMTP.Send)" 3600
+t_rec_set $B 'scope="https://outlook.office.com/SMTP.Send https://outlook.office.com/IMAP.AccessAsUser.All offline_access"'
+out=$("$SO2_CLI" inspect $B 2>&1)
+t_contains "$out" "the token lacks IMAP's permission IMAP.AccessAsUser.All" "inspect: the second protocol"
+t_not_contains "$out" "SMTP AUTH's permission" "inspect: SMTP.Send is there"
 "$SO2_CLI" doctor $HVE --endpoint nonsense >/dev/null 2>&1
 t_eq "$?" 64 "doctor --endpoint nonsense: usage error"
 echo "PASS: endpoint permissions (login, inspect, doctor)"
