@@ -356,6 +356,15 @@ check_entry(doctor *d, const pfm *p, const pfm_entry *e)
 	const char *kind = e->sender ? "sender" : "nexthop";
 	char id[48];
 
+	/* The server this account's mail goes through decides the permissions
+	 * its token needs (perms.h): High Volume Email by its name. */
+	if (d->endpoint == NULL && (strcmp(record, d->account) == 0
+				    || strcasecmp(e->user, d->account) == 0)
+	    && strcmp(so2_perm_endpoint("smtp", e->sender ? e->relay : e->key)->id, "hve") == 0) {
+		d->endpoint = "hve";
+		d->endpoint_from = e->sender ? "the Postfix sender_dependent_relayhost_maps"
+		    : "the Postfix password map's next hop";
+	}
 	if (e->sender)
 		so2_format(what, sizeof(what), "sender %s -> %s", e->key,
 			   e->relay[0] ? e->relay : "(no relay: relayhost is empty)");

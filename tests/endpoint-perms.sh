@@ -112,6 +112,46 @@ t_contains "$(check endpoint.hve <<< "$json")" "from the --reply text" "reply: e
 t_contains "$(check reply <<< "$json")" "token-hve-role-missing" "reply: verdict"
 t_contains "$(check token.roles <<< "$json")" "fail	token: High Volume Email" "reply: token checked for HVE"
 
+# The Postfix relayhost names the server (postconf -c; no Postfix is started).
+if command -v postconf >/dev/null && command -v postmap >/dev/null; then
+	P=$T/postfix
+	mkdir -p "$P"
+	printf 'smtp      unix  -       -       y       -       -       smtp\n' > "$P/master.cf"
+	cat > "$P/main.cf" <<EOM
+compatibility_level = 3.6
+relayhost = [smtp-hve.office365.com]:587
+smtp_sasl_auth_enable = yes
+smtp_sasl_password_maps = hash:$P/sasl_passwd
+smtp_sasl_mechanism_filter = xoauth2
+smtp_tls_security_level = encrypt
+EOM
+	printf '[smtp-hve.office365.com]:587 %s:\n' "$HVE" > "$P/sasl_passwd"
+	postmap -c "$P" "hash:$P/sasl_passwd" || t_fail "postmap"
+	json=$("$SO2_CLI" doctor $HVE --postfix-config "$P" --user root --json 2>/dev/null)
+	t_contains "$(check endpoint.hve <<< "$json")" "from the Postfix relayhost" \
+		"relayhost: endpoint from Postfix"
+	t_contains "$(check token.roles <<< "$json")" "pass	token: roles hold Mail.Send" \
+		"relayhost: Mail.Send checked for HVE"
+	t_eq "$(check app.service-principal <<< "$json")" none "relayhost: no mailbox steps"
+	# Many mailboxes: the HVE account's sender is routed to HVE, the rest not.
+	sed -i 's/^relayhost = .*/relayhost = [smtp.office365.com]:587/' "$P/main.cf"
+	cat >> "$P/main.cf" <<EOM
+smtp_sender_dependent_authentication = yes
+sender_dependent_relayhost_maps = hash:$P/sender_relay
+EOM
+	printf '%s [smtp-hve.office365.com]:587\n' "$HVE" > "$P/sender_relay"
+	printf '%s %s:\n[smtp.office365.com]:587 relay@example.com:\n' "$HVE" "$HVE" \
+		> "$P/sasl_passwd"
+	postmap -c "$P" "hash:$P/sasl_passwd" "hash:$P/sender_relay" || t_fail "postmap"
+	json=$("$SO2_CLI" doctor $HVE --postfix-config "$P" --user root --json 2>/dev/null)
+	t_contains "$(check endpoint.hve <<< "$json")" \
+		"from the Postfix sender_dependent_relayhost_maps" "sender relay: endpoint"
+	t_contains "$(check token.roles <<< "$json")" "pass	token: roles hold Mail.Send" \
+		"sender relay: Mail.Send checked for HVE"
+else
+	echo "postconf/postmap not installed: the relayhost case is skipped"
+fi
+
 # --- delegated: the token must be the HVE account's own -------------------------
 t_login other@example.com --provider microsoft --protocol smtp
 json=$(doctor other@example.com --endpoint hve)
