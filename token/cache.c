@@ -327,20 +327,40 @@ so2_cache_store(so2_cache *c)
 	return c->store;
 }
 
-/* shell_word - name, single-quoted when it holds more than [A-Za-z0-9@._+-/,:=%] */
+/* shell_word - name as one shell word: as is when it holds only
+ *	[A-Za-z0-9@._+-/,:=%], else single-quoted, each ' written '\'' (POSIX
+ *	sh 2.2.3), so that no character of the name is read by the shell. A
+ *	quoted name that does not fit in size bytes is written NAME (a cut
+ *	one would leave a quote open, or name another file). */
 static void
 shell_word(const char *name, size_t len, char *buf, size_t size)
 {
-	size_t i;
+	size_t i, n = 0, need = 2;
 
 	for (i = 0; i < len; i++)
 		if (strchr("@._+-/,:=%", name[i]) == NULL && !((name[i] | 0x20) >= 'a'
 		    && (name[i] | 0x20) <= 'z') && !(name[i] >= '0' && name[i] <= '9'))
 			break;
-	if (i == len || memchr(name, '\'', len) != NULL)
+	if (i == len) {
 		so2_format(buf, size, "%.*s", (int)len, name);
-	else
-		so2_format(buf, size, "'%.*s'", (int)len, name);
+		return;
+	}
+	for (i = 0; i < len; i++)
+		need += name[i] == '\'' ? 4 : 1;
+	if (need + 1 > size) {
+		so2_format(buf, size, "NAME");
+		return;
+	}
+	buf[n++] = '\'';
+	for (i = 0; i < len; i++) {
+		if (name[i] == '\'') {
+			memcpy(buf + n, "'\\''", 4);
+			n += 4;
+		} else
+			buf[n++] = name[i];
+	}
+	buf[n++] = '\'';
+	buf[n] = '\0';
 }
 
 /* so2_ref_args - "ACCOUNT", or "NAME --store DIR" for a record path */
@@ -378,8 +398,14 @@ so2_login_command(const so2_record *rec, const char *ref, char *buf, size_t size
 	/* login writes DIR/NAME.json: a record path named otherwise is then
 	 * moved where it is expected. */
 	if (ref[0] == '/' && (len <= 5 || strcmp(ref + len - 5, ".json") != 0)
-	    && strrchr(ref, '/')[1] != '\0')
-		so2_format(then, sizeof(then), "; then: mv %s.json %s", ref, ref);
+	    && strrchr(ref, '/')[1] != '\0') {
+		char json[1100], from[550], to[550];
+
+		so2_format(json, sizeof(json), "%s.json", ref);
+		shell_word(json, strlen(json), from, sizeof(from));
+		shell_word(ref, len, to, sizeof(to));
+		so2_format(then, sizeof(then), "; then: mv %s %s", from, to);
+	}
 	if (rec != NULL && rec->provider != NULL)
 		so2_format(buf, size, "sasl-oauth2 login %s --provider %s%s%s", account,
 			   rec->provider, grant, then);

@@ -234,7 +234,8 @@ int so2_cache_ref_exists(so2_cache *c, const char *ref);
  *	(the SASL password form) as "NAME --store DIR": the command takes
  *	account names, not paths, and --store names the directory (issue
  *	10, point 12). A name with characters other than letters, digits
- *	and @._+-/,:=% is quoted for the shell. Into buf (size bytes, cut).
+ *	and @._+-/,:=% is single-quoted for the shell (a ' inside as '\''),
+ *	NAME when the quoted form does not fit. Into buf (size bytes).
  */
 void so2_ref_args(const char *ref, char *buf, size_t size);
 

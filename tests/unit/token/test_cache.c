@@ -634,6 +634,28 @@ START_TEST(test_login_command)
 }
 END_TEST
 
+/* A name the shell would read: a quote inside must not end the quoting
+ * (q'x'$(touch p) ran the touch), and the mv of a record path is quoted
+ * too; a name too long to quote whole is not cut inside its quotes. */
+START_TEST(test_login_command_quoting)
+{
+	char buf[1400], longname[2000];
+
+	so2_login_command(NULL, "q'x'$(touch p)", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "sasl-oauth2 login 'q'\\''x'\\''$(touch p)'");
+	so2_login_command(NULL, "/etc/my x;y", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "sasl-oauth2 login 'my x;y' --store /etc; then: mv "
+			 "'/etc/my x;y.json' '/etc/my x;y'");
+	so2_login_command(NULL, "/etc/a`id`.json", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "sasl-oauth2 login 'a`id`' --store /etc");
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[0] = ' ';
+	longname[sizeof(longname) - 1] = '\0';
+	so2_login_command(NULL, longname, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "sasl-oauth2 login NAME");
+}
+END_TEST
+
 Suite *
 suite_cache(void)
 {
@@ -658,6 +680,7 @@ suite_cache(void)
 	tcase_add_test(tc, test_cache_refs);
 	tcase_add_test(tc, test_cache_mark_stale_digest);
 	tcase_add_test(tc, test_login_command);
+	tcase_add_test(tc, test_login_command_quoting);
 	tcase_add_test(tc, test_cache_chroot_path);
 	suite_add_tcase(s, tc);
 	return s;
