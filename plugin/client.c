@@ -66,6 +66,7 @@
 #include "token/mechanism.h"
 #include "token/perms.h"
 #include "base/secret.h"
+#include "base/text.h"
 
 #include "core.h"
 
@@ -143,6 +144,8 @@ report(const sasl_utils_t *utils, int level, const char *mech, const char *attem
 
 	so2_format(line, sizeof(line), "sasl-oauth2: %s%s%s: %s", mech, attempt[0] ? " #" : "",
 		   attempt, msg);
+	/* To syslog or a terminal: no control character of a name passes raw. */
+	so2_printable(line, line, sizeof(line));
 	utils->seterror(utils->conn, SASL_NOLOG, "%s", line);
 	utils->log(utils->conn, level, "%s", line);
 }

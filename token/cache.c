@@ -69,6 +69,7 @@
 #include "token/diagnose.h"
 
 #include "base/file.h"
+#include "base/text.h"
 
 #define SO2_CLOCK_MAX	32	/* bytes of a formatted time of day */
 
@@ -463,6 +464,35 @@ chroot_now(const so2_cache *c)
 	return ROOT_ELSEWHERE;
 }
 
+/* inside_path - ref as the kernel resolves it here, into out (size bytes)
+ *	The longest leading part of ref that exists, resolved (realpath(3):
+ *	symbolic links and ".." inside the chroot, which a host path made of
+ *	the chroot and ref as written would resolve otherwise: /../etc is
+ *	/etc in the chroot but the chroot's parent on the host, a link to an
+ *	absolute path leaves the chroot on the host), then the rest as is. */
+static void
+inside_path(const char *ref, char *out, size_t size)
+{
+	char pre[PATH_MAX], real[PATH_MAX];
+	size_t cut = strlen(ref);
+	char *slash;
+
+	if (cut >= sizeof(pre)) {
+		so2_format(out, size, "%s", ref);
+		return;
+	}
+	memcpy(pre, ref, cut + 1);
+	while (realpath(pre[0] != '\0' ? pre : "/", real) == NULL) {
+		if ((slash = strrchr(pre, '/')) == NULL) {
+			so2_format(out, size, "%s", ref);
+			return;
+		}
+		*slash = '\0';
+		cut = (size_t)(slash - pre);
+	}
+	so2_format(out, size, "%s%s", strcmp(real, "/") == 0 ? "" : real, ref + cut);
+}
+
 /* chroot_hint - a record path that cannot be opened, told for a chroot
  *	ref: the record path (the SASL password form); missing: the path does
  *	not exist here (no record, or no directory); err: the open's error.
@@ -476,14 +506,16 @@ chroot_now(const so2_cache *c)
 static void
 chroot_hint(const so2_cache *c, const char *ref, int missing, so2_err *err)
 {
-	char host[PATH_MAX + 1024], cmd[1400], fix[PATH_MAX + 1500];
+	char host[PATH_MAX + 1024], cmd[1400], fix[PATH_MAX + 1500], in[PATH_MAX];
 	const char *store = c->conf->store_dir != NULL ? c->conf->store_dir : "?";
 	enum root root = chroot_now(c);
 
 	if (root == ROOT_SAME)
 		return;
-	if (root == ROOT_START)
-		join(host, sizeof(host), c->origin.cwd, "", ref);
+	if (root == ROOT_START) {
+		inside_path(ref, in, sizeof(in));
+		join(host, sizeof(host), c->origin.cwd, "", in);
+	}
 	if (!missing) {
 		if (root == ROOT_START)
 			so2_err_append(err, "; this process runs chrooted in %s: the path %s is"
@@ -492,6 +524,7 @@ chroot_hint(const so2_cache *c, const char *ref, int missing, so2_err *err)
 			so2_err_append(err, "; this process runs chrooted (in a directory the"
 				       " module cannot name): the path %s is looked up inside it",
 				       ref);
+		so2_printable(err->msg, err->msg, sizeof(err->msg));
 		return;
 	}
 	if (root == ROOT_START) {
@@ -507,6 +540,8 @@ chroot_hint(const so2_cache *c, const char *ref, int missing, so2_err *err)
 	so2_err_set(err, err->status, "account %s: no token record %s: this process %s, or make"
 		    " the SASL password empty to use the record named by the SASL user in the"
 		    " store %s, opened before the chroot", ref, ref, fix, store);
+	/* The directory's name goes to syslog: no control character raw. */
+	so2_printable(err->msg, err->msg, sizeof(err->msg));
 }
 
 /* resolve - account name or /path to (store, file name) */

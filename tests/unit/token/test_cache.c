@@ -36,6 +36,7 @@
 #include "token/conf.h"
 #include "token/record.h"
 #include "token/store.h"
+#include "base/text.h"
 
 #include <curl/curl.h>
 
@@ -613,6 +614,47 @@ START_TEST(test_cache_chroot_path)
 }
 END_TEST
 
+/* Inputs nobody named: a chroot whose name holds a newline and a terminal
+ * escape (the message goes to syslog: none may pass raw); a record path
+ * climbing above the chroot with ".." and one through a symbolic link to
+ * an absolute path inside it: the host path told is where the process
+ * looks, not the chroot's parent or the host's own directory. */
+START_TEST(test_cache_chroot_hostile)
+{
+	char real[4096], jail[4200], ref[4200], host[8400], link[8400], msg[SO2_ERR_MSG_MAX];
+	so2_status got;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_cache_chroot_hostile: skipped, chroot(2) needs root\n");
+		return;
+	}
+	ck_assert(realpath(tmpdir, real) != NULL);
+	snprintf(jail, sizeof(jail), "%s/ja\nil\033[31m x", real);
+	ck_assert(mkdir(jail, 0755) == 0);
+	snprintf(ref, sizeof(ref), "/store/" ACCOUNT ".json");
+	got = get_chrooted(jail, jail, ref, msg, sizeof(msg));
+	ck_assert_msg(got == SO2_ERR_IO, "escape: got %s", so2_status_name(got));
+	ck_assert_msg(!so2_has_control(msg) && strstr(msg, "ja?il?[31m x/store/") != NULL,
+		      "escape: a control character passed raw: \"%s\"", msg);
+
+	snprintf(jail, sizeof(jail), "%s/jail2", real);
+	ck_assert(mkdir(jail, 0755) == 0);
+	mkdirs(jail, "/store");
+	got = get_chrooted(jail, jail, "/../../store/" ACCOUNT ".json", msg, sizeof(msg));
+	snprintf(host, sizeof(host), " %s/store/" ACCOUNT ".json on the host", jail);
+	ck_assert_msg(got == SO2_ERR_NOTFOUND && strstr(msg, host) != NULL,
+		      "dot-dot: got %s, message \"%s\" does not say%s", so2_status_name(got),
+		      msg, host);
+
+	snprintf(link, sizeof(link), "%s/link", jail);
+	ck_assert(symlink("/store", link) == 0);
+	got = get_chrooted(jail, jail, "/link/" ACCOUNT ".json", msg, sizeof(msg));
+	ck_assert_msg(got == SO2_ERR_NOTFOUND && strstr(msg, host) != NULL,
+		      "symlink: got %s, message \"%s\" does not say%s", so2_status_name(got),
+		      msg, host);
+}
+END_TEST
+
 START_TEST(test_login_command)
 {
 	so2_record *rec = so2_record_new();
@@ -682,6 +724,7 @@ suite_cache(void)
 	tcase_add_test(tc, test_login_command);
 	tcase_add_test(tc, test_login_command_quoting);
 	tcase_add_test(tc, test_cache_chroot_path);
+	tcase_add_test(tc, test_cache_chroot_hostile);
 	suite_add_tcase(s, tc);
 	return s;
 }
