@@ -75,16 +75,33 @@ so2_perm_find(const char *id)
 	return NULL;
 }
 
-/* names_hve - does text name the HVE server (any case)? */
+/* host_char - may c be part of a host name (letter, digit, '-', '.')? */
+static int
+host_char(char c)
+{
+	return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') || c == '-'
+	       || c == '.';
+}
+
+/* names_hve - does text name the HVE server (any case)?
+ *	As a whole host name: smtp-hve.office365.com.evil.example or
+ *	xsmtp-hve.office365.com is another server; a trailing dot (the
+ *	absolute form, RFC 1034 3.1) is the same one. */
 static int
 names_hve(const char *text)
 {
 	size_t n = strlen(SO2_PERM_HVE_HOST);
-	const char *p;
+	const char *p, *end;
 
-	for (p = text; p != NULL && *p != '\0'; p++)
-		if (strncasecmp(p, SO2_PERM_HVE_HOST, n) == 0)
+	for (p = text; p != NULL && *p != '\0'; p++) {
+		if (strncasecmp(p, SO2_PERM_HVE_HOST, n) != 0 || (p > text && host_char(p[-1])))
+			continue;
+		end = p + n;
+		if (*end == '.')
+			end++;
+		if (!host_char(*end))
 			return 1;
+	}
 	return 0;
 }
 

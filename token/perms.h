@@ -69,7 +69,9 @@ const so2_perm *so2_perm_find(const char *id);
  *	protocol: "smtp", "hve", "imap", "pop" (NULL: smtp); where: a host
  *	name, "[host]:port", a Postfix relayhost or a log line that names
  *	the server ("server smtp-hve.office365.com[...] said: ..."), may be
- *	NULL. An SMTP protocol whose where names SO2_PERM_HVE_HOST is "hve".
+ *	NULL. An SMTP protocol whose where names SO2_PERM_HVE_HOST as a whole
+ *	host name (any case, a trailing dot allowed; not inside a longer name
+ *	such as smtp-hve.office365.com.example) is "hve".
  *	Returns the row; an unknown protocol gets the "smtp" row.
  */
 const so2_perm *so2_perm_endpoint(const char *protocol, const char *where);

@@ -431,6 +431,20 @@ START_TEST(test_perm_endpoint)
 	ck_assert_str_eq(so2_perm_endpoint("imap", "smtp-hve.office365.com")->id, "imap");
 	ck_assert_str_eq(so2_perm_endpoint("hve", "127.0.0.1:2525")->id, "hve");
 	ck_assert_str_eq(so2_perm_endpoint("pop3", NULL)->id, "pop");
+	/* The name as a whole host name, not inside another one. */
+	ck_assert_str_eq(so2_perm_endpoint("smtp", "smtp-hve.office365.com.evil.example")->id,
+			 "smtp");
+	ck_assert_str_eq(so2_perm_endpoint("smtp", "[smtp-hve.office365.com.evil.example]:587")
+			 ->id, "smtp");
+	ck_assert_str_eq(so2_perm_endpoint("smtp", "notsmtp-hve.office365.com")->id, "smtp");
+	ck_assert_str_eq(so2_perm_endpoint("smtp", "smtp-hve.office365.com-x.example")->id,
+			 "smtp");
+	ck_assert_str_eq(so2_perm_endpoint("smtp", "SMTP-HVE.OFFICE365.COM")->id, "hve");
+	ck_assert_str_eq(so2_perm_endpoint("smtp", "smtp-hve.office365.com.")->id, "hve");
+	ck_assert_str_eq(so2_perm_endpoint("smtp", "[smtp-hve.office365.com.]:587")->id, "hve");
+	ck_assert_str_eq(so2_perm_endpoint("smtp", "server x.example[1.2.3.4] said: see "
+					   "smtp-hve.office365.com.evil.example")->id, "smtp");
+	ck_assert_str_eq(so2_perm_endpoint("smtp", "52.96.1.1")->id, "smtp");
 	ck_assert_str_eq(so2_perm_endpoint("nonsense", NULL)->id, "smtp");
 	ck_assert_ptr_null(so2_perm_find("nonsense"));
 	ck_assert_str_eq(so2_diag_scope_for("hve"), "SMTP.Send");
