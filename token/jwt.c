@@ -55,6 +55,27 @@ claim(json_t *obj, const char *key, char *buf, size_t size)
 		so2_printable(s, buf, size);
 }
 
+/* claim_words - a claim of space-separated names, printable; one too long
+ *	for buf loses its last names whole, never keeps part of one (a cut
+ *	"SMTP.Send.Extra" would read as SMTP.Send) */
+static void
+claim_words(json_t *obj, const char *key, char *buf, size_t size)
+{
+	const char *s = so2_json_str(obj, key);
+	char *space;
+
+	if (s == NULL || size == 0)
+		return;
+	so2_printable(s, buf, size);
+	if (strlen(s) < size || s[size - 1] == ' ')
+		return;
+	space = strrchr(buf, ' ');
+	if (space != NULL)
+		*space = '\0';
+	else
+		buf[0] = '\0';
+}
+
 /* claim_time - a numeric date claim (RFC 7519 NumericDate); 0 when absent
  *	or not a time up to SO2_JWT_TIME_MAX (a real beyond time_t would make
  *	the cast undefined) */
@@ -112,7 +133,7 @@ so2_jwt_read(const char *token, size_t len, so2_jwt_claims *out, so2_err *err)
 		aud = json_array_get(aud, 0);
 	if (json_is_string(aud))
 		so2_printable(json_string_value(aud), out->aud, sizeof(out->aud));
-	claim(root, "scp", out->scp, sizeof(out->scp));
+	claim_words(root, "scp", out->scp, sizeof(out->scp));
 	claim(root, "upn", out->upn, sizeof(out->upn));
 	claim(root, "preferred_username", out->upn, sizeof(out->upn));
 	claim(root, "unique_name", out->upn, sizeof(out->upn));
@@ -128,7 +149,9 @@ so2_jwt_read(const char *token, size_t len, so2_jwt_claims *out, so2_err *err)
 		size_t used = strlen(out->roles);
 		char one[256];
 
-		if (r == NULL)
+		/* Whole roles only: a cut Mail.Send.Shared would read as Mail.Send. */
+		if (r == NULL || strlen(r) >= sizeof(one)
+		    || strlen(r) + (used ? 1 : 0) >= sizeof(out->roles) - used)
 			continue;
 		so2_printable(r, one, sizeof(one));
 		so2_format(out->roles + used, sizeof(out->roles) - used, "%s%s",

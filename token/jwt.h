@@ -39,7 +39,9 @@ typedef struct so2_jwt_claims {
 				 * or corrupted by the program that stored it */
 	char aud[256];
 	char scp[1024];		/* delegated: space-separated scopes */
-	char roles[1024];	/* app-only: roles joined with spaces */
+	char roles[1024];	/* app-only: roles joined with spaces (string
+				 * elements only); in both, names that do not
+				 * fit are left out whole, never cut */
 	char upn[256];		/* upn, else preferred_username, else
 				 * unique_name, else email */
 	char tid[64];

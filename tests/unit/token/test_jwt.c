@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "token/diagnose.h"
 #include "token/jwt.h"
 
 #include "tests.h"
@@ -120,6 +121,41 @@ START_TEST(test_jwt_damaged)
 }
 END_TEST
 
+/* Claims longer than the fields: the last names are dropped whole, never cut
+ * into another permission (a cut Mail.Send.Shared read as Mail.Send and an
+ * HVE token passed the check). */
+START_TEST(test_jwt_cut_claims)
+{
+	char payload[4096], token[8192], role[128];
+	so2_jwt_claims c;
+	so2_err err;
+	size_t n;
+	int i;
+
+	memset(role, 'R', 91);
+	role[91] = '\0';
+	n = (size_t)snprintf(payload, sizeof(payload), "{\"idtyp\":\"app\",\"roles\":[");
+	for (i = 0; i < 11; i++)
+		n += (size_t)snprintf(payload + n, sizeof(payload) - n, "\"%s\",", role);
+	snprintf(payload + n, sizeof(payload) - n, "\"x\",\"Mail.Send.Shared\"]}");
+	make_jwt(payload, token, sizeof(token));
+	ck_assert_int_eq(so2_jwt_read(token, strlen(token), &c, &err), SO2_OK);
+	ck_assert_msg(!so2_diag_has_scope(c.roles, "Mail.Send"), "roles cut into Mail.Send: "
+		      "'...%s'", c.roles + strlen(c.roles) - 20);
+
+	n = (size_t)snprintf(payload, sizeof(payload), "{\"scp\":\"");
+	for (i = 0; i < 11; i++)
+		n += (size_t)snprintf(payload + n, sizeof(payload) - n, "%s ", role);
+	snprintf(payload + n, sizeof(payload) - n, "x SMTP.Send.Extra\"}");
+	make_jwt(payload, token, sizeof(token));
+	ck_assert_int_eq(so2_jwt_read(token, strlen(token), &c, &err), SO2_OK);
+	ck_assert_msg(!so2_diag_has_scope(c.scp, "SMTP.Send"), "scp cut into SMTP.Send: '...%s'",
+		      c.scp + strlen(c.scp) - 20);
+	ck_assert_msg(so2_diag_has_scope(c.scp, "x"), "scp lost a whole name: '...%s'",
+		      c.scp + strlen(c.scp) - 20);
+}
+END_TEST
+
 START_TEST(test_jwt_too_long)
 {
 	char *big = malloc(SO2_JWT_MAX + 2);
@@ -141,6 +177,7 @@ suite_jwt(void)
 	TCase *tc = tcase_create("claims");
 
 	tcase_add_loop_test(tc, test_jwt_cases, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, test_jwt_cut_claims);
 	tcase_add_test(tc, test_jwt_too_long);
 	tcase_add_loop_test(tc, test_jwt_damaged, 0,
 			    (int)(sizeof(damaged_cases) / sizeof(damaged_cases[0])));
