@@ -424,7 +424,7 @@ static void
 check_claims(doctor *d)
 {
 	const so2_jwt_claims *c = &d->claims;
-	char fix[DOC_TEXT_MAX], when[CLI_TIME_MAX], left[CLI_TIME_MAX];
+	char fix[DOC_TEXT_MAX], when[CLI_TIME_MAX], left[CLI_TIME_MAX], arg[1400];
 	time_t now = time(NULL);
 	int i;
 
@@ -471,15 +471,17 @@ check_claims(doctor *d)
 			doc_add(d, DOC_INFO, "token.user", NULL, "token: no user claim");
 		else if (strcasecmp(c->upn, d->sasl_user) != 0 && d->endpoint != NULL
 			 && strcmp(d->endpoint, "hve") == 0) {
+			so2_ref_args(d->sasl_user, arg, sizeof(arg));
 			so2_format(fix, sizeof(fix), "log in as the HVE account and send its "
-				   "address as user=: sasl-oauth2 login %s", d->sasl_user);
+				   "address as user=: sasl-oauth2 login %s", arg);
 			doc_add(d, DOC_FAIL, "token.user", fix, "token: issued to %s but user= "
 				"will be %s; High Volume Email takes a delegated token only for "
 				"the HVE account itself, in the domain set up for HVE", c->upn,
 				d->sasl_user);
 		} else if (strcasecmp(c->upn, d->sasl_user) != 0) {
+			so2_ref_args(d->sasl_user, arg, sizeof(arg));
 			so2_format(fix, sizeof(fix), "send user=%s, or log in as %s: sasl-oauth2 "
-				   "login %s", c->upn, d->sasl_user, d->sasl_user);
+				   "login %s", c->upn, d->sasl_user, arg);
 			doc_add(d, DOC_WARN, "token.user", fix, "token: issued to %s but user= "
 				"will be %s; Exchange refuses another user's token (535 5.7.3). "
 				"A shared mailbox: over SMTP authenticate as %s and send from the "

@@ -354,7 +354,7 @@ check_entry(doctor *d, const pfm *p, const pfm_entry *e)
 	const char *src = p->maps[e->map].src;
 	const char *record = e->record[0] != '\0' ? e->record : e->user;
 	const char *kind = e->sender ? "sender" : "nexthop";
-	char id[48];
+	char id[48], arg[1400];	/* a name as the shell must read it (so2_ref_args) */
 
 	/* The server this account's mail goes through decides the permissions
 	 * its token needs (perms.h): High Volume Email by its name. */
@@ -372,9 +372,10 @@ check_entry(doctor *d, const pfm *p, const pfm_entry *e)
 		so2_format(what, sizeof(what), "next hop %s", e->key);
 	if (e->what == PFM_MIGRATE) {
 		so2_format(id, sizeof(id), "postfix.%s-password", kind);
+		so2_ref_args(e->user, arg, sizeof(arg));
 		so2_format(fix, sizeof(fix), "sasl-oauth2 login %s, then make the entry \"%s "
 			   "%s:\" (empty password: the record of the SASL user) and run "
-			   "postmap; or sasl-oauth2 postfix migrate", e->user, e->key, e->user);
+			   "postmap; or sasl-oauth2 postfix migrate", arg, e->key, e->user);
 		doc_add(d, DOC_FAIL, id, fix, "postfix: %s: the entry in %s line %zu still "
 			"holds a password for SASL user %s (not migrated to OAuth2)", what, src,
 			e->line, e->user);
@@ -382,8 +383,9 @@ check_entry(doctor *d, const pfm *p, const pfm_entry *e)
 	}
 	if (doc_record_usable(d, p->store_dir, record, why, sizeof(why)) != 0) {
 		so2_format(id, sizeof(id), "postfix.%s-record", kind);
-		so2_format(fix, sizeof(fix), "sasl-oauth2 login %s (as root or the store's "
-			   "owner), or correct the entry in %s line %zu", record, src, e->line);
+		so2_login_command(NULL, record, arg, sizeof(arg));
+		so2_format(fix, sizeof(fix), "%s (as root or the store's owner), or correct the "
+			   "entry in %s line %zu", arg, src, e->line);
 		doc_add(d, DOC_FAIL, id, fix, "postfix: %s: SASL user %s, record %s: %s", what,
 			e->user, record, why);
 		return;
@@ -401,7 +403,7 @@ check_entry(doctor *d, const pfm *p, const pfm_entry *e)
 static void
 check_routed(doctor *d, const pfm *p)
 {
-	char fix[DOC_TEXT_MAX];
+	char fix[DOC_TEXT_MAX], arg[1400];
 	const pfm_entry *e, *hop;
 	size_t r;
 
@@ -416,9 +418,10 @@ check_routed(doctor *d, const pfm *p)
 		    || (at != NULL && at != rl->key && (e = find_entry(p, at, 1)) != NULL))
 			continue;	/* check_entry says what it selects */
 		hop = nexthop_entry(p, rl->nexthop);
+		so2_ref_args(at == rl->key ? "MAILBOX" : rl->key, arg, sizeof(arg));
 		so2_format(fix, sizeof(fix), "sasl-oauth2 login %s, then add \"%s %s:\" to the "
-			   "password map and run postmap", at == rl->key ? "MAILBOX" : rl->key,
-			   rl->key, at == rl->key ? "MAILBOX" : rl->key);
+			   "password map and run postmap", arg, rl->key,
+			   at == rl->key ? "MAILBOX" : rl->key);
 		if (hop != NULL)
 			doc_add(d, DOC_FAIL, "postfix.sender-missing", fix, "postfix: %s routes "
 				"%s to %s, but the password map has no entry for that sender: "

@@ -81,4 +81,19 @@ out=$(doctor_out)
 t_contains "$out" "[fail] postfix: smtp_sender_dependent_authentication = no, so the password map's sender entries are ignored: $ACCOUNT ($CF/sasl_passwd line 2), $SECOND ($CF/sasl_passwd line 3)" \
 	"sender-dependent authentication off"
 t_not_contains "$out" "[pass] postfix: sender" "no sender listed as working"
+# 5. A SASL user the shell would read: the fix's login command quotes it, so
+# pasting it runs no command substitution (it ran before the quoting).
+t_senders_layout "" ""
+EVIL="x'y'\$(touch $T/pwned)@example.com"
+printf 'evil@example.com %s:\n' "$EVIL" >> "$CF/sasl_passwd"
+postmap -c "$CF" "hash:$CF/sasl_passwd"
+out=$(doctor_out)
+fix=$(echo "$out" | grep -A3 "SASL user $EVIL, record" | sed -n 's/^ *fix: \(sasl-oauth2 login .*\) (as root.*/\1/p' | head -1)
+[ -n "$fix" ] || t_fail "no login fix for the hostile user in: $out"
+got=$(cd "$T" && bash -c "sasl-oauth2() { printf '%s|' \"\$@\"; }; $fix")
+[ ! -e "$T/pwned" ] || t_fail "pasting the fix ran a command: $fix"
+[ "$got" = "login|$EVIL|" ] || t_fail "the fix \"$fix\" names \"$got\", not login $EVIL"
+echo "ok: the hostile SASL user is quoted in the fix: $fix"
+t_senders_layout "" ""
+
 echo "PASS: doctor checks each sender's relay, entry and record"
