@@ -572,8 +572,10 @@ migrate(cli_ctx *ctx, pfm *p, const struct migrate_opts *o)
 		so2_err_set(&err, SO2_ERR_CONFIG, "%s holds the backup of an earlier migration "
 			    "(the files from before it), and they are not the live files: a new "
 			    "backup would replace it. Roll that migration back first (%s postfix "
-			    "migrate --rollback%s%s), or, once mail flows with OAuth2 and the "
-			    "old files are not needed, remove %s; then migrate again",
+			    "migrate --rollback%s%s; it puts back the files from before it, so "
+			    "a change made since, such as an entry added, is to be made again "
+			    "after it), or, once mail flows with OAuth2 and the old files are "
+			    "not needed, remove %s; then migrate again",
 			    p->backup_dir, CLI_PROG, p->config_dir ? " -c " : "",
 			    p->config_dir ? p->config_dir : "", p->backup_dir);
 		if (!o->dry_run)

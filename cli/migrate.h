@@ -175,7 +175,8 @@ so2_status pfm_backup(const pfm *p, const char *const paths[], size_t n,
 /*
  * pfm_restore - put back every file of the backup in dir, byte for byte,
  *	with its owner and mode; a file whose contents, owner and mode are
- *	already those of the backup is not touched. *changed: how many were
+ *	already those of the backup is not touched. When all went back, an
+ *	empty file "rolled-back" in dir marks it (pfm_backup_pending). *changed: how many were
  *	written. SO2_ERR_NOTFOUND (no backup), SO2_ERR_IO, SO2_ERR_RECORD (a
  *	damaged manifest), SO2_ERR_CONFIG (a backup another user could have
  *	written: a link, not the effective user's, writable by others; the
@@ -189,9 +190,10 @@ so2_status pfm_restore(const char *dir, size_t *changed, so2_err *err);
  *	ones any more: a migration is in effect and the backup holds the
  *	only copy of the files before it (with their passwords). Indexed map
  *	files are not compared (their source is). A damaged manifest or an
- *	unreadable copy counts as pending. 0 when there is no backup or
- *	every file is as backed up (rolled back, or restored after a failed
- *	run). SO2_OK, or SO2_ERR_CONFIG/SO2_ERR_IO from the trust check.
+ *	unreadable copy counts as pending. 0 when there is no backup,
+ *	when pfm_restore put all of it back (marked "rolled-back": files
+ *	edited since do not count) or every file is as backed up. SO2_OK,
+ *	or SO2_ERR_CONFIG/SO2_ERR_IO from the trust check.
  */
 so2_status pfm_backup_pending(const char *dir, int *pending, so2_err *err);
 

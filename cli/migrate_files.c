@@ -24,7 +24,10 @@
  *	(a map older than its source) and backup tools then see the old
  *	file. It compares first: a file already equal to its copy (bytes,
  *	owner, mode, time) is left alone, so restoring twice changes nothing
- *	the second time.
+ *	the second time. A restore that put every file back leaves an empty
+ *	file "rolled-back" in the backup: its migration is no longer in
+ *	effect, so files edited since are no reason to keep the backup from
+ *	the next migration (pfm_backup_pending).
  *
  *	Programs run with fork/execvp, no shell, output captured and capped.
  * SEE ALSO
@@ -245,11 +248,14 @@ remove_dir(const char *dir)
 	(void)rmdir(dir);
 }
 
+/* ROLLED_BACK - the mark of a backup that was restored in full */
+#define ROLLED_BACK "rolled-back"
+
 /* backup_name - is name a file this command puts in a backup? */
 static int
 backup_name(const char *name)
 {
-	return strcmp(name, "manifest") == 0
+	return strcmp(name, "manifest") == 0 || strcmp(name, ROLLED_BACK) == 0
 	       || (name[0] != '\0' && strspn(name, "0123456789") == strlen(name));
 }
 
@@ -541,6 +547,13 @@ pfm_restore(const char *dir, size_t *changed, so2_err *err)
 			}
 		}
 	free(man);
+	if (result == SO2_OK) {
+		/* Not marked, the backup only stays guarded: the next migration
+		 * is refused until it is removed, which loses nothing. */
+		so2_format(path, sizeof(path), "%s/%s", dir, ROLLED_BACK);
+		so2_err_clear(&one);
+		(void)write_as(path, "", 0, 0600, geteuid(), getegid(), NULL, &one);
+	}
 	return result;
 }
 
@@ -570,6 +583,10 @@ pfm_backup_pending(const char *dir, int *pending, so2_err *err)
 		return SO2_OK;
 	if (result != SO2_OK)
 		return result;
+	so2_format(path, sizeof(path), "%s/%s", dir, ROLLED_BACK);
+	if (access(path, F_OK) == 0)
+		return SO2_OK;	/* rolled back: files edited since are the admin's */
+	so2_format(path, sizeof(path), "%s/manifest", dir);
 	if ((result = pfm_read(path, &man, &manlen, err)) != SO2_OK)
 		return result;
 	for (end = man; (end = strchr(end, '\n')) != NULL; end++)

@@ -19,7 +19,8 @@
 #     restored under the first one's feet;
 #   - a second migration while the first one's backup holds the files from
 #     before it (the passwords) is refused, the backup kept; after
-#     --rollback the migration runs again;
+#     --rollback the migration runs again, also once the files were edited
+#     since the rollback;
 #   - the password is never printed.
 . "${top_srcdir:-.}/tests/lib/common.sh"
 
@@ -202,5 +203,21 @@ t_eq "$rc" 0 "rollback to before the first migration"
 t_eq "$(sha256sum "$CF/main.cf" "$MAP")" "$orig" "the files from before the first migration"
 migrate
 t_eq "$rc" 0 "after the rollback the migration runs again"
+# Rolled back, then edited (an entry added): the backup is the rolled-back
+# migration's, not one in effect; rolling back "first", as a refusal would
+# say, would throw the edit away.
+migrate --rollback
+t_eq "$rc" 0 "rollback of the second migration"
+echo "[smtp-mail.outlook.com]:587 a@example.com:$PW" >> "$MAP"
+postmap -c "$CF" "hash:$MAP"
+migrate --dry-run
+t_not_contains "$out" "would stop here" "edited after a rollback: no refusal foretold"
+migrate
+t_eq "$rc" 0 "edited after a rollback: the migration runs"
+t_not_contains "$(cat "$MAP")" "$PW" "edited after a rollback: both entries migrated"
+migrate --rollback
+t_eq "$rc" 0 "rollback of the edited configuration"
+t_contains "$(cat "$MAP")" "[smtp-mail.outlook.com]:587 a@example.com:$PW" \
+	"rollback: the edit made after the first rollback is back, with its password"
 
 echo "PASS: continuations, NUL, backup directory, planted links, linked maps, trust, one at a time, one backup"
