@@ -37,11 +37,15 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
 #include <linux/capability.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -154,6 +158,61 @@ load_at_init(const sasl_utils_t *utils)
 	return now;
 }
 
+/* Program headers of the core examined before dlopen (it has a handful). */
+#define CORE_PHDRS_MAX 64
+
+/* core_file_bad - why the file at path must not be given to dlopen, or NULL
+ *	dlopen maps the loadable segments of an ELF object and touches them:
+ *	one that lies past the end of a file cut short (a copy or an upgrade
+ *	half done) is SIGBUS in the host program, where the loader's own
+ *	"file too short" covers only the first bytes. So: a regular file,
+ *	whose PT_LOAD segments (ELF gABI, program header) all end within it.
+ *	Anything the check cannot read is left to dlopen, which says why.
+ *	why: size bytes, for the reason. No allocation. */
+static const char *
+core_file_bad(const char *path, char *why, size_t size)
+{
+	ElfW(Ehdr) eh;
+	ElfW(Phdr) ph[CORE_PHDRS_MAX];
+	struct stat sb;
+	unsigned long long end, need = 0;
+	size_t i, n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return NULL;
+	if (fstat(fd, &sb) != 0) {
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		snprintf(why, size, "%s", S_ISDIR(sb.st_mode) ? "it is a directory, not the core"
+			 " file" : "not a regular file");
+		return why;
+	}
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh)
+	    || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_phentsize != sizeof(ph[0])
+	    || eh.e_phnum == 0 || eh.e_phnum > CORE_PHDRS_MAX) {
+		close(fd);
+		return NULL;	/* dlopen: "file too short", "invalid ELF header" */
+	}
+	n = eh.e_phnum;
+	if (pread(fd, ph, n * sizeof(ph[0]), (off_t)eh.e_phoff) != (ssize_t)(n * sizeof(ph[0])))
+		need = (unsigned long long)eh.e_phoff + n * sizeof(ph[0]);
+	for (i = 0; need == 0 && i < n; i++) {
+		end = (unsigned long long)ph[i].p_offset + ph[i].p_filesz;
+		if (ph[i].p_type == PT_LOAD && end > (unsigned long long)sb.st_size)
+			need = end;
+	}
+	close(fd);
+	if (need == 0)
+		return NULL;
+	snprintf(why, size, "the file is cut short (%lld bytes, its contents need %llu): a copy"
+		 " or an upgrade not finished?", (long long)sb.st_size, need);
+	return why;
+}
+
 /* load_core - dlopen the core and find its entry; NULL with load_error set */
 static sasl_client_plug_init_t *
 load_core(void)
@@ -161,17 +220,18 @@ load_core(void)
 	sasl_client_plug_init_t *init = NULL;
 	const char *path = core_path();
 	const char *why;
-	void *handle;
+	char bad[160];
+	void *handle = NULL;
 
 	/* Never unloaded: libcurl must not be (libcurl curl_global_cleanup). */
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	if ((why = core_file_bad(path, bad, sizeof(bad))) == NULL
+	    && (handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) == NULL)
+		why = dlerror();
 	if (handle != NULL) {
 		*(void **)&init = dlsym(handle, SO2_CORE_ENTRY);
 		if (init != NULL)
 			return init;
 		why = "entry point missing (wrong version of the core?)";
-	} else {
-		why = dlerror();
 	}
 	snprintf(load_error, sizeof(load_error),
 		 "sasl-oauth2: cannot load the core module %s: %s; reinstall sasl-oauth2",

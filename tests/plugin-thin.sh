@@ -75,6 +75,38 @@ t_contains "$out" "libcurl" "libcurl comes with the core at first use"
 out=$(SASL_OAUTH2_CORE=$T/missing-core.so unpriv "$PROBE" client XOAUTH2 relay@example.com \
 	"$TOKEN" 2>&1) && t_fail "a missing core must fail the attempt: $out"
 t_contains "$out" "cannot load the core module $T/missing-core.so" "missing core at first use"
+# A core cut short (a copy or an upgrade half done): dlopen maps segments
+# past its end and the client died of SIGBUS; it is refused with the reason,
+# at first use, at init (root) and at the retry after init. A directory too.
+head -c 4096 "$SO2_CORE" > "$T/half-core.so"
+chmod 644 "$T/half-core.so"
+mkdir -p "$T/core-dir.so"
+# half CORE LABEL [PREFIX...] - the attempt with core CORE (run through PREFIX:
+# unpriv, env VAR=...) fails, and the client lives to say why
+half() {
+	local core=$1 label=$2 rc=0
+	shift 2
+	out=$(export SASL_OAUTH2_CORE="$core"; "$@" "$PROBE" client XOAUTH2 relay@example.com \
+		"$TOKEN" 2>&1) || rc=$?
+	[ "$rc" -lt 128 ] || t_fail "$label: the client died (exit $rc): $out"
+	[ "$rc" -ne 0 ] || t_fail "$label: the attempt must fail: $out"
+}
+half "$T/half-core.so" "half-written core at first use" unpriv
+t_contains "$out" "cannot load the core module $T/half-core.so: the file is cut short" \
+	"a half-written core at first use"
+half "$T/core-dir.so" "core path a directory" unpriv
+t_contains "$out" "cannot load the core module $T/core-dir.so: it is a directory" \
+	"a core path that is a directory"
+if [ "$(id -u)" -eq 0 ]; then
+	half "$T/half-core.so" "half-written core at init"
+	t_contains "$out" "the file is cut short" "a half-written core at init"
+	mkdir -p "$T/later"
+	half "$T/later/core.so" "half-written core at the retry" env \
+		SO2_PROBE_LINK_FROM="$T/half-core.so" SO2_PROBE_LINK_TO="$T/later/core.so"
+	t_contains "$out" "cannot load the core module $T/later/core.so: the file is cut short" \
+		"a core missing at init and half-written at the retry"
+	rm -f "$T/later/core.so"
+fi
 # A core missing at init (root: loads at init) is tried again at the
 # attempt; here the file appears between the two, as after an upgrade.
 if [ "$(id -u)" -eq 0 ]; then
