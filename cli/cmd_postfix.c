@@ -521,7 +521,12 @@ migrate(cli_ctx *ctx, pfm *p, const struct migrate_opts *o)
 		return cli_fail(NULL, &err);
 	p->store_dir = ctx->conf->store_dir;
 	p->sasl_conf = ctx->config_path;
-	if ((result = pfm_scan(p, &err)) != SO2_OK || (result = pfm_settings(p, &err)) != SO2_OK) {
+	result = pfm_scan(p, &err);
+	/* The plan tells what prepare_accounts will do: a usable record is kept. */
+	for (i = 0; p->entries != NULL && i < p->nentries; i++)
+		p->entries[i].kept = p->entries[i].what == PFM_MIGRATE
+				     && has_record(ctx, p->entries[i].user);
+	if (result != SO2_OK || (result = pfm_settings(p, &err)) != SO2_OK) {
 		/* What was read before the refusal, so that one run shows the whole
 		 * picture; nothing of it is applied. */
 		if (result == SO2_ERR_CONFIG && p->dir[0] != '\0' && p->entries != NULL) {

@@ -79,6 +79,8 @@ typedef struct pfm_entry {
 	char relay[PFM_KEY_MAX];	/* the next hop it authenticates to */
 	const char *provider;		/* "microsoft" or "google" (NULL: list_all) */
 	pfm_what what;
+	int kept;			/* PFM_MIGRATE: the account has a usable
+					 * record, kept (no sign-in) */
 	char record[PFM_PATH_MAX];	/* PFM_DONE: the password, a record path or
 					 * name ("": the user's record); never a
 					 * password */

@@ -46,6 +46,7 @@
 
 #include "base/secret.h"
 
+#include "cli.h"
 #include "login.h"
 #include "migrate.h"
 #include "run.h"
@@ -464,10 +465,12 @@ pfm_print_plan(const pfm *p, int grant)
 		printf("  %s line %zu: %s%s%s%s, account %s: %s", p->maps[e->map].spec,
 		       e->line, e->sender ? "sender " : "", e->key, e->sender ? " -> " : "",
 		       e->sender ? e->relay : "", e->user, what[e->what]);
-		if (e->what == PFM_MIGRATE) {
+		if (e->what == PFM_MIGRATE && e->kept)
+			printf(" (%s, its record in the store is kept; to sign it in again, "
+			       "%s logout %s first)", e->provider, CLI_PROG, e->user);
+		else if (e->what == PFM_MIGRATE)
 			printf(" (%s, %s)", e->provider, grant_text(e->provider, grant));
-			nmig++;
-		}
+		nmig += e->what == PFM_MIGRATE;
 		putchar('\n');
 	}
 	if (p->nsettings > 0)

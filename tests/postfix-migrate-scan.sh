@@ -150,6 +150,14 @@ t_eq "$(printf '%s\n' "$out" | grep -c '^-.*<password hidden>')" 3 "three entrie
 plan --client-secret-file /dev/null
 t_contains "$out" "account alice@example.com: migrate (microsoft, app-only, client credentials)" \
 	"--client-secret-file: app-only"
+# ... but an account with a usable record keeps it (the run says "used as it
+# is"): the plan must not promise a sign-in that will not happen
+t_record alice@example.com AT-alice 3600 RT-alice
+plan --client-secret-file /dev/null
+t_contains "$out" "account alice@example.com: migrate (microsoft, its record in the store is kept; to sign it in again, sasl-oauth2 logout alice@example.com first)" \
+	"a usable record: kept, not app-only"
+t_not_contains "$out" "alice@example.com: migrate (microsoft, app-only" "a usable record: no app-only sign-in promised"
+rm -f "$T/store/alice@example.com.json"
 
 # nothing to do
 config "relayhost = [smtp.office365.com]:587" "smtp_sasl_mechanism_filter = xoauth2" \
