@@ -191,8 +191,9 @@ so2_status pfm_restore(const char *dir, size_t *changed, so2_err *err);
  *	command, trusted as for pfm_restore) whose files are not the live
  *	ones any more: a migration is in effect and the backup holds the
  *	only copy of the files before it (with their passwords). Indexed map
- *	files are not compared (their source is). A damaged manifest or an
- *	unreadable copy counts as pending. 0 when there is no backup,
+ *	files are not compared (their source is). A damaged manifest, an
+ *	unreadable copy, or copies the manifest does not list (it was
+ *	emptied or removed) count as pending. 0 when there is no backup,
  *	when pfm_restore put all of it back (marked "rolled-back": files
  *	edited since do not count) or every file is as backed up. SO2_OK,
  *	or SO2_ERR_CONFIG/SO2_ERR_IO from the trust check.

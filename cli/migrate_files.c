@@ -567,22 +567,44 @@ indexed_file(const char *path)
 	       || (l > 5 && strcmp(path + l - 5, ".lmdb") == 0);
 }
 
+/* copies_in - the number of numbered copies in the backup dir (0 when unreadable) */
+static size_t
+copies_in(const char *dir)
+{
+	struct dirent *e;
+	size_t n = 0;
+	DIR *dp;
+
+	if ((dp = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(dp)) != NULL)
+		n += e->d_name[0] != '\0' && strspn(e->d_name, "0123456789") == strlen(e->d_name);
+	closedir(dp);
+	return n;
+}
+
 /* pfm_backup_pending - does the backup in dir hold files the live ones no longer are? */
 so2_status
 pfm_backup_pending(const char *dir, int *pending, so2_err *err)
 {
 	char path[PFM_PATH_MAX + 64], *man, *line, *end, *data, *cur;
 	struct manifest_line m;
-	size_t manlen, len, curlen;
+	size_t manlen, len, curlen, listed;
 	so2_status result;
 
 	*pending = 0;
 	so2_format(path, sizeof(path), "%s/manifest", dir);
-	if ((result = trusted_backup(dir, err)) == SO2_ERR_NOTFOUND
-	    || (result == SO2_OK && access(path, F_OK) != 0))
+	if ((result = trusted_backup(dir, err)) == SO2_ERR_NOTFOUND)
 		return SO2_OK;
 	if (result != SO2_OK)
 		return result;
+	/* Copies no manifest lists (it was removed or emptied) are still the
+	 * files from before the migration: damaged, kept for a person. */
+	if (access(path, F_OK) != 0) {
+		*pending = copies_in(dir) > 0;
+		return SO2_OK;
+	}
+	listed = 0;
 	so2_format(path, sizeof(path), "%s/%s", dir, ROLLED_BACK);
 	if (access(path, F_OK) == 0)
 		return SO2_OK;	/* rolled back: files edited since are the admin's */
@@ -596,6 +618,7 @@ pfm_backup_pending(const char *dir, int *pending, so2_err *err)
 			*pending = 1;	/* damaged: keep it for a person to look at */
 			break;
 		}
+		listed += !m.absent;
 		if (indexed_file(m.path))
 			continue;	/* its source decides */
 		if (m.absent) {
@@ -615,6 +638,8 @@ pfm_backup_pending(const char *dir, int *pending, so2_err *err)
 		}
 		so2_wipe_free(data, len + 1);
 	}
+	if (!*pending && listed != copies_in(dir))
+		*pending = 1;	/* copies the manifest does not list: damaged */
 	free(man);
 	so2_err_clear(err);
 	return SO2_OK;

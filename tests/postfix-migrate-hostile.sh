@@ -220,4 +220,21 @@ t_eq "$rc" 0 "rollback of the edited configuration"
 t_contains "$(cat "$MAP")" "[smtp-mail.outlook.com]:587 a@example.com:$PW" \
 	"rollback: the edit made after the first rollback is back, with its password"
 
+# A backup whose manifest was emptied or removed still holds the copies of
+# the files from before the migration (the passwords): a second migration
+# replaced them (an empty manifest lists no file that differs).
+for damage in empty removed; do
+	config "[smtp.office365.com]:587 a@example.com:$PW"
+	migrate
+	t_eq "$rc" 0 "first migration ($damage manifest)"
+	B=$CF/sasl-oauth2-backup
+	if [ "$damage" = empty ]; then : > "$B/manifest"; else rm "$B/manifest"; fi
+	copies=$(cd "$B" && sha256sum -- [0-9]*)
+	echo "[smtp-mail.outlook.com]:587 a@example.com:$PW" >> "$MAP"
+	postmap -c "$CF" "hash:$MAP"
+	migrate
+	t_eq "$rc" 78 "second migration over a backup with its manifest $damage: refused ($out)"
+	t_eq "$(cd "$B" && sha256sum -- [0-9]*)" "$copies" "manifest $damage: the copies kept"
+done
+
 echo "PASS: continuations, NUL, backup directory, planted links, linked maps, trust, one at a time, one backup"
