@@ -94,7 +94,7 @@ login_usage(FILE *fp)
 		"  --protocol P           smtp, imap, pop or all; repeatable "
 		"(default smtp)\n"
 		"  --user NAME            (root) give the store and the record to "
-		"NAME\n"
+		"NAME (or uid)\n"
 		"Client authentication (default: the profile's, else a public "
 		"client):\n"
 		"  --client-secret-file FILE  file holding the client secret "

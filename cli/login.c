@@ -134,8 +134,20 @@ cli_login_account(cli_ctx *ctx, const cli_login_req *req, so2_err *err)
 
 	/* 2. the store */
 	if (req->user != NULL) {
+		char *end;
+		unsigned long uid;
+
 		errno = 0;
 		pw = getpwnam(req->user);
+		/* A uid, as the module's messages give it (the user database may
+		 * not be inside the chroot it runs in). */
+		if (pw == NULL && req->user[0] >= '0' && req->user[0] <= '9') {
+			uid = strtoul(req->user, &end, 10);
+			if (*end == '\0' && uid <= (unsigned long)(uid_t)-1) {
+				errno = 0;
+				pw = getpwuid((uid_t)uid);
+			}
+		}
 		if (pw == NULL) {
 			result = so2_err_set(err, SO2_ERR_PARAM, "--user %s: %s",
 					     req->user, errno ? strerror(errno) :

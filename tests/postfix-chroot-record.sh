@@ -10,8 +10,10 @@
 # relay's maillog must name the chroot (the queue directory) and the path as
 # it is on the host, with the login command for that host path and the empty
 # password, never the host-side mkdir. Twice: the record's directory missing
-# inside the chroot, then present but empty. Then the record is put where
-# the message says, and the deferred message is delivered.
+# inside the chroot, then present but empty. Then, the directory gone again,
+# the login command of the first line is run as root, word for word (the
+# store it creates must be smtp's, not root's: --user), and the deferred
+# message is delivered.
 . "${top_srcdir:-.}/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/idp.sh"
 . "$top_srcdir/tests/lib/stack.sh"
@@ -45,7 +47,8 @@ module_line() {
 check_line() {
 	t_contains "$2" "account $P: no token record $P" "$1: the record"
 	t_contains "$2" "runs chrooted in $Q, so the path $P is $Q$P on the host" "$1: the chroot"
-	t_contains "$2" "create it with: sasl-oauth2 login relay --store $Q$H" "$1: the login"
+	t_contains "$2" "create it with: sasl-oauth2 login relay --store $Q$H --user $(id -u postfix)" \
+		"$1: the login, for the user smtp runs as"
 	t_contains "$2" "make the SASL password empty" "$1: the store"
 	t_not_contains "$2" "mkdir" "$1: a host-side mkdir"
 }
@@ -64,8 +67,12 @@ postqueue -c "$RELAY_CONFIG_DIR" -f
 line=$(module_line 2)
 check_line "no record" "$line"
 
-# 3. The record put where the message says: the message goes out.
-cp -p "$P" "$Q$P"
+# 3. The directory gone, the command of the first line run as root, as given.
+rmdir "$Q$H"
+cmd=$(module_line 1 | sed -n 's/.*(create it with: sasl-oauth2 \([^)]*\)).*/\1/p')
+[ -n "$cmd" ] || t_fail "no login command in the first line"
+# shellcheck disable=SC2086 # the command's words, as an administrator pastes them
+"$SO2_CLI" $cmd >"$T/login.out" 2>&1 || { cat "$T/login.out" >&2; t_fail "$cmd failed"; }
 postqueue -c "$RELAY_CONFIG_DIR" -f
 "$top_srcdir/tests/stack/wait-delivered.sh" "$S" "$subj" 60 >"$T/delivered" \
 	|| { tail -n 30 "$RELAY_LOG" >&2; t_fail "not delivered with the record at $Q$P"; }

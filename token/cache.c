@@ -518,8 +518,9 @@ chroot_hint(const so2_cache *c, const char *ref, int missing, so2_err *err)
 	}
 	if (!missing) {
 		if (root == ROOT_START)
-			so2_err_append(err, "; this process runs chrooted in %s: the path %s is"
-				       " %s on the host", c->origin.cwd, ref, host);
+			so2_err_append(err, "; this process runs chrooted in %s as uid %ld: the"
+				       " path %s is %s on the host", c->origin.cwd,
+				       (long)geteuid(), ref, host);
 		else
 			so2_err_append(err, "; this process runs chrooted (in a directory the"
 				       " module cannot name): the path %s is looked up inside it",
@@ -529,6 +530,22 @@ chroot_hint(const so2_cache *c, const char *ref, int missing, so2_err *err)
 	}
 	if (root == ROOT_START) {
 		so2_login_command(NULL, host, cmd, sizeof(cmd));
+		/* Run as root, login would create the directory as root's, mode
+		 * 0700, which this process (Postfix's smtp runs as postfix) could
+		 * not open: the command gives it to this process's user. By uid:
+		 * the user database may not be inside the chroot. */
+		if (geteuid() != 0) {
+			char tail[1200] = "", *then = strstr(cmd, "; then: ");
+			size_t len;
+
+			if (then != NULL) {
+				so2_format(tail, sizeof(tail), "%s", then);
+				*then = '\0';
+			}
+			len = strlen(cmd);
+			so2_format(cmd + len, sizeof(cmd) - len, " --user %ld%s", (long)geteuid(),
+				   tail);
+		}
 		so2_format(fix, sizeof(fix), "runs chrooted in %s, so the path %s is %s on the"
 			   " host; put the record there (create it with: %s)", c->origin.cwd,
 			   ref, host, cmd);
