@@ -665,9 +665,17 @@ doc_postfix(doctor *d)
 	size_t i;
 
 	if (postconf(d, "relayhost", relay, sizeof(relay)) != 0) {
-		doc_add(d, DOC_FAIL, "postfix", "install Postfix, or give --postfix-config DIR",
-			"postfix: postconf failed%s%s", d->postfix_dir ? " for " : "",
-			d->postfix_dir ? d->postfix_dir : "");
+		char why[DOC_TEXT_MAX], *next;
+
+		/* "... (reason): set Postfix up ...": the check, then its fix */
+		cli_postconf_why(d->postfix_dir, "--postfix-config", why, sizeof(why));
+		next = strstr(why, "): ");
+		if (next != NULL) {
+			next[1] = '\0';
+			next += 3;
+		}
+		doc_add(d, DOC_FAIL, "postfix", next != NULL ? next : "",
+			"postfix: %s", why);
 		return;
 	}
 	if (relay[0] == '\0')

@@ -640,10 +640,12 @@ pfm_scan(pfm *p, so2_err *err)
 	if (p->entries == NULL || p->relays == NULL)
 		return so2_err_set(err, SO2_ERR_NOMEM, "out of memory");
 	if (pfm_postconf(p, "config_directory", 0, p->dir, sizeof(p->dir)) != 0
-	    || p->dir[0] == '\0')
-		return so2_err_set(err, SO2_ERR_NOTFOUND, "postconf found no Postfix "
-				   "configuration%s%s (is Postfix installed?)",
-				   p->config_dir ? " in " : "", p->config_dir ? p->config_dir : "");
+	    || p->dir[0] == '\0') {
+		char why[SO2_ERR_MSG_MAX];
+
+		cli_postconf_why(p->config_dir, "-c", why, sizeof(why));
+		return so2_err_set(err, SO2_ERR_NOTFOUND, "%s", why);
+	}
 	if (p->config_dir != NULL)	/* postconf -c DIR reports DIR's main.cf setting */
 		so2_format(p->dir, sizeof(p->dir), "%s", p->config_dir);
 	if (pfm_postconf(p, "mail_owner", 0, p->mail_owner, sizeof(p->mail_owner)) != 0

@@ -10,8 +10,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "base/error.h"
 
 #include "run.h"
 
@@ -68,4 +71,35 @@ cli_run(const char *const argv[], char *out, size_t size, int flags)
 		if (errno != EINTR)
 			return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* cli_postconf_why - postconf's reason for reading no configuration, and the way on */
+void
+cli_postconf_why(const char *dir, const char *opt, char *why, size_t size)
+{
+	const char *argv[6], *reason, *fatal = "postconf: fatal: ";
+	char out[1024];
+	int n = 0, rc;
+
+	argv[n++] = "postconf";
+	if (dir != NULL) {
+		argv[n++] = "-c";
+		argv[n++] = dir;
+	}
+	argv[n++] = "-h";
+	argv[n++] = "config_directory";
+	argv[n] = NULL;
+	rc = cli_run(argv, out, sizeof(out), CLI_RUN_STDERR);
+	if (rc == 127) {
+		so2_format(why, size, "postconf not found: is Postfix installed?");
+		return;
+	}
+	/* Its last line says why (warnings about master.cf may come first). */
+	reason = strrchr(out, '\n') != NULL ? strrchr(out, '\n') + 1 : out;
+	if (strncmp(reason, fatal, strlen(fatal)) == 0)
+		reason += strlen(fatal);
+	so2_format(why, size, "postconf found no Postfix configuration%s%s (%s): set Postfix "
+		   "up (Debian: dpkg-reconfigure postfix), or give %s DIR for another instance",
+		   dir != NULL ? " in " : "", dir != NULL ? dir : "",
+		   reason[0] != '\0' ? reason : "no reason given", opt);
 }

@@ -23,4 +23,14 @@
 
 int cli_run(const char *const argv[], char *out, size_t size, int flags);
 
+/*
+ * cli_postconf_why - why postconf [-c dir] reads no Postfix configuration,
+ *	as a sentence into why (size bytes): postconf's own last line (e.g.
+ *	"open /etc/postfix/main.cf: No such file or directory") and the way
+ *	on, naming opt (the command's option for another configuration
+ *	directory, "-c" or "--postfix-config"); "postconf not found" when
+ *	Postfix is not installed. dir NULL: postconf's default (MAIL_CONFIG).
+ */
+void cli_postconf_why(const char *dir, const char *opt, char *why, size_t size);
+
 #endif

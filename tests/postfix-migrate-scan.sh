@@ -51,6 +51,22 @@ refused() {
 }
 
 # --- refusals
+# Postfix installed, not set up (no main.cf; MAIL_CONFIG stands for
+# /etc/postfix): postconf's own reason and the way on, not "is Postfix
+# installed?"
+mkdir -p "$T/unset"
+rc=0
+out=$(MAIL_CONFIG=$T/unset "$SO2_CLI" postfix migrate --dry-run 2>&1) || rc=$?
+t_eq "$rc" 66 "no main.cf: exit status"
+t_contains "$out" "open $T/unset/main.cf: No such file or directory" "no main.cf: postconf's reason"
+t_contains "$out" "or give -c DIR" "no main.cf: another instance"
+t_not_contains "$out" "is Postfix installed?" "no main.cf: Postfix is installed"
+rc=0
+out=$(MAIL_CONFIG=$T/unset "$SO2_CLI" doctor a@example.com --postfix 2>&1) || rc=$?
+t_contains "$out" "open $T/unset/main.cf: No such file or directory" "doctor, no main.cf: postconf's reason"
+t_contains "$out" "or give --postfix-config DIR" "doctor, no main.cf: another instance"
+t_not_contains "$out" "install Postfix" "doctor, no main.cf: Postfix is installed"
+
 config "relayhost = [smtp.office365.com]:587" \
 	"smtp_sasl_password_maps = proxy:hash:$T/pf1/sasl_passwd"
 map sasl_passwd "[smtp.office365.com]:587 a@example.com:$PW"
