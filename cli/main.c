@@ -42,7 +42,8 @@ static const cli_cmd commands[] = {
 	  "status [OPTIONS] [ACCOUNT...] the records and what they need; JSON, "
 	  "Nagios, Prometheus" },
 	{ "inspect", cmd_inspect,
-	  "inspect ACCOUNT [--json]    show the access token's claims and problems" },
+	  "inspect ACCOUNT [--json] [--endpoint E]\n"
+	  "                              show the access token's claims and problems" },
 	{ "logout", cmd_logout,
 	  "logout ACCOUNT...           remove records" },
 	{ "connect", cmd_connect,

@@ -15,6 +15,8 @@ ACCT=relay@example.com
 out=$("$S" help) || t_fail "help: exit $?"
 t_eq "$out" "$("$S" --help)" "help prints what --help prints"
 t_contains "$out" "help [COMMAND]" "help lists itself"
+# the summary's words are the man page's synopsis (sasl-oauth2(1))
+t_contains "$out" "inspect ACCOUNT [--json] [--endpoint E]" "help: inspect's --endpoint"
 cmds=$(printf '%s\n' "$out" | awk '/^Commands:/ {on = 1; next} on && /^$/ {exit} on && /^  [a-z]/ {print $1}')
 [ -n "$cmds" ] || t_fail "help: no commands listed"
 for c in $cmds; do
