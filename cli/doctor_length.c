@@ -13,7 +13,9 @@
  *	server rejects the truncated response: about 1,500 bytes of token;
  *	msmtp reads and writes lines of at most 4094 bytes: about 3 KB.
  *	Microsoft's tokens grow with the user's claims and are often
- *	larger than 1,500 bytes. Nothing is sent; the token is never shown.
+ *	larger than 1,500 bytes. When doctor checks a Postfix relay
+ *	(d->postfix 1), whose smtp sends lines of any length, the line is
+ *	an info. Nothing is sent; the token is never shown.
  * SEE ALSO
  *	doctor.h, sasl-oauth2-sendmail(7), sendmail/usersmtp.c (smtpmessage)
  */
@@ -55,7 +57,13 @@ doc_token_length(doctor *d)
 	if (so2_secret_empty(&d->token))
 		return;
 	line = auth_line(user, d->token.len);
-	if (line > SENDMAIL_COMMAND_MAX)
+	/* doctor checking a Postfix relay: its client is not the one that cuts */
+	if (line > SENDMAIL_COMMAND_MAX && d->postfix == 1)
+		doc_add(d, DOC_INFO, "token.length", NULL,
+			"token length: the access token is %zu bytes, its AUTH XOAUTH2 command %zu:"
+			" longer than sendmail sends (%d bytes); Postfix, which checks here, sends"
+			" lines of any length", d->token.len, line, SENDMAIL_COMMAND_MAX);
+	else if (line > SENDMAIL_COMMAND_MAX)
 		doc_add(d, DOC_WARN, "token.length",
 			line > MSMTP_COMMAND_MAX
 			? "relay through Postfix, which sends lines of any length; or make the"

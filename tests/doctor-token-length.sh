@@ -28,4 +28,17 @@ t_contains "$out" "fix: relay through Postfix" "1488 bytes: a fix"
 doctor_with 3200
 t_contains "$out" "and msmtp (4094 bytes)" "3200 bytes: msmtp named too"
 t_not_contains "$out" "aaaaaaaa" "the token is never shown"
+# doctor checking a Postfix relay (README, step 5): Postfix sends lines of
+# any length, so "relay through Postfix" is no warning to give its admin
+if command -v postconf >/dev/null; then
+	mkdir -p "$T/pf"
+	printf '%s\n' "relayhost = [smtp.office365.com]:587" "smtp_sasl_auth_enable = yes" \
+		> "$T/pf/main.cf"
+	t_record $U "$(head -c 1488 /dev/zero | tr '\0' 'a')" 3600 RT
+	out=$("$SO2_CLI" doctor $U --postfix-config "$T/pf" --user root 2>&1) || true
+	t_not_contains "$out" "[warn] token length" "Postfix relay: no warning"
+	t_contains "$out" "[info] token length: the access token is 1488 bytes" "Postfix relay: said"
+	t_contains "$out" "Postfix, which checks here, sends lines of any length" "Postfix relay: why it is fine"
+	t_not_contains "$out" "relay through Postfix" "Postfix relay: no fix to relay through itself"
+fi
 echo "PASS: doctor warns about tokens sendmail cannot send"
