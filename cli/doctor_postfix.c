@@ -534,8 +534,33 @@ check_chroot_path(doctor *d)
 	host = stat(map_record, &st) == 0;
 	jail = stat(inside, &st) == 0;
 	if (jail) {
-		doc_add(d, DOC_PASS, "postfix.chroot-record", NULL, "postfix: the chrooted smtp "
-			"opens the record %s, which is %s on the host", map_record, inside);
+		char why[DOC_TEXT_MAX], dir[VALUE_MAX * 2], *slash;
+		struct stat ds;
+		int usable;
+
+		/* Found is not enough: smtp (the runtime user) reads it, and
+		 * writes its lock and the refreshed record in its directory. */
+		so2_format(dir, sizeof(dir), "%s", inside);
+		if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
+			*slash = '\0';
+		usable = doc_record_usable(d, NULL, inside, why, sizeof(why)) == 0;
+		if (usable && (stat(dir, &ds) != 0 || !doc_user_can(d, &ds, 7))) {
+			so2_format(why, sizeof(why), "%s cannot write in its directory %s",
+				   d->run_user, dir);
+			usable = 0;
+		}
+		if (usable) {
+			doc_add(d, DOC_PASS, "postfix.chroot-record", NULL, "postfix: the chrooted "
+				"smtp opens the record %s, which is %s on the host", map_record,
+				inside);
+			return;
+		}
+		so2_format(fix, sizeof(fix), "chown -R %s %s (as root, sasl-oauth2 login makes "
+			   "the directory and the record root's unless given --user %s)",
+			   d->run_user, dir, d->run_user);
+		doc_add(d, DOC_FAIL, "postfix.chroot-record", fix, "postfix: the chrooted smtp "
+			"opens the record %s, which is %s on the host: %s", map_record, inside,
+			why);
 		return;
 	}
 	so2_format(fix, sizeof(fix), "give the map a record name instead of a path (an empty "
