@@ -13,6 +13,8 @@
  *		threads T exchanges N failures F tokens K
  *	where K is the number of distinct bearer tokens sent (XOAUTH2
  *	"auth=Bearer"); failures are described on stderr. Exit 0 when F is 0.
+ *	$SO2_PROBE_LINK_FROM and $SO2_PROBE_LINK_TO make a symbolic link
+ *	after the init, before the threads start (a core back after init).
  */
 #include "config.h"
 
@@ -164,6 +166,11 @@ main(int argc, char **argv)
 	cbs[3] = (sasl_callback_t){ SASL_CB_LIST_END, NULL, NULL };
 	if ((r = sasl_client_init(cbs)) != SASL_OK) {
 		fprintf(stderr, "sasl_client_init: %s\n", sasl_errstring(r, NULL, NULL));
+		return 1;
+	}
+	if (getenv("SO2_PROBE_LINK_FROM") != NULL && getenv("SO2_PROBE_LINK_TO") != NULL
+	    && symlink(getenv("SO2_PROBE_LINK_FROM"), getenv("SO2_PROBE_LINK_TO")) != 0) {
+		perror("sasl-threads: symlink");
 		return 1;
 	}
 	pthread_barrier_init(&start_line, NULL, (unsigned)nthreads);
