@@ -257,12 +257,51 @@ check_built(doctor *d, const char *maps)
 	}
 }
 
+/* pattern_maps - does the map list hold a regexp: or pcre: table? Their
+ *	lines are /pattern/ value (regexp_table(5), pcre_table(5)), read as
+ *	they are: a "key value" line or postmap would be wrong advice. */
+static int
+pattern_maps(const char *maps)
+{
+	return strstr(maps, "regexp:") != NULL || strstr(maps, "pcre:") != NULL;
+}
+
+/* key_fix - the fix for a relayhost the maps have no entry for, into fix */
+static void
+key_fix(const char *relayhost, const char *maps, const char *user, char *fix, size_t size)
+{
+	char re[600];
+	size_t i, n = 0;
+
+	if (!pattern_maps(maps)) {
+		so2_format(fix, size, "the key must be the relayhost exactly as written, brackets "
+			   "and port included: put \"%s %s:\" in the map source, then run postmap "
+			   "on it", relayhost, user);
+		return;
+	}
+	for (i = 0; relayhost[i] != '\0' && n + 3 < sizeof(re); i++) {
+		if (strchr("[].\\^$*+?(){}|/", relayhost[i]) != NULL)
+			re[n++] = '\\';
+		re[n++] = relayhost[i];
+	}
+	re[n] = '\0';
+	so2_format(fix, size, "add a line whose pattern matches the relayhost exactly as "
+		   "written, brackets and port included, to the regexp or pcre table: "
+		   "\"/^%s$/ %s:\" (these tables are read as they are: no postmap, postfix "
+		   "reload)", re, user);
+}
+
 /* check_map - the lookup key of the relayhost, its value, map freshness
  *	smtp(8) looks up the server's host name, then the next-hop exactly
- *	as written in relayhost ("[host]:port"); other spellings never match. */
+ *	as written in relayhost ("[host]:port"); other spellings never match.
+ *	sender_auth: sender entries are looked up first, so a missing next hop
+ *	entry leaves only senders without one of their own without credentials. */
 static void
-check_map(doctor *d, const char *relayhost, const char *maps, int account_elsewhere)
+check_map(doctor *d, const char *relayhost, const char *maps, int account_elsewhere,
+	  int sender_auth)
 {
+	const char *none = sender_auth ? "no credentials are sent for mail whose sender has no "
+	    "entry of its own" : "no credentials are sent";
 	char val[VALUE_MAX], host[256], port[16], fix[DOC_TEXT_MAX], near[5][300];
 	const char *h = relayhost[0] == '[' ? relayhost + 1 : relayhost, *key = NULL, *p;
 	int i;
@@ -282,20 +321,18 @@ check_map(doctor *d, const char *relayhost, const char *maps, int account_elsewh
 			   strcmp(port, "587") == 0 ? "25" : "587");
 		so2_format(near[3], sizeof(near[3]), "[%s]:submission", host);
 		so2_format(near[4], sizeof(near[4]), "%s:submission", host);
-		so2_format(fix, sizeof(fix), "the key must be the relayhost exactly as written, "
-			   "brackets and port included: put \"%s %s:\" in the map source, then run "
-			   "postmap on it", relayhost, d->sasl_user);
+		key_fix(relayhost, maps, d->sasl_user, fix, sizeof(fix));
 		for (i = 0; i < 5; i++)
 			if (strcmp(near[i], relayhost) != 0
 			    && map_query(d, maps, near[i], val, sizeof(val))) {
 				doc_add(d, DOC_FAIL, "postfix.map-key", fix, "postfix: %s has "
 					"no entry for \"%s\" (the key Postfix looks up) but one "
-					"for \"%s\": no credentials are sent and Microsoft "
-					"answers 530 5.7.57", maps, relayhost, near[i]);
+					"for \"%s\": %s and Microsoft answers 530 5.7.57", maps,
+					relayhost, near[i], none);
 				return;
 			}
 		doc_add(d, DOC_FAIL, "postfix.map-key", fix, "postfix: %s has no entry for "
-			"\"%s\": no credentials are sent (530 5.7.57)", maps, relayhost);
+			"\"%s\": %s (530 5.7.57)", maps, relayhost, none);
 		return;
 	}
 	{
@@ -737,7 +774,7 @@ doc_postfix(doctor *d)
 			"hash:/etc/postfix/sasl_passwd", "postfix: smtp_sasl_password_maps is "
 			"empty");
 	else if (relay[0] != '\0')
-		check_map(d, relay, v, mine);
+		check_map(d, relay, v, mine, sender_auth);
 	if (layout != NULL) {
 		check_senders(d, layout, sender_auth);
 		pfm_free(layout);
