@@ -412,12 +412,13 @@ prepare_accounts(cli_ctx *ctx, const pfm *p, const struct migrate_opts *o, so2_e
 			req.over.certificate_file = (char *)o->certificate;
 			req.over.private_key_file = (char *)o->private_key;
 			req.code.timeout = 300;
+			req.no_options = 1;	/* no --tenant or --scope here */
 			cli_msg("%s: signing in (%s)", e->user, req.grant == CLI_GRANT_DEVICE
 				? "device code" : req.grant == CLI_GRANT_CODE ? "browser"
 				: "client credentials");
 			fflush(stdout);
 			if ((result = cli_login_account(ctx, &req, err)) != SO2_OK)
-				return so2_err_prefix(err, "%s: login: ", e->user);
+				return so2_err_prefix(err, "%s: login", e->user);
 		}
 		if (so2_store_file_name(e->user, file, sizeof(file), err) != SO2_OK)
 			return err->status;

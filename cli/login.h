@@ -71,6 +71,9 @@ typedef struct cli_login_req {
 	const char *user;	/* give the store and the record to (root) */
 	cli_grant grant;
 	int secret_stdin;	/* read the client secret from standard input */
+	int no_options;		/* 1: the caller (postfix migrate) has no
+				 * --tenant or --scope: messages name the
+				 * configuration only */
 	struct cli_code_opts code;
 } cli_login_req;
 

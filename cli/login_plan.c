@@ -148,20 +148,21 @@ cli_login_plan(const cli_ctx *ctx, const cli_login_req *req, so2_profile *prof,
 		return so2_err_set(err, SO2_ERR_CONFIG, "the scope \"%s\" lacks"
 				   " offline_access: Microsoft would return no refresh token"
 				   " and the account would need a new login every hour; add"
-				   " offline_access to the scope (%s, or --scope)",
-				   plan->scope ? plan->scope : "", where);
+				   " offline_access to the scope (%s%s)",
+				   plan->scope ? plan->scope : "", where,
+				   req->no_options ? "" : ", or --scope");
 	}
 	if (req->grant != CLI_GRANT_CLIENT_CREDENTIALS)
 		return SO2_OK;
 	if (strcmp(plan->provider, "microsoft") == 0 && !tenant_is_specific(prof->tenant))
 		return so2_err_set(err, SO2_ERR_CONFIG, "the client credentials "
 				   "grant needs your tenant id or domain, not "
-				   "\"%s\": set tenant = in %s, or give --tenant",
+				   "\"%s\": set tenant = in %s%s",
 				   prof->tenant ? prof->tenant : SO2_MS_DEFAULT_TENANT,
-				   where);
+				   where, req->no_options ? "" : ", or give --tenant");
 	if (plan->app_scope == NULL)
 		return so2_err_set(err, SO2_ERR_CONFIG, "scope is not set: the "
 				   "client credentials grant needs it; set scope "
-				   "in %s, or give --scope", where);
+				   "in %s%s", where, req->no_options ? "" : ", or give --scope");
 	return SO2_OK;
 }

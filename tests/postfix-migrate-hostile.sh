@@ -180,6 +180,18 @@ migrate --rollback
 t_eq "$rc" 0 "rollback afterwards"
 t_contains "$(cat "$MAP")" "a@example.com:$PW" "rollback afterwards: the password is back"
 
+# --- a login refused before any request: told in the migration's words
+# (MANY RELAYS with the configuration's default tenant): no "login: :", and
+# no --tenant, which postfix migrate does not take
+config "[smtp.office365.com]:587 b@example.com:$PW"
+printf 'app-secret\n' > "$T/secret" && chmod 600 "$T/secret"
+migrate --client-secret-file "$T/secret"
+t_eq "$rc" 78 "app-only without a tenant: refused"
+t_contains "$out" "b@example.com: login: the client credentials grant needs your tenant" \
+	"app-only without a tenant: the reason"
+t_not_contains "$out" "login: :" "app-only without a tenant: one colon"
+t_not_contains "$out" "--tenant" "app-only without a tenant: no option migrate lacks"
+
 # --- a second migration must not replace the first one's backup
 config "[smtp.office365.com]:587 a@example.com:$PW"
 orig=$(sha256sum "$CF/main.cf" "$MAP")
