@@ -374,20 +374,37 @@ scan_relay_maps(pfm *p, const char *param, int with_transport, so2_err *err)
 	return SO2_OK;
 }
 
+/* The two settings sender_relay reads, once per scan: a postconf(1) per
+ * sender doubled doctor's time on a map of hundreds of senders. */
+struct relay_conf {
+	int read;			/* both below are filled */
+	char maps[PFM_VALUE_MAX];	/* sender_dependent_relayhost_maps */
+	char relayhost[PFM_KEY_MAX];
+};
+
 /* sender_relay - the relay of a sender: sender_dependent_relayhost_maps
- *	(the address, then "@domain"), else relayhost */
+ *	(the address, then "@domain"), else relayhost; rc caches the settings */
 static void
-sender_relay(const pfm *p, const char *sender, char *out, size_t size)
+sender_relay(const pfm *p, struct relay_conf *rc, const char *sender, char *out, size_t size)
 {
 	char maps[PFM_VALUE_MAX], *cursor = maps, *map, dom[PFM_KEY_MAX];
 	const char *at = strchr(sender, '@');
 	const char *keys[2];
 	int k;
 
+	if (!rc->read) {
+		if (pfm_postconf(p, "sender_dependent_relayhost_maps", 0, rc->maps,
+				 sizeof(rc->maps)) != 0)
+			rc->maps[0] = '\0';
+		if (pfm_postconf(p, "relayhost", 0, rc->relayhost, sizeof(rc->relayhost)) != 0)
+			rc->relayhost[0] = '\0';
+		rc->read = 1;
+	}
 	keys[0] = sender;
 	so2_format(dom, sizeof(dom), "%s", at != NULL ? at : "");
 	keys[1] = at != NULL && at != sender ? dom : NULL;
-	if (pfm_postconf(p, "sender_dependent_relayhost_maps", 0, maps, sizeof(maps)) == 0)
+	so2_format(maps, sizeof(maps), "%s", rc->maps);
+	if (maps[0] != '\0')
 		while ((map = next_map(&cursor)) != NULL)
 			for (k = 0; k < 2; k++) {
 				const char *words[] = { "-q", keys[k], map, NULL };
@@ -399,8 +416,7 @@ sender_relay(const pfm *p, const char *sender, char *out, size_t size)
 				if (cli_run(argv, out, size, 0) == 0 && out[0] != '\0')
 					return;
 			}
-	if (pfm_postconf(p, "relayhost", 0, out, size) != 0)
-		out[0] = '\0';
+	so2_format(out, size, "%s", rc->relayhost);
 }
 
 /* a record in the store named name? */
@@ -421,6 +437,7 @@ struct pass_arg {
 	int map;
 	char others[600];	/* keys of other servers with a password */
 	size_t nothers;
+	struct relay_conf relays;	/* for sender_relay */
 };
 
 /* pass_line - one password map entry */
@@ -437,7 +454,7 @@ pass_line(pfm *p, void *arg, size_t lineno, char *key, char *value, int cont, so
 
 	if ((p->sender_auth || p->list_all) && strchr(key, '@') != NULL) {
 		sender = 1;
-		sender_relay(p, key, relay, sizeof(relay));
+		sender_relay(p, &pa->relays, key, relay, sizeof(relay));
 		prov = pfm_known_host(p, relay);
 	} else if ((prov = pfm_known_host(p, key)) != NULL || p->list_all)
 		so2_format(relay, sizeof(relay), "%s", key);
