@@ -854,6 +854,7 @@ so2_core_client_plug_init(const sasl_utils_t *utils, int max_version, int *out_v
 	if (g->conf_err.status != SO2_OK) {
 		/* conn is NULL at init: this goes to syslog (SASL common.c). */
 		so2_format(line, sizeof(line), "sasl-oauth2: %s", g->conf_err.msg);
+		so2_printable(line, line, sizeof(line));
 		utils->log(NULL, SASL_LOG_ERR, "%s", line);
 	}
 	g->refs += 2;

@@ -222,6 +222,7 @@ load_core(void)
 	const char *why;
 	char bad[160];
 	void *handle = NULL;
+	size_t n;
 
 	/* Never unloaded: libcurl must not be (libcurl curl_global_cleanup). */
 	if ((why = core_file_bad(path, bad, sizeof(bad))) == NULL
@@ -236,6 +237,11 @@ load_core(void)
 	snprintf(load_error, sizeof(load_error),
 		 "sasl-oauth2: cannot load the core module %s: %s; reinstall sasl-oauth2",
 		 path, why ? why : "unknown reason");
+	/* To syslog or the program's log: a new line or an escape sequence in
+	 * the path ($SASL_OAUTH2_CORE) must not pass raw (base/text.h rule). */
+	for (n = 0; load_error[n] != '\0'; n++)
+		if ((unsigned char)load_error[n] < 0x20 || load_error[n] == 0x7f)
+			load_error[n] = '?';
 	return NULL;
 }
 

@@ -107,6 +107,13 @@ if [ "$(id -u)" -eq 0 ]; then
 		"a core missing at init and half-written at the retry"
 	rm -f "$T/later/core.so"
 fi
+# A core path with a new line (it reaches the log): no forged line.
+out=$(SASL_OAUTH2_CORE="$T/missing
+FORGED: line.so" unpriv "$PROBE" client XOAUTH2 relay@example.com "$TOKEN" 2>&1) \
+	&& t_fail "a core path with a new line must fail the attempt: $out"
+t_contains "$out" "cannot load the core module $T/missing?FORGED: line.so" \
+	"the new line is shown as ?"
+if echo "$out" | grep -q "^FORGED"; then t_fail "a forged log line: $out"; fi
 # A core missing at init (root: loads at init) is tried again at the
 # attempt; here the file appears between the two, as after an upgrade.
 if [ "$(id -u)" -eq 0 ]; then
