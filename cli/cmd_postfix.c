@@ -192,6 +192,11 @@ restart_advice(const pfm *p)
 		p->config_dir ? p->config_dir : "");
 }
 
+/* NOTHING_FOUND - no password entry for a known server, and the way to name one */
+#define NOTHING_FOUND	"Nothing to migrate: no password entry for Microsoft 365 or Gmail " \
+			"(a submission server under another name, such as a gateway in front " \
+			"of Microsoft 365: --server NEXTHOP=PROVIDER)."
+
 /* lock_config - one migration or rollback per Postfix configuration at a time
  *	flock(2) on the configuration directory (-c DIR, else postconf's),
  *	held until the command exits; the kernel releases it when the command
@@ -527,6 +532,13 @@ migrate(cli_ctx *ctx, pfm *p, const struct migrate_opts *o)
 	for (i = 0; p->entries != NULL && i < p->nentries; i++)
 		p->entries[i].kept = p->entries[i].what == PFM_MIGRATE
 				     && has_record(ctx, p->entries[i].user);
+	/* Nothing found: no settings to weigh (nor a module to look for) for a
+	 * configuration this command leaves alone. */
+	if (result == SO2_OK && p->nentries == 0) {
+		pfm_print_plan(p, o->grant_set ? (int)o->grant : -1);
+		printf("%s\n", NOTHING_FOUND);
+		return EXIT_SUCCESS;
+	}
 	if (result != SO2_OK || (result = pfm_settings(p, &err)) != SO2_OK) {
 		/* What was read before the refusal, so that one run shows the whole
 		 * picture; nothing of it is applied. */
@@ -544,7 +556,7 @@ migrate(cli_ctx *ctx, pfm *p, const struct migrate_opts *o)
 		nmig += p->entries[i].what == PFM_MIGRATE;
 	pfm_print_plan(p, o->grant_set ? (int)o->grant : -1);
 	if (nmig == 0 && p->nentries == 0) {
-		printf("Nothing to migrate: no password entry for Microsoft 365 or Gmail.\n");
+		printf("%s\n", NOTHING_FOUND);
 		return EXIT_SUCCESS;
 	}
 	if (nmig == 0 && p->nsettings == 0) {

@@ -203,6 +203,19 @@ fi
 config "relayhost = [smtp.office365.com]:587" "smtp_sasl_password_maps = hash:$T/nowhere/missing"
 refused "missing map" "cannot read the source of hash:$T/nowhere/missing: cannot open $T/nowhere/missing: No such file or directory"
 
+# A relay under a name the command does not know (here, a gateway): nothing
+# found is said as such, with --server, not as main.cf changes (nor as a
+# refusal about where the module is, for a configuration it will not touch)
+config "relayhost = [gw.example.net]:587" "smtp_sasl_password_maps = hash:$T/pf$((n + 1))/sasl_passwd"
+map sasl_passwd "[gw.example.net]:587 a@example.com:$PW"
+rc=0
+out=$(SASL_PATH=$T/nowhere "$SO2_CLI" postfix migrate -c "$CF" --dry-run 2>&1) || rc=$?
+t_eq "$rc" 0 "unknown relay: exit status"
+t_contains "$out" "Nothing to migrate: no password entry for Microsoft 365 or Gmail" "unknown relay: said"
+t_contains "$out" "--server NEXTHOP=PROVIDER" "unknown relay: how to name it"
+t_not_contains "$out" "main.cf changes" "unknown relay: no changes listed"
+t_not_contains "$out" "cannot migrate" "unknown relay: no refusal"
+
 # no file was written by any dry run
 [ -z "$(find "$T" -name 'sasl-oauth2-backup*')" ] || t_fail "a dry run made a backup"
 echo "PASS: refusals with reasons; relays and entries found in every layout"
