@@ -108,6 +108,10 @@ step "4. install the .debs, the demo against the installed files"
 # SASL program of the machine, and tests that look there (doctor's) must
 # find the machine as it was. Purged when the store is empty, else removed
 # (the records stay).
+# One test run at a time from here to the removal: two copies of the test
+# command on one machine must not install and remove under each other.
+exec 9>/run/lock/sasl-oauth2-packages.lock
+flock -w 1800 9 || die "another run has held /run/lock/sasl-oauth2-packages.lock for 30 min"
 was_installed=
 dpkg-query -W -f '${Status}' sasl-oauth2 2>/dev/null | grep -q 'ok installed' && was_installed=1
 dpkg-query -W -f '${Status}' libsasl2-modules-oauth2 2>/dev/null | grep -q 'ok installed' \
