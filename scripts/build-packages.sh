@@ -127,7 +127,15 @@ apt-get -o DPkg::Lock::Timeout=600 install -y -q --allow-downgrades --reinstall 
 	"$out"/deb/libsasl2-modules-oauth2_*.deb "$out"/deb/sasl-oauth2_*.deb >"$out/install.log" 2>&1 \
 	|| { cat "$out/install.log"; die "installing the .debs failed"; }
 check_store "$out"/deb/sasl-oauth2_*.deb
-"$top/scripts/demo.sh" --installed "$out/demo"
+# The demo's directory and its parents must be traversable by postfix,
+# dovecot and nobody; OUT may sit in a checkout under a 0700 home (/root).
+demo=$out/demo
+if ! setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups -- test -x "$out"; then
+	demo=$(mktemp -d /var/tmp/sasl-oauth2-package-demo.XXXXXX)
+	chmod 755 "$demo"
+	echo "(other users cannot reach $out: the demo runs in $demo)"
+fi
+"$top/scripts/demo.sh" --installed "$demo"
 
 [ -n "${KEEP_PACKAGES:-}$was_installed" ] \
 	|| echo "(the packages are removed now; KEEP_PACKAGES=1 keeps them)"
